@@ -1,0 +1,140 @@
+/**
+ * Algorithm 1 (SPEC sections 3-4) in float64 for one realisation: the readable reference path.
+ *
+ *   start:   feasible point (exact bandwidth test, construction, phase one)
+ *   repeat:  SP1 caching -> SP2 offloading -> SP3 resources
+ *   until:   |J(i) - J(i-1)| <= tol J(i-1), or Imax iterations
+ *
+ * Every sub-step keeps or lowers J (computed with R~), and the final point is re-checked against
+ * (6) with the exact rate. Numerical trouble is a status on the result, never an exception.
+ */
+import type { Problem } from '../problem.js';
+import { checkFeasibility, type ConstraintId } from '../model/feasibility.js';
+import { totalLatencyMs } from '../model/latency-energy.js';
+import { allocatePoint, copyPointInto, pointIsFinite, type Point } from '../model/point.js';
+import { feasibleStart, type StartResult } from './feasible-start.js';
+import { solveCaching } from './sp1-caching.js';
+import { solveOffloading } from './sp2-offloading.js';
+import { solveResources } from './sp3-resources.js';
+import { expansionTau } from './sp3-surrogate.js';
+
+export type AoStatus = 'converged' | 'max-iterations' | 'infeasible' | 'numerical-failure';
+
+export interface Sp3Certificate {
+  /** SP3 calls, and how many ended with a certified optimum ("solved"). */
+  calls: number;
+  certified: number;
+  /** Largest relative duality gap over the certified calls. */
+  maxRelativeGap: number;
+  /** Calls whose candidate was not taken (no improvement, or no interior). */
+  kept: number;
+}
+
+export interface AoResult {
+  status: AoStatus;
+  /** AO iterations run (trace has iterations + 1 entries). */
+  iterations: number;
+  /** J with the V = 1 rate R~ [ms], and with the exact rate [ms]. */
+  objectiveMs: number;
+  objectiveExactMs: number;
+  /** J(0), J(1), ... [ms]. */
+  traceMs: number[];
+  /** J after SP1, SP2 and SP3 of every iteration [ms]. */
+  stepTraceMs: number[];
+  /** Exact-rate feasibility check of the final point. */
+  maxViolation: number;
+  violatedConstraint: ConstraintId | null;
+  violatedDevice: number | null;
+  point: Point;
+  start: StartResult;
+  sp3: Sp3Certificate;
+  /** A sentence on anything unusual (why infeasible, what failed); empty otherwise. */
+  message: string;
+}
+
+/** Inputs must be finite and positive; a NaN or Inf becomes a numerical-failure status. */
+function badInput(problem: Problem): string | null {
+  const arrays: [string, Float64Array][] = [['gain', problem.cPerW], ['cycles', problem.cyclesMc], ['bits', problem.bitsKbit]];
+  for (const [name, arr] of arrays) {
+    for (let m = 0; m < arr.length; m++) {
+      if (!(Number.isFinite(arr[m]) && arr[m] > 0)) return `${name}[${m}] is ${arr[m]}`;
+    }
+  }
+  return null;
+}
+
+export function solveAo(problem: Problem): AoResult {
+  const { params } = problem;
+  const M = problem.cPerW.length;
+  const x = allocatePoint(M);
+  const sp3: Sp3Certificate = { calls: 0, certified: 0, maxRelativeGap: 0, kept: 0 };
+  const result: AoResult = {
+    status: 'numerical-failure', iterations: 0, objectiveMs: Number.NaN, objectiveExactMs: Number.NaN,
+    traceMs: [], stepTraceMs: [], maxViolation: Number.NaN, violatedConstraint: null, violatedDevice: null,
+    point: x, start: { feasible: false, method: 'none', failedConstraint: null, proven: false, detail: '' },
+    sp3, message: '',
+  };
+  const finish = (status: AoStatus, message = ''): AoResult => {
+    result.status = status;
+    result.message = message;
+    if (status !== 'infeasible' && pointIsFinite(x)) {
+      result.objectiveMs = totalLatencyMs(problem, x, 'v1');
+      result.objectiveExactMs = totalLatencyMs(problem, x, 'exact');
+    }
+    const check = checkFeasibility(problem, x, 'exact');
+    result.maxViolation = check.maxViolation;
+    result.violatedConstraint = check.constraint;
+    result.violatedDevice = check.device;
+    return result;
+  };
+
+  const bad = badInput(problem);
+  if (bad) return finish('numerical-failure', `non-finite or non-positive input: ${bad}`);
+
+  // Start (SPEC section 4).
+  result.start = feasibleStart(problem, x);
+  if (!result.start.feasible) {
+    const s = result.start;
+    return finish('infeasible', `(${s.failedConstraint}) cannot hold: ${s.detail}${s.proven ? ' (proven)' : ''}`);
+  }
+  let j = totalLatencyMs(problem, x);
+  if (!Number.isFinite(j)) return finish('numerical-failure', 'the start has a non-finite objective');
+  result.traceMs.push(j);
+
+  const tau = expansionTau(problem, x);
+  const lastGood = allocatePoint(M);
+  for (let i = 1; i <= params.maxIterations; i++) {
+    copyPointInto(x, lastGood);
+    const jPrev = j;
+
+    solveCaching(problem, x); //                                          SP1
+    result.stepTraceMs.push(totalLatencyMs(problem, x));
+    if (!solveOffloading(problem, x).solved) { //                         SP2
+      copyPointInto(lastGood, x);
+      return finish('numerical-failure', `SP2 found its LP infeasible at iteration ${i}`);
+    }
+    const jAfterSp2 = totalLatencyMs(problem, x);
+    result.stepTraceMs.push(jAfterSp2);
+    const r3 = solveResources(problem, x, tau, jAfterSp2); //             SP3
+    sp3.calls++;
+    if (r3.status === 'numerical-failure' || !pointIsFinite(x)) {
+      copyPointInto(lastGood, x);
+      return finish('numerical-failure', `SP3 ${r3.reason} at iteration ${i}`);
+    }
+    if (r3.status === 'kept') sp3.kept++;
+    if (r3.ipmOutcome === 'solved') {
+      sp3.certified++;
+      sp3.maxRelativeGap = Math.max(sp3.maxRelativeGap, r3.relativeGap);
+    }
+    j = totalLatencyMs(problem, x);
+    result.stepTraceMs.push(j);
+    result.traceMs.push(j);
+    result.iterations = i;
+    if (!Number.isFinite(j)) {
+      copyPointInto(lastGood, x);
+      return finish('numerical-failure', `non-finite objective at iteration ${i}`);
+    }
+    if (Math.abs(j - jPrev) <= params.tolerance * jPrev) return finish('converged');
+  }
+  return finish('max-iterations');
+}

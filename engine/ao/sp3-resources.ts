@@ -1,0 +1,159 @@
+/**
+ * SP3, resources (SPEC section 3, step 3): the convex surrogate around the current point solved
+ * to a certificate by the block interior-point method, and accepted only if the true objective
+ * (with R~) does not rise, so J never increases.
+ *
+ * The current point sits on the boundary of several surrogate constraints (tau = 1/Rs exactly,
+ * cached UEs at Rs = Rmin, sum b = 1, p = Pmax), and an interior-point method needs a strictly
+ * interior start: the point is pulled inside the boxes and coupling rows by a relative 1e-9,
+ * and a phase one (one slack on the normalised rate, tau, latency and energy slots) moves it
+ * strictly inside before phase two minimises the surrogate.
+ */
+import type { Problem } from '../problem.js';
+import { totalLatencyMs } from '../model/latency-energy.js';
+import { checkFeasibility } from '../model/feasibility.js';
+import { clonePoint, copyPointInto, type Point } from '../model/point.js';
+import { BlockIpm, type IpmOutcome, type IpmResult } from './block-ipm.js';
+import { expansionTau, NC, NV, SLACK_SLOTS, Sp3Surrogate, V_B, V_FES, V_FUE, V_P, V_TAU } from './sp3-surrogate.js';
+
+/** Relative pull into the interior of the boxes and coupling rows. */
+const PULL = 1e-2;
+/** A candidate must pass the model's check (with R~) to this relative violation. */
+const ACCEPT_VIOLATION = 1e-9;
+
+/** Packs the point (and tau) into the solver's layout [M * NV]. */
+export function packPoint(x: Point, tau: Float64Array): Float64Array {
+  const M = x.alpha.length;
+  const v = new Float64Array(M * NV);
+  for (let m = 0; m < M; m++) {
+    v[m * NV + V_B] = x.bandwidth[m];
+    v[m * NV + V_P] = x.powerW[m];
+    v[m * NV + V_FUE] = x.fUeGHz[m];
+    v[m * NV + V_FES] = x.fEsGHz[m];
+    v[m * NV + V_TAU] = tau[m];
+  }
+  return v;
+}
+
+/** Writes the solver's variables back into x and tau (fixed ones come back unchanged). */
+export function unpackPoint(v: Float64Array, x: Point, tau: Float64Array): void {
+  for (let m = 0; m < x.alpha.length; m++) {
+    x.bandwidth[m] = v[m * NV + V_B];
+    x.powerW[m] = v[m * NV + V_P];
+    x.fUeGHz[m] = v[m * NV + V_FUE];
+    x.fEsGHz[m] = v[m * NV + V_FES];
+    tau[m] = v[m * NV + V_TAU];
+  }
+}
+
+/** Moves v strictly inside the boxes and the two coupling rows, in place. */
+export function pullInside(s: Sp3Surrogate, v: Float64Array): void {
+  const { params } = s.problem;
+  const keep = 1 - PULL;
+  for (let m = 0; m < s.M; m++) {
+    const f = m * NV;
+    v[f + V_B] *= keep;
+    v[f + V_P] = Math.min(v[f + V_P], params.pMaxW * keep);
+    if (s.free[f + V_FUE]) v[f + V_FUE] = Math.min(v[f + V_FUE], params.fUeMaxGHz * keep);
+    if (s.free[f + V_FES]) v[f + V_FES] = Math.min(v[f + V_FES] * keep, params.fEsMaxGHz * keep);
+  }
+}
+
+export interface InteriorSearch {
+  outcome: IpmOutcome | 'already-interior';
+  v: Float64Array;
+  /** The slack reached: the largest normalised violation of the slack slots (< 0 is inside). */
+  sigma: number;
+  /** Slot (0..3) with the largest value at v, for infeasibility verdicts. */
+  worstSlot: number;
+  iterations: number;
+}
+
+/** Largest value over the active slack slots at v, and its slot. */
+function worstSlackSlot(s: Sp3Surrogate, v: Float64Array): { value: number; slot: number; boxesInside: boolean } {
+  const val = new Float64Array(s.M * NC);
+  const ok = s.slots(v, val, new Float64Array(s.M * NC * NV), new Float64Array(s.M * NC * NV));
+  let value = ok ? -Infinity : Infinity;
+  let slot = 0;
+  let boxesInside = ok;
+  for (let i = 0; ok && i < val.length; i++) {
+    if (!s.active[i]) continue;
+    if (i % NC < SLACK_SLOTS) {
+      if (val[i] > value) {
+        value = val[i];
+        slot = i % NC;
+      }
+    } else if (!(val[i] < 0)) boxesInside = false;
+  }
+  return { value, slot, boxesInside };
+}
+
+/**
+ * Phase one: from v (already pulled inside the boxes), finds a point where every slack slot is
+ * below -sigmaTarget, or reports the smallest slack reached.
+ */
+export function findInterior(s: Sp3Surrogate, v: Float64Array, sigmaTarget = 1e-5): InteriorSearch {
+  const start = worstSlackSlot(s, v);
+  if (!start.boxesInside || !Number.isFinite(start.value)) {
+    return { outcome: 'numerical-failure', v, sigma: Number.NaN, worstSlot: start.slot, iterations: 0 };
+  }
+  if (start.value < -sigmaTarget) return { outcome: 'already-interior', v, sigma: start.value, worstSlot: start.slot, iterations: 0 };
+  const sigma0 = start.value + 1e-2 * Math.max(1, Math.abs(start.value));
+  const ipm = new BlockIpm(s, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12 });
+  const r = ipm.solve(v, 'one', sigma0);
+  const end = worstSlackSlot(s, r.x);
+  return { outcome: r.outcome, v: r.x, sigma: end.value, worstSlot: end.slot, iterations: r.iterations };
+}
+
+export type Sp3Status = 'improved' | 'kept' | 'numerical-failure';
+
+export interface Sp3Outcome {
+  status: Sp3Status;
+  /** Why the previous point was kept, or what failed. */
+  reason: string;
+  /** Phase two's outcome ('solved' carries the certificate). */
+  ipmOutcome: IpmOutcome | 'not-run';
+  /** Phase two's duality gap relative to the surrogate objective. */
+  relativeGap: number;
+  iterations: number;
+  /** Phase two's full result, for certificate checks in the tests. */
+  ipm: IpmResult | null;
+  surrogate: Sp3Surrogate;
+}
+
+/**
+ * Runs SP3 on x in place (b, p, f_ue, f_es; s and alpha fixed) and writes the auxiliary tau.
+ * @param jPrevMs the true objective at x before the step.
+ */
+export function solveResources(problem: Problem, x: Point, tau: Float64Array, jPrevMs: number): Sp3Outcome {
+  const tauBar = expansionTau(problem, x);
+  const s = new Sp3Surrogate(problem, x, tauBar);
+  const v0 = packPoint(x, tauBar);
+  pullInside(s, v0);
+  const outcome = (status: Sp3Status, reason: string, ipm: IpmResult | null, iterations: number): Sp3Outcome => ({
+    status, reason, ipmOutcome: ipm ? ipm.outcome : 'not-run',
+    relativeGap: ipm ? ipm.gap / Math.abs(ipm.objective) : Number.NaN,
+    iterations, ipm, surrogate: s,
+  });
+
+  const inside = findInterior(s, v0);
+  if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
+  if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
+
+  const ipm = new BlockIpm(s).solve(inside.v, 'two');
+  const iterations = inside.iterations + ipm.iterations;
+  if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);
+
+  const trial = clonePoint(x);
+  const trialTau = tau.slice();
+  unpackPoint(ipm.x, trial, trialTau);
+  const jTrial = totalLatencyMs(problem, trial);
+  if (!(jTrial <= jPrevMs)) return outcome('kept', 'no improvement', ipm, iterations);
+  const check = checkFeasibility(problem, trial, 'v1');
+  if (check.maxViolation > ACCEPT_VIOLATION) {
+    return outcome('kept', `candidate breaks (${check.constraint}) by ${check.maxViolation}`, ipm, iterations);
+  }
+  copyPointInto(trial, x);
+  tau.set(trialTau);
+  return outcome('improved', ipm.outcome, ipm, iterations);
+}

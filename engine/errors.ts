@@ -1,0 +1,20 @@
+/**
+ * The one error helper of the engine. Bad input is an error thrown before any solving, with a
+ * message that names the field; numerical outcomes are a status on the result, never thrown.
+ */
+export type ErrorCode =
+  | 'invalid-settings'
+  | 'invalid-scenario'
+  | 'invalid-argument'
+  | 'io';
+
+export class DtmcError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'DtmcError';
+  }
+}
+
+export function fail(code: ErrorCode, message: string): never {
+  throw new DtmcError(code, message);
+}
