@@ -2,18 +2,25 @@
  * A log-barrier interior-point method (Boyd & Vandenberghe, Convex Optimization, section 11.3)
  * for convex problems with SP3's structure: per-UE blocks of NV variables with their own
  * constraint slots, plus two linear coupling rows. Centring minimises
- * psi_t = f0 - (1/t) sum log(-f_i) by Newton's method; its matrix is
+ * psi_t = F(x, sigma) - (1/t) sum log(-f_i) by Newton's method; its matrix is
  *
  *   H = blockdiag(H_1, ..., H_M) + sum_k d_k u_k u_k^T      (k = 0, 1)
  *
- * and one step costs a Cholesky of each NV x NV block plus a 2 x 2 system (Woodbury). In phase
- * one a single global slack sigma joins the slack slots (c_k(x) <= sigma) and the objective is
- * sigma; sigma's column is eliminated by one more Schur complement. Then t <- mu t.
+ * and one step costs a Cholesky of each NV x NV block plus a 2 x 2 system (Woodbury). Then
+ * t <- mu t until the gap m/t is small.
+ *
+ * Modes:
+ * - "plain": F = f0, from a strictly feasible x0.
+ * - "phase-one": F = sigma, the slack slots read c_k(x) <= sigma; stops once sigma < -target,
+ *   with the step capped so that sigma lands near -2 target rather than deep inside (a start
+ *   close to the boundary lies closer to phase two's central path).
+ * sigma is one global variable; its column is eliminated by one more Schur complement.
  *
  * Certificate: on the central path lambda_i = 1/(t (-f_i)) is dual feasible and the duality gap
  * is exactly m/t; the Newton decrement^2 at the returned point says how well it was centred.
- * (A primal-dual variant was tried first: its residual-norm line search stalled on the
- * strongly curved 1/b, 1/p and 1/tau terms; the barrier's Armijo search on psi does not.)
+ * Tried and dropped: a primal-dual variant (its residual-norm line search stalled on the strongly
+ * curved 1/b, 1/p and 1/tau terms) and an elastic single-phase start (an exact penalty on one
+ * slack; badly scaled, it needed more Newton steps than phase one + phase two).
  */
 import { choleskyInPlace, choleskySolveInPlace } from './small-cholesky.js';
 
@@ -28,36 +35,37 @@ export interface BlockProblem {
   slots(x: Float64Array, val: Float64Array, grad: Float64Array, hdiag: Float64Array): boolean;
 }
 
+export type IpmMode = 'plain' | 'phase-one';
+
 export interface IpmOptions {
   /** Variables and constraint slots per block. */
   nv: number;
   nc: number;
-  /** Slots below this index take the phase-one slack. */
+  /** Slots below this index take the slack sigma in phase one. */
   slackSlots: number;
-  /** Phase one: stop as soon as sigma < -sigmaTarget (strictly feasible with margin). */
+  /** Phase one stops as soon as sigma < -sigmaTarget (strictly feasible with a margin). */
   sigmaTarget: number;
-  /** Phase two stops when the gap m/t <= gapRtol |f0| + gapAtol. */
+  /** Plain mode stops when the gap m/t <= gapRtol |F| + gapAtol. */
   gapRtol: number;
   gapAtol: number;
   maxIterations: number;
   /** Barrier parameter growth per outer step: t <- mu t. */
   mu: number;
-  /** The first t puts the gap m/t at this fraction of |f0| (phase two) or of |sigma0| (phase one). */
+  /** The first t puts the gap m/t at this fraction of |F(x0)| (at least 1e-3 in phase one). */
   initialGapFraction: number;
-  /** Centring ends when the Newton decrement^2 / 2 <= centringTol |f0|. */
+  /** Centring ends when the Newton decrement^2 / 2 <= centringTol max(1, |F|). */
   centringTol: number;
-  /** Called after every accepted step (diagnostics). */
-  onIteration?: (info: { iteration: number; gap: number; decrement2: number; step: number; objective: number }) => void;
+  /** Called after every Newton step (diagnostics). */
+  onIteration?: (info: { iteration: number; gap: number; decrement2: number; step: number; objective: number; sigma: number }) => void;
 }
 
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
   nv: 5, nc: 7, slackSlots: 4, sigmaTarget: 1e-5,
-  gapRtol: 1e-9, gapAtol: 1e-13, maxIterations: 200, mu: 100, initialGapFraction: 1e-2,
-  centringTol: 1e-12,
+  gapRtol: 1e-9, gapAtol: 1e-13, maxIterations: 200, mu: 100, initialGapFraction: 1e-2, centringTol: 1e-12,
 };
 
 export type IpmOutcome =
-  | 'solved' // phase two: optimum certified
+  | 'solved' // plain: optimum certified
   | 'interior-found' // phase one: strictly feasible point found
   | 'no-interior' // phase one: converged with sigma >= 0
   | 'max-iterations'
@@ -70,15 +78,16 @@ export interface IpmResult {
   /** Multipliers per slot [M * nc] (0 for inactive slots) and of the two coupling rows. */
   lambda: Float64Array;
   lambdaCoupling: Float64Array;
+  /** f0 at x (plain) or sigma (phase one). */
   objective: number;
-  /** Duality gap -sum f_i lambda_i of the returned multipliers (m/t on the central path). */
+  /** Duality gap m/t of the central-path multipliers. */
   gap: number;
   /** Newton decrement^2 of the last centring step (how far from the central point). */
   decrement2: number;
   iterations: number;
 }
 
-/** Values, derivatives and residual pieces at one point; two of these are swapped by the search. */
+/** Values and derivatives at one point; two of these are swapped by the line search. */
 class Evaluation {
   readonly val: Float64Array;
   readonly grad: Float64Array;
@@ -86,7 +95,8 @@ class Evaluation {
   readonly objGrad: Float64Array;
   readonly objH: Float64Array;
   readonly couplingVal = new Float64Array(2);
-  objective = 0;
+  /** f0 (0 in phase one). */
+  f0 = 0;
   constructor(n: number, nSlots: number, nv: number) {
     this.val = new Float64Array(nSlots);
     this.grad = new Float64Array(nSlots * nv);
@@ -104,15 +114,17 @@ export class BlockIpm {
   private readonly H: Float64Array;
   private readonly rhs: Float64Array;
   private readonly hcol: Float64Array;
+  private readonly hcolSolved: Float64Array;
   private readonly z0: Float64Array;
   private readonly z1: Float64Array;
   private readonly dx: Float64Array;
   private readonly xTrial: Float64Array;
-  private readonly dLambda: Float64Array;
-  private readonly lambdaTrial: Float64Array;
-  /** The Newton right-hand side (minus the gradient of psi/t) of the last step. */
   private readonly rhsCopy: Float64Array;
   private rhsSigma = 0;
+  // Mode of the current solve: phase one has sigma and no f0.
+  private withSigma = false;
+  /** [M * nc] 1 for active slack slots when the slack is on, so f_i = val_i - sigma there. */
+  private readonly slackMask: Uint8Array;
 
   constructor(readonly problem: BlockProblem, options: Partial<IpmOptions> = {}) {
     this.o = { ...DEFAULT_IPM_OPTIONS, ...options };
@@ -124,72 +136,68 @@ export class BlockIpm {
     this.H = new Float64Array(M * nv * nv);
     this.rhs = new Float64Array(this.n);
     this.hcol = new Float64Array(this.n);
+    this.hcolSolved = new Float64Array(this.n);
     this.z0 = new Float64Array(this.n);
     this.z1 = new Float64Array(this.n);
     this.dx = new Float64Array(this.n);
     this.xTrial = new Float64Array(this.n);
-    this.dLambda = new Float64Array(M * nc + 2);
-    this.lambdaTrial = new Float64Array(M * nc + 2);
     this.rhsCopy = new Float64Array(this.n);
+    this.slackMask = new Uint8Array(M * nc);
   }
 
   /**
-   * Phase two minimises the problem's objective from a strictly feasible x0; phase one
-   * minimises sigma from (x0, sigma0) with every slack slot < sigma0 and the rest < 0.
+   * Minimises from x0 (strictly inside every constraint that does not take the slack) in the
+   * given mode; in phase one sigma0 must exceed every slack slot at x0.
    */
-  solve(x0: Float64Array, phase: 'one' | 'two', sigma0 = 0): IpmResult {
-    const { nc, slackSlots, mu } = this.o;
+  solve(x0: Float64Array, mode: IpmMode, sigma0 = 0): IpmResult {
+    const { nc, mu } = this.o;
     const P = this.problem;
     const M = P.M;
-    const one = phase === 'one';
+    this.withSigma = mode === 'phase-one';
+    for (let i = 0; i < M * nc; i++) this.slackMask[i] = this.withSigma && i % nc < this.o.slackSlots ? 1 : 0;
     const x = x0.slice();
-    let sigma = one ? sigma0 : 0;
+    let sigma = this.withSigma ? sigma0 : 0;
     const lambda = new Float64Array(M * nc + 2); // slots, then the two coupling rows
     let iterations = 0;
     let t = 0;
     let decrement2 = Number.NaN;
-    const result = (outcome: IpmOutcome): IpmResult => {
-      // Dual point of the central path: lambda_i = 1/(t (-f_i)); eta = m/t there.
-      this.centralMultipliers(this.cur, sigma, t, one, lambda);
-      let gap = 0;
-      for (let i = 0; i < M * nc; i++) if (P.active[i]) gap -= this.fOf(this.cur, i, sigma, one) * lambda[i];
-      for (let k = 0; k < 2; k++) gap -= this.cur.couplingVal[k] * lambda[M * nc + k];
-      return {
-        outcome, x, sigma, lambda: lambda.slice(0, M * nc), lambdaCoupling: lambda.slice(M * nc),
-        objective: one ? sigma : this.cur.objective, gap, decrement2, iterations,
-      };
-    };
-    if (!this.evaluate(x, sigma, one, this.cur) || !this.strictlyFeasible(this.cur, sigma, one)) {
-      return result('numerical-failure');
-    }
     let mActive = 2;
     for (let i = 0; i < M * nc; i++) mActive += P.active[i];
-    const fScale = (): number => (one ? 1 : Math.abs(this.cur.objective));
-    t = mActive / (this.o.initialGapFraction * (one ? Math.max(Math.abs(sigma), 1e-3) : fScale()) + this.o.gapAtol);
+    const result = (outcome: IpmOutcome): IpmResult => {
+      this.centralMultipliers(this.cur, sigma, t, lambda);
+      return {
+        outcome, x, sigma, lambda: lambda.slice(0, M * nc), lambdaCoupling: lambda.slice(M * nc),
+        objective: this.withSigma ? sigma : this.cur.f0, gap: mActive / t, decrement2, iterations,
+      };
+    };
+    if (!this.evaluate(x, this.cur) || !this.strictlyFeasible(this.cur, sigma)) return result('numerical-failure');
+    const fScale = (): number => Math.max(1, Math.abs(this.objectiveOf(this.cur, sigma)));
+    const start = mode === 'phase-one' ? Math.max(Math.abs(sigma), 1e-3) : Math.abs(this.objectiveOf(this.cur, sigma));
+    t = mActive / (this.o.initialGapFraction * start + this.o.gapAtol);
 
     for (;;) {
-      // Centring: Newton on psi = f0 + (1/t) phi with backtracking (feasibility, then Armijo).
+      // Centring: Newton on psi_t with backtracking (feasibility, then Armijo).
       for (;;) {
         if (iterations >= this.o.maxIterations) return result('max-iterations');
-        if (one && sigma < -this.o.sigmaTarget) return result('interior-found');
-        this.centralMultipliers(this.cur, sigma, t, one, lambda);
-        const dSigma = this.newtonStep(sigma, lambda, t, one);
+        if (mode === 'phase-one' && sigma < -this.o.sigmaTarget) return result('interior-found');
+        this.centralMultipliers(this.cur, sigma, t, lambda);
+        const dSigma = this.newtonStep(sigma, lambda, t);
         if (Number.isNaN(dSigma)) return result('numerical-failure');
         iterations++;
-        // Newton decrement^2 = -grad(psi) . d (psi scaled by 1/t, in units of f0).
-        let dec2 = one ? this.rhsSigma * dSigma : 0;
+        // Newton decrement^2 = -grad(psi_t) . step (psi scaled by 1/t, in units of F).
+        let dec2 = this.withSigma ? this.rhsSigma * dSigma : 0;
         for (let j = 0; j < this.n; j++) dec2 += this.rhsCopy[j] * this.dx[j];
         decrement2 = dec2;
         if (!(dec2 >= 0) || !Number.isFinite(dec2)) return result('numerical-failure');
         if (dec2 / 2 <= this.o.centringTol * fScale()) break;
-        const psi0 = this.barrierValue(this.cur, sigma, t, one);
-        let s = this.maxLinearStep(sigma, dSigma, one);
+        const psi0 = this.barrierValue(this.cur, sigma, t);
+        let s = this.maxLinearStep(sigma, dSigma);
         let accepted = false;
         while (s > 1e-12) {
           for (let j = 0; j < this.n; j++) this.xTrial[j] = x[j] + s * this.dx[j];
           const sigmaTrial = sigma + s * dSigma;
-          if (this.evaluate(this.xTrial, sigmaTrial, one, this.trial) && this.strictlyFeasible(this.trial, sigmaTrial, one)
-            && this.barrierValue(this.trial, sigmaTrial, t, one) <= psi0 - 0.01 * s * dec2) {
+          if (this.evaluate(this.xTrial, this.trial) && this.strictlyFeasible(this.trial, sigmaTrial)
+            && this.barrierValue(this.trial, sigmaTrial, t) <= psi0 - 0.01 * s * dec2) {
             x.set(this.xTrial);
             sigma = sigmaTrial;
             const tmp = this.cur;
@@ -200,10 +208,10 @@ export class BlockIpm {
           }
           s *= 0.5;
         }
-        this.o.onIteration?.({ iteration: iterations, gap: mActive / t, decrement2: dec2, step: accepted ? s : 0, objective: this.cur.objective });
+        this.o.onIteration?.({ iteration: iterations, gap: mActive / t, decrement2: dec2, step: accepted ? s : 0, objective: this.cur.f0, sigma });
         if (!accepted) break; // centred as far as rounding allows
       }
-      if (one) {
+      if (mode === 'phase-one') {
         if (sigma < -this.o.sigmaTarget) return result('interior-found');
         if (mActive / t <= this.o.gapAtol + 1e-10) return result(sigma < 0 ? 'interior-found' : 'no-interior');
       } else if (mActive / t <= this.o.gapRtol * fScale() + this.o.gapAtol) {
@@ -213,22 +221,32 @@ export class BlockIpm {
     }
   }
 
+  /** F = f0 (plain) or sigma (phase one). */
+  private objectiveOf(e: Evaluation, sigma: number): number {
+    return this.withSigma ? sigma : e.f0;
+  }
+
+  /** Constraint value f_i, with the slack on the slack slots. */
+  private fOf(e: Evaluation, i: number, sigma: number): number {
+    return this.slackMask[i] ? e.val[i] - sigma : e.val[i];
+  }
+
   /**
    * The first trial step: 1, or 0.99 of the step at which the linearisation of a constraint
    * reaches zero (for convex constraints the true value is at least the linear one, so longer
    * steps are never feasible).
    */
-  private maxLinearStep(sigma: number, dSigma: number, one: boolean): number {
-    const { nv, nc, slackSlots } = this.o;
+  private maxLinearStep(sigma: number, dSigma: number): number {
+    const { nv, nc } = this.o;
     const P = this.problem;
     const e = this.cur;
     let sMax = 1 / 0.99;
     for (let i = 0; i < P.active.length; i++) {
       if (!P.active[i]) continue;
       const b = (i / nc) | 0;
-      let slope = one && i % nc < slackSlots ? -dSigma : 0;
+      let slope = this.slackMask[i] ? -dSigma : 0;
       for (let a = 0; a < nv; a++) slope += e.grad[i * nv + a] * this.dx[b * nv + a];
-      if (slope > 0) sMax = Math.min(sMax, -this.fOf(e, i, sigma, one) / slope);
+      if (slope > 0) sMax = Math.min(sMax, -this.fOf(e, i, sigma) / slope);
     }
     for (let k = 0; k < 2; k++) {
       const u = P.coupling[k];
@@ -236,41 +254,39 @@ export class BlockIpm {
       for (let j = 0; j < this.n; j++) slope += u[j] * this.dx[j];
       if (slope > 0) sMax = Math.min(sMax, -e.couplingVal[k] / slope);
     }
+    // Phase one: land sigma near -2 sigmaTarget rather than deep inside.
+    if (this.withSigma && dSigma < 0) sMax = Math.min(sMax, Math.max(0, sigma + 2 * this.o.sigmaTarget) / -dSigma / 0.99);
     return 0.99 * sMax;
   }
 
-  private fOf(e: Evaluation, i: number, sigma: number, one: boolean): number {
-    return one && i % this.o.nc < this.o.slackSlots ? e.val[i] - sigma : e.val[i];
-  }
-
   /** lambda_i = 1/(t (-f_i)) for every active constraint. */
-  private centralMultipliers(e: Evaluation, sigma: number, t: number, one: boolean, lambda: Float64Array): void {
+  private centralMultipliers(e: Evaluation, sigma: number, t: number, lambda: Float64Array): void {
     const P = this.problem;
     const base = P.active.length;
-    for (let i = 0; i < base; i++) lambda[i] = P.active[i] ? 1 / (t * -this.fOf(e, i, sigma, one)) : 0;
+    for (let i = 0; i < base; i++) lambda[i] = P.active[i] ? 1 / (t * -this.fOf(e, i, sigma)) : 0;
     for (let k = 0; k < 2; k++) lambda[base + k] = 1 / (t * -e.couplingVal[k]);
   }
 
-  /** psi / t = f0 - (1/t) sum log(-f_i) (f0 = sigma in phase one). */
-  private barrierValue(e: Evaluation, sigma: number, t: number, one: boolean): number {
+  /** psi_t = F - (1/t) sum log(-f_i). */
+  private barrierValue(e: Evaluation, sigma: number, t: number): number {
     const P = this.problem;
     let logs = 0;
-    for (let i = 0; i < P.active.length; i++) if (P.active[i]) logs += Math.log(-this.fOf(e, i, sigma, one));
+    for (let i = 0; i < P.active.length; i++) if (P.active[i]) logs += Math.log(-this.fOf(e, i, sigma));
     logs += Math.log(-e.couplingVal[0]) + Math.log(-e.couplingVal[1]);
-    return (one ? sigma : e.objective) - logs / t;
+    return this.objectiveOf(e, sigma) - logs / t;
   }
 
-  /** Fills e at (x, sigma); false outside the domain. */
-  private evaluate(x: Float64Array, sigma: number, one: boolean, e: Evaluation): boolean {
+  /** Fills e at x; false outside the domain. */
+  private evaluate(x: Float64Array, e: Evaluation): boolean {
     const P = this.problem;
     if (!P.slots(x, e.val, e.grad, e.hdiag)) return false;
-    if (one) {
+    if (this.withSigma) {
       e.objGrad.fill(0);
       e.objH.fill(0);
-      e.objective = sigma;
+      e.f0 = 0;
     } else {
-      e.objective = P.objective(x, e.objGrad, e.objH);
-      if (!Number.isFinite(e.objective)) return false;
+      e.f0 = P.objective(x, e.objGrad, e.objH);
+      if (!Number.isFinite(e.f0)) return false;
     }
     for (let k = 0; k < 2; k++) {
       const u = P.coupling[k];
@@ -281,18 +297,18 @@ export class BlockIpm {
     return true;
   }
 
-  private strictlyFeasible(e: Evaluation, sigma: number, one: boolean): boolean {
+  private strictlyFeasible(e: Evaluation, sigma: number): boolean {
     const P = this.problem;
-    for (let i = 0; i < P.active.length; i++) if (P.active[i] && !(this.fOf(e, i, sigma, one) < 0)) return false;
+    for (let i = 0; i < P.active.length; i++) if (P.active[i] && !(this.fOf(e, i, sigma) < 0)) return false;
     return e.couplingVal[0] < 0 && e.couplingVal[1] < 0;
   }
 
   /**
-   * Solves the reduced Newton system for dx (in this.dx) and returns d sigma (0 in phase two,
-   * NaN on a numerical failure).
+   * Solves the Newton system of psi_t for dx (in this.dx) and returns d sigma (0 without sigma,
+   * NaN on a numerical failure). Right-hand sides use the central multipliers lambda.
    */
-  private newtonStep(sigma: number, lambda: Float64Array, t: number, one: boolean): number {
-    const { nv, nc, slackSlots } = this.o;
+  private newtonStep(sigma: number, lambda: Float64Array, t: number): number {
+    const { nv, nc } = this.o;
     const P = this.problem;
     const M = P.M;
     const e = this.cur;
@@ -301,80 +317,88 @@ export class BlockIpm {
     const hcol = this.hcol;
     H.fill(0);
     hcol.fill(0);
+    // sigma's curvature and right-hand side (minus the gradient of psi_t / t), phase one only.
     let hss = 0;
     let rSigma = -1;
     for (let j = 0; j < this.n; j++) r[j] = -e.objGrad[j];
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
-      for (let a = 0; a < nv; a++) H[hb + a * nv + a] += e.objH[b * nv + a];
+      const xb = b * nv;
+      for (let a = 0; a < nv; a++) H[hb + a * nv + a] += e.objH[xb + a];
       for (let k = 0; k < nc; k++) {
         const i = b * nc + k;
         if (!P.active[i]) continue;
-        const fi = this.fOf(e, i, sigma, one);
+        const slack = this.slackMask[i];
+        const fi = slack ? e.val[i] - sigma : e.val[i];
         const li = lambda[i];
         const w = li / -fi;
         const rho = 1 / (t * -fi);
         const g = i * nv;
         for (let a = 0; a < nv; a++) {
           const ga = e.grad[g + a];
-          H[hb + a * nv + a] += li * e.hdiag[g + a];
-          r[b * nv + a] -= rho * ga;
           if (ga === 0) continue;
-          for (let c = 0; c < nv; c++) H[hb + a * nv + c] += w * ga * e.grad[g + c];
+          H[hb + a * nv + a] += li * e.hdiag[g + a] + w * ga * ga;
+          r[xb + a] -= rho * ga;
+          for (let c = a + 1; c < nv; c++) H[hb + a * nv + c] += w * ga * e.grad[g + c];
         }
-        if (one && k < slackSlots) {
-          for (let a = 0; a < nv; a++) hcol[b * nv + a] -= w * e.grad[g + a];
+        if (slack) {
+          for (let a = 0; a < nv; a++) hcol[xb + a] -= w * e.grad[g + a];
           hss += w;
           rSigma += rho;
         }
       }
+      // Mirror the upper triangle; fixed variables get an identity row.
+      for (let a = 0; a < nv; a++) for (let c = a + 1; c < nv; c++) H[hb + c * nv + a] = H[hb + a * nv + c];
       for (let a = 0; a < nv; a++) {
-        if (P.free[b * nv + a]) continue;
+        if (P.free[xb + a]) continue;
         for (let c = 0; c < nv; c++) {
           H[hb + a * nv + c] = 0;
           H[hb + c * nv + a] = 0;
         }
         H[hb + a * nv + a] = 1;
-        r[b * nv + a] = 0;
-        hcol[b * nv + a] = 0;
+        r[xb + a] = 0;
+        hcol[xb + a] = 0;
       }
     }
-    const d = [0, 0];
     const base = M * nc;
+    let d0 = 0;
+    let d1 = 0;
     for (let k = 0; k < 2; k++) {
       const u = P.coupling[k];
       const gk = e.couplingVal[k];
-      d[k] = lambda[base + k] / -gk;
+      if (k === 0) d0 = lambda[base] / -gk;
+      else d1 = lambda[base + 1] / -gk;
       const rho = 1 / (t * -gk);
       for (let j = 0; j < this.n; j++) r[j] -= rho * u[j];
     }
-
     this.rhsCopy.set(r);
     this.rhsSigma = rSigma;
-    // Block solves: r <- Hb^-1 r, z_k <- Hb^-1 u_k, hcol <- Hb^-1 hcol.
+
+    // Block solves: r <- Hb^-1 r, z_k <- Hb^-1 u_k, hcolSolved <- Hb^-1 hcol.
     const [u0, u1] = P.coupling;
     this.z0.set(u0);
     this.z1.set(u1);
+    this.hcolSolved.set(hcol);
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
       if (!choleskyInPlace(H, hb, nv)) return Number.NaN;
       choleskySolveInPlace(H, hb, nv, r, b * nv);
       choleskySolveInPlace(H, hb, nv, this.z0, b * nv);
       choleskySolveInPlace(H, hb, nv, this.z1, b * nv);
-      if (one) choleskySolveInPlace(H, hb, nv, hcol, b * nv);
+      if (this.withSigma) choleskySolveInPlace(H, hb, nv, this.hcolSolved, b * nv);
     }
     // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T Hb^-1 V.
-    const s0 = Math.sqrt(d[0]);
-    const s1 = Math.sqrt(d[1]);
+    const s0 = Math.sqrt(d0);
+    const s1 = Math.sqrt(d1);
     let u0z0 = 0, u0z1 = 0, u1z1 = 0;
     for (let j = 0; j < this.n; j++) {
       u0z0 += u0[j] * this.z0[j];
       u0z1 += u0[j] * this.z1[j];
       u1z1 += u1[j] * this.z1[j];
     }
-    const S00 = 1 + d[0] * u0z0;
+    const S00 = 1 + d0 * u0z0;
     const S01 = s0 * s1 * u0z1;
-    const S11 = 1 + d[1] * u1z1;
+    const S11 = 1 + d1 * u1z1;
     const det = S00 * S11 - S01 * S01;
     if (!(det > 0)) return Number.NaN;
     const applyCoupling = (w: Float64Array): void => {
@@ -391,36 +415,21 @@ export class BlockIpm {
     };
     applyCoupling(r);
     let dSigma = 0;
-    if (one) {
-      applyCoupling(hcol);
-      // hcol now holds A^-1 h; recover h . A^-1 r and h . A^-1 h from the unsolved h.
-      const h = this.sigmaColumn(lambda, sigma, one);
+    if (this.withSigma) {
+      // [A h; h^T hss] [dx; dsigma] = [r; rSigma] with A^-1 r and A^-1 h from Woodbury.
+      applyCoupling(this.hcolSolved);
       let hAr = 0, hAh = 0;
       for (let j = 0; j < this.n; j++) {
-        hAr += h[j] * r[j];
-        hAh += h[j] * hcol[j];
+        hAr += hcol[j] * r[j];
+        hAh += hcol[j] * this.hcolSolved[j];
       }
       const schur = hss - hAh;
       if (!(schur > 0)) return Number.NaN;
       dSigma = (rSigma - hAr) / schur;
-      for (let j = 0; j < this.n; j++) r[j] -= dSigma * hcol[j];
+      for (let j = 0; j < this.n; j++) r[j] -= dSigma * this.hcolSolved[j];
     }
     this.dx.set(r);
     for (let j = 0; j < this.n; j++) if (!P.free[j]) this.dx[j] = 0;
     return dSigma;
-  }
-
-  /** The x-sigma column h = -sum_slack (lambda_i / -f_i) grad f_i (free variables only). */
-  private sigmaColumn(lambda: Float64Array, sigma: number, one: boolean): Float64Array {
-    const { nv, nc, slackSlots } = this.o;
-    const P = this.problem;
-    const h = new Float64Array(this.n);
-    for (let i = 0; i < P.active.length; i++) {
-      if (!P.active[i] || i % nc >= slackSlots) continue;
-      const w = lambda[i] / -this.fOf(this.cur, i, sigma, one);
-      const b = (i / nc) | 0;
-      for (let a = 0; a < nv; a++) if (P.free[b * nv + a]) h[b * nv + a] -= w * this.cur.grad[i * nv + a];
-    }
-    return h;
   }
 }

@@ -16,6 +16,8 @@ import { clonePoint, copyPointInto, type Point } from '../model/point.js';
 import { BlockIpm, type IpmOutcome, type IpmResult } from './block-ipm.js';
 import { expansionTau, NC, NV, SLACK_SLOTS, Sp3Surrogate, V_B, V_FES, V_FUE, V_P, V_TAU } from './sp3-surrogate.js';
 
+/** Phase one stops once every slack slot is below -PHASE_ONE_TARGET (normalised units). */
+const PHASE_ONE_TARGET = 1e-2;
 /** Relative pull into the interior of the boxes and coupling rows. */
 const PULL = 1e-2;
 /** A candidate must pass the model's check (with R~) to this relative violation. */
@@ -100,7 +102,7 @@ export function findInterior(s: Sp3Surrogate, v: Float64Array, sigmaTarget = 1e-
   if (start.value < -sigmaTarget) return { outcome: 'already-interior', v, sigma: start.value, worstSlot: start.slot, iterations: 0 };
   const sigma0 = start.value + 1e-2 * Math.max(1, Math.abs(start.value));
   const ipm = new BlockIpm(s, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12 });
-  const r = ipm.solve(v, 'one', sigma0);
+  const r = ipm.solve(v, 'phase-one', sigma0);
   const end = worstSlackSlot(s, r.x);
   return { outcome: r.outcome, v: r.x, sigma: end.value, worstSlot: end.slot, iterations: r.iterations };
 }
@@ -136,11 +138,10 @@ export function solveResources(problem: Problem, x: Point, tau: Float64Array, jP
     iterations, ipm, surrogate: s,
   });
 
-  const inside = findInterior(s, v0);
+  const inside = findInterior(s, v0, PHASE_ONE_TARGET);
   if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
   if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
-
-  const ipm = new BlockIpm(s).solve(inside.v, 'two');
+  const ipm = new BlockIpm(s).solve(inside.v, 'plain');
   const iterations = inside.iterations + ipm.iterations;
   if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);
 
