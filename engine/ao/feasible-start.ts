@@ -130,8 +130,9 @@ function phaseOne(problem: Problem, x: Point): PhaseOneResult {
     if (r.sigma < 0 && checkFeasibility(problem, x, 'v1').maxViolation <= 1e-9) {
       return { feasible: true, sigma: r.sigma, failedConstraint, numericalFailure: false };
     }
-    if (!(r.sigma < best - 1e-9 * Math.max(1, Math.abs(best)))) break;
-    best = r.sigma;
+    // Stop when a round no longer lowers the largest violation.
+    if (Number.isFinite(best) && !(r.sigma < best - 1e-9 * Math.max(1, Math.abs(best)))) break;
+    best = Math.min(best, r.sigma);
   }
   return { feasible: false, sigma: best, failedConstraint, numericalFailure: false };
 }
