@@ -139,8 +139,7 @@ export function resolveSettings(overrides: unknown = {}, where = 'settings'): Se
   const parsed = overridesSchema.safeParse(overrides ?? {});
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
-      const field = i.path.length ? `${where}.${i.path.join('.')}` : where;
-      return `${field} ${i.message}`;
+      return i.path.length ? `${where}.${i.path.join('.')} ${i.message}` : `${where}: ${i.message}`;
     });
     fail('invalid-settings', lines.join('\n'));
   }

@@ -41,7 +41,7 @@ export interface AoResult {
   traceMs: number[];
   /** J after SP1, SP2 and SP3 of every iteration [ms]. */
   stepTraceMs: number[];
-  /** Exact-rate feasibility check of the final point. */
+  /** Exact-rate feasibility check of the final point (NaN and the start's failed group when infeasible). */
   maxViolation: number;
   violatedConstraint: ConstraintId | null;
   violatedDevice: number | null;
@@ -80,6 +80,11 @@ export function solveAo(problem: Problem): AoResult {
     if (status !== 'infeasible' && pointIsFinite(x)) {
       result.objectiveMs = totalLatencyMs(problem, x, 'v1');
       result.objectiveExactMs = totalLatencyMs(problem, x, 'exact');
+    }
+    if (status === 'infeasible') {
+      // No point to check: name the constraint group that failed at the start.
+      result.violatedConstraint = result.start.failedConstraint;
+      return result;
     }
     const check = checkFeasibility(problem, x, 'exact');
     result.maxViolation = check.maxViolation;

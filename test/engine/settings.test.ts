@@ -121,7 +121,7 @@ test('etaMin equal to etaMax is allowed (a fixed task complexity)', () => {
 });
 
 test('overrides that are not an object are rejected', () => {
-  expectInvalid(() => resolveSettings([1, 2]), /settings must be an object of parameter overrides/);
+  expectInvalid(() => resolveSettings([1, 2]), /settings: must be an object of parameter overrides/);
 });
 
 test('parseAssignments turns NAME=VALUE into numbers, trims spaces and keeps cachingRule a string', () => {

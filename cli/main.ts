@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * The `dtmc` command line: `solve` and `params`.
+ *
+ * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
+ * `dtmc: <message>` on stderr with exit code 2 and no stack; anything else is a bug and prints
+ * its stack with exit code 1. `solve` itself exits 3 when the solver reports infeasible or
+ * numerical-failure (see exit-codes.ts).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DtmcError } from '../engine/errors.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { packageVersion } from './package-info.js';
+import { paramsCommand } from './params-command.js';
+import { solveCommand } from './solve-command.js';
+
+/** A usage error found by yargs (unknown option, missing command, ...). */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Prints every line of `message` prefixed with `dtmc: ` on stderr. */
+const printError = (message: string): void => {
+  process.stderr.write(`${message.split('\n').map((l) => `dtmc: ${l}`).join('\n')}\n`);
+};
+
+/** Runs the CLI on `args` (without node and the script) and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  process.exitCode = EXIT.ok;
+  const cli = yargs(args)
+    .scriptName('dtmc')
+    .usage('$0 <command> [options]')
+    .command(solveCommand)
+    .command(paramsCommand)
+    .demandCommand(1, 'a command is required: solve or params')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(packageVersion())
+    .example('$0 solve --seed 1 --json', 'solve one realisation, print JSON')
+    .example('$0 params --markdown', 'the parameter table in Markdown')
+    .epilog(EXIT_CODES_HELP)
+    .fail((msg: string | null, err: Error | undefined) => {
+      // Validation messages come without an error; errors from handlers come as they were thrown.
+      throw err ?? new UsageError(msg ?? 'invalid usage');
+    });
+  cli.wrap(Math.min(100, cli.terminalWidth()));
+  try {
+    await cli.parseAsync();
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (e) {
+    if (e instanceof DtmcError) {
+      printError(e.message);
+      return EXIT.badInput;
+    }
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
+      printError(e.message);
+      process.stderr.write("Run 'dtmc --help' or 'dtmc <command> --help' for usage.\n");
+      return EXIT.badInput;
+    }
+    process.stderr.write(`dtmc: unexpected error (a bug; please report it with the command line)\n${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return EXIT.unexpected;
+  }
+}
+
+process.exitCode = await main(hideBin(process.argv));
