@@ -83,7 +83,7 @@ export function deviceRows(r: SolveReport): string[][] {
     const cached = r.cached[m] === 1;
     const alpha = r.alpha[m];
     rows.push([
-      String(m + 1),
+      String(m),
       cached ? 'yes' : 'no',
       cached ? NO_EFFECT : formatFixed(alpha, 3),
       formatFixed(r.bandwidth[m], 4),
@@ -107,7 +107,7 @@ export function formatHeader(r: SolveReport): string {
   const iterations = `${r.iterations} iteration${r.iterations === 1 ? '' : 's'}`;
   const where = r.violatedConstraint === null
     ? ''
-    : ` (${r.violatedConstraint}${r.violatedDevice === null ? '' : `, UE ${r.violatedDevice + 1}`})`;
+    : ` (${r.violatedConstraint}${r.violatedDevice === null ? '' : `, UE ${r.violatedDevice}`})`;
   if (r.status === 'infeasible') {
     const what = r.failedConstraint === null ? '' : ` | (${r.failedConstraint}) cannot hold${r.proven ? ', proven' : ' (heuristic verdict)'}`;
     return `infeasible after ${iterations}${what} | time ${formatFixed(r.timeMs, 1)} ms`;

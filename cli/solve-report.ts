@@ -1,10 +1,10 @@
 /**
  * The result of `dtmc solve` as one plain object: what `--json` prints and what the readable
- * report is formatted from. Per-device arrays have shape [M], index m = device (UE m + 1 in the
+ * report is formatted from. Per-device arrays have shape [M], index m = device (UE m in the
  * readable table). Non-finite numbers (an infeasible realisation has no objective) become null
  * in JSON.
  */
-import type { AoResult, AoStatus } from '../engine/ao/solve-ao.js';
+import type { AoResult, AoStatus, Sp3Certificate } from '../engine/ao/solve-ao.js';
 import type { ConstraintId } from '../engine/model/feasibility.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Problem } from '../engine/problem.js';
@@ -41,7 +41,7 @@ export interface SolveReport {
   /** Infeasible only: the constraint group that could not hold, and whether that is proven. */
   failedConstraint: ConstraintId | null;
   proven: boolean;
-  sp3: { calls: number; certified: number; maxRelativeGap: number; kept: number };
+  sp3: Sp3Certificate;
   /** The full resolved parameter set of the run. */
   settings: Settings;
   key: RunKey;

@@ -142,15 +142,19 @@ export function feasibleStart(problem: Problem, x: Point): StartResult {
   const M = x.alpha.length;
   let bandwidthSum = 0;
   let provable = true;
+  let hopeless = -1;
   for (let m = 0; m < M; m++) {
     const r = smallestBandwidth(problem, m);
     bandwidthSum += r.bandwidth;
     provable &&= r.monotone;
+    if (hopeless < 0 && r.bandwidth === Infinity) hopeless = m;
   }
   if (bandwidthSum > 1 && provable) {
     return {
       feasible: false, method: 'bandwidth test', failedConstraint: '6d', proven: true,
-      detail: `the smallest bandwidth shares meeting Rmin at Pmax sum to ${bandwidthSum.toPrecision(6)} > 1`,
+      detail: hopeless >= 0
+        ? `UE ${hopeless} cannot reach Rmin at Pmax even with the whole band`
+        : `the smallest bandwidth shares meeting Rmin at Pmax sum to ${bandwidthSum.toPrecision(6)} > 1`,
     };
   }
 

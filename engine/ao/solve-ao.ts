@@ -28,6 +28,8 @@ export interface Sp3Certificate {
   maxRelativeGap: number;
   /** Calls whose candidate was not taken (no improvement, or no interior). */
   kept: number;
+  /** Newton steps of the interior-point method over all calls (phase one and two). */
+  newtonSteps: number;
 }
 
 export interface AoResult {
@@ -67,7 +69,7 @@ export function solveAo(problem: Problem): AoResult {
   const { params } = problem;
   const M = problem.cPerW.length;
   const x = allocatePoint(M);
-  const sp3: Sp3Certificate = { calls: 0, certified: 0, maxRelativeGap: 0, kept: 0 };
+  const sp3: Sp3Certificate = { calls: 0, certified: 0, maxRelativeGap: 0, kept: 0, newtonSteps: 0 };
   const result: AoResult = {
     status: 'numerical-failure', iterations: 0, objectiveMs: Number.NaN, objectiveExactMs: Number.NaN,
     traceMs: [], stepTraceMs: [], maxViolation: Number.NaN, violatedConstraint: null, violatedDevice: null,
@@ -122,6 +124,7 @@ export function solveAo(problem: Problem): AoResult {
     result.stepTraceMs.push(jAfterSp2);
     const r3 = solveResources(problem, x, tau, jAfterSp2); //             SP3
     sp3.calls++;
+    sp3.newtonSteps += r3.iterations;
     if (r3.status === 'numerical-failure' || !pointIsFinite(x)) {
       copyPointInto(lastGood, x);
       return finish('numerical-failure', `SP3 ${r3.reason} at iteration ${i}`);

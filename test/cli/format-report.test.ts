@@ -9,13 +9,13 @@ import {
 } from '../../cli/format-report.js';
 import type { SolveReport } from '../../cli/solve-report.js';
 
-/** A three-device report: UE 1 cached, UE 2 all local (alpha = 1), UE 3 all offloaded. */
+/** A three-device report: UE 0 cached, UE 1 all local (alpha = 1), UE 2 all offloaded. */
 function sampleReport(over: Partial<SolveReport> = {}): SolveReport {
   return {
     version: '0.0.0', status: 'converged', iterations: 2, objectiveMs: 12.3456, objectiveExactMs: 12.3457,
     trace: [20, 12.5, 12.3456], stepTrace: [], maxViolation: 0, violatedConstraint: null, violatedDevice: null,
     message: '', start: 'direct', failedConstraint: null, proven: false,
-    sp3: { calls: 2, certified: 2, maxRelativeGap: 1e-10, kept: 0 },
+    sp3: { calls: 2, certified: 2, maxRelativeGap: 1e-10, kept: 0, newtonSteps: 60 },
     settings: { ...DEFAULT_SETTINGS, M: 3 }, key: { seed: 1, point: null, realisation: 0 }, M: 3,
     cached: [1, 0, 0], alpha: [0.5, 1, 0], bandwidth: [0.01, 0.4, 0.59], powerW: [0.2, 0.2, 0.1],
     fUeGHz: [1.5, 1.2, 1.5], fEsGHz: [3, 2, 10], latencyMs: [0.1, 5.2, 7.0456], latencyExactMs: [0.1, 5.2, 7.0457],
@@ -93,13 +93,13 @@ test('deviceRows shows - for variables with no effect on a UE', () => {
   assert.is(rows[1][col('f_es [GHz]')], NO_EFFECT);
   assert.is(rows[1][col('f_ue [GHz]')], '1.200');
   assert.is(rows[2][col('f_ue [GHz]')], NO_EFFECT);
-  assert.is(rows[2][col('UE')], '3');
+  assert.is(rows[2][col('UE')], '2');
   assert.is(rows[2][col('energy [mJ]')], '3.0e-7');
 });
 
 test('formatHeader gives status, iterations, both objectives, violation and time', () => {
   const h = formatHeader(sampleReport({ maxViolation: 2e-9, violatedConstraint: '6b', violatedDevice: 1 }));
-  assert.is(h, 'converged after 2 iterations | J = 12.346 ms (V=1), 12.346 ms (exact) | max violation 2.00e-9 (6b, UE 2) | time 42.0 ms');
+  assert.is(h, 'converged after 2 iterations | J = 12.346 ms (V=1), 12.346 ms (exact) | max violation 2.00e-9 (6b, UE 1) | time 42.0 ms');
 });
 
 test('formatHeader of an infeasible report names the failed constraint and whether it is proven', () => {
