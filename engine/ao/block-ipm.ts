@@ -53,8 +53,9 @@ export interface IpmOptions {
   mu: number;
   /** The first t puts the gap m/t at this fraction of |F(x0)| (at least 1e-3 in phase one). */
   initialGapFraction: number;
-  /** Centring ends when the Newton decrement^2 / 2 <= centringTol max(1, |F|). */
+  /** Centring ends when the Newton decrement^2 / 2 <= max(centringTol max(1, |F|), centringGapFraction m/t). */
   centringTol: number;
+  centringGapFraction: number;
   /** Called after every Newton step (diagnostics). */
   onIteration?: (info: { iteration: number; gap: number; decrement2: number; step: number; objective: number; sigma: number }) => void;
 }
@@ -62,6 +63,7 @@ export interface IpmOptions {
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
   nv: 5, nc: 7, slackSlots: 4, sigmaTarget: 1e-5,
   gapRtol: 1e-9, gapAtol: 1e-13, maxIterations: 200, mu: 100, initialGapFraction: 1e-2, centringTol: 1e-12,
+  centringGapFraction: 0.01,
 };
 
 export type IpmOutcome =
@@ -189,7 +191,9 @@ export class BlockIpm {
         for (let j = 0; j < this.n; j++) dec2 += this.rhsCopy[j] * this.dx[j];
         decrement2 = dec2;
         if (!(dec2 >= 0) || !Number.isFinite(dec2)) return result('numerical-failure');
-        if (dec2 / 2 <= this.o.centringTol * fScale()) break;
+        // Approximate centring: the point's distance to the central point (about dec2/2 in psi)
+        // only needs to be small beside the gap m/t that the certificate reports.
+        if (dec2 / 2 <= Math.max(this.o.centringTol * fScale(), this.o.centringGapFraction * (mActive / t))) break;
         const psi0 = this.barrierValue(this.cur, sigma, t);
         let s = this.maxLinearStep(sigma, dSigma);
         let accepted = false;
@@ -226,11 +230,6 @@ export class BlockIpm {
     return this.withSigma ? sigma : e.f0;
   }
 
-  /** Constraint value f_i, with the slack on the slack slots. */
-  private fOf(e: Evaluation, i: number, sigma: number): number {
-    return this.slackMask[i] ? e.val[i] - sigma : e.val[i];
-  }
-
   /**
    * The first trial step: 1, or 0.99 of the step at which the linearisation of a constraint
    * reaches zero (for convex constraints the true value is at least the linear one, so longer
@@ -241,12 +240,18 @@ export class BlockIpm {
     const P = this.problem;
     const e = this.cur;
     let sMax = 1 / 0.99;
-    for (let i = 0; i < P.active.length; i++) {
-      if (!P.active[i]) continue;
-      const b = (i / nc) | 0;
-      let slope = this.slackMask[i] ? -dSigma : 0;
-      for (let a = 0; a < nv; a++) slope += e.grad[i * nv + a] * this.dx[b * nv + a];
-      if (slope > 0) sMax = Math.min(sMax, -this.fOf(e, i, sigma) / slope);
+    const active = P.active;
+    const slackMask = this.slackMask;
+    const grad = e.grad;
+    const val = e.val;
+    const dx = this.dx;
+    for (let i = 0; i < active.length; i++) {
+      if (!active[i]) continue;
+      const xb = ((i / nc) | 0) * nv;
+      const g = i * nv;
+      let slope = slackMask[i] ? -dSigma : 0;
+      for (let a = 0; a < nv; a++) slope += grad[g + a] * dx[xb + a];
+      if (slope > 0) sMax = Math.min(sMax, -(slackMask[i] ? val[i] - sigma : val[i]) / slope);
     }
     for (let k = 0; k < 2; k++) {
       const u = P.coupling[k];
@@ -261,17 +266,21 @@ export class BlockIpm {
 
   /** lambda_i = 1/(t (-f_i)) for every active constraint. */
   private centralMultipliers(e: Evaluation, sigma: number, t: number, lambda: Float64Array): void {
-    const P = this.problem;
-    const base = P.active.length;
-    for (let i = 0; i < base; i++) lambda[i] = P.active[i] ? 1 / (t * -this.fOf(e, i, sigma)) : 0;
+    const active = this.problem.active;
+    const slackMask = this.slackMask;
+    const val = e.val;
+    const base = active.length;
+    for (let i = 0; i < base; i++) lambda[i] = active[i] ? 1 / (t * (slackMask[i] ? sigma - val[i] : -val[i])) : 0;
     for (let k = 0; k < 2; k++) lambda[base + k] = 1 / (t * -e.couplingVal[k]);
   }
 
   /** psi_t = F - (1/t) sum log(-f_i). */
   private barrierValue(e: Evaluation, sigma: number, t: number): number {
-    const P = this.problem;
+    const active = this.problem.active;
+    const slackMask = this.slackMask;
+    const val = e.val;
     let logs = 0;
-    for (let i = 0; i < P.active.length; i++) if (P.active[i]) logs += Math.log(-this.fOf(e, i, sigma));
+    for (let i = 0; i < active.length; i++) if (active[i]) logs += Math.log(slackMask[i] ? sigma - val[i] : -val[i]);
     logs += Math.log(-e.couplingVal[0]) + Math.log(-e.couplingVal[1]);
     return this.objectiveOf(e, sigma) - logs / t;
   }
@@ -298,8 +307,10 @@ export class BlockIpm {
   }
 
   private strictlyFeasible(e: Evaluation, sigma: number): boolean {
-    const P = this.problem;
-    for (let i = 0; i < P.active.length; i++) if (P.active[i] && !(this.fOf(e, i, sigma) < 0)) return false;
+    const active = this.problem.active;
+    const slackMask = this.slackMask;
+    const val = e.val;
+    for (let i = 0; i < active.length; i++) if (active[i] && !((slackMask[i] ? val[i] - sigma : val[i]) < 0)) return false;
     return e.couplingVal[0] < 0 && e.couplingVal[1] < 0;
   }
 
@@ -320,29 +331,39 @@ export class BlockIpm {
     // sigma's curvature and right-hand side (minus the gradient of psi_t / t), phase one only.
     let hss = 0;
     let rSigma = -1;
-    for (let j = 0; j < this.n; j++) r[j] = -e.objGrad[j];
+    const objGrad = e.objGrad;
+    const objH = e.objH;
+    const val = e.val;
+    const grad = e.grad;
+    const hdiag = e.hdiag;
+    const active = P.active;
+    const free = P.free;
+    const slackMask = this.slackMask;
+    for (let j = 0; j < this.n; j++) r[j] = -objGrad[j];
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
       const xb = b * nv;
-      for (let a = 0; a < nv; a++) H[hb + a * nv + a] += e.objH[xb + a];
+      for (let a = 0; a < nv; a++) H[hb + a * nv + a] += objH[xb + a];
       for (let k = 0; k < nc; k++) {
         const i = b * nc + k;
-        if (!P.active[i]) continue;
-        const slack = this.slackMask[i];
-        const fi = slack ? e.val[i] - sigma : e.val[i];
+        if (!active[i]) continue;
+        const slack = slackMask[i];
+        const fi = slack ? val[i] - sigma : val[i];
         const li = lambda[i];
         const w = li / -fi;
         const rho = 1 / (t * -fi);
         const g = i * nv;
         for (let a = 0; a < nv; a++) {
-          const ga = e.grad[g + a];
+          const ga = grad[g + a];
           if (ga === 0) continue;
-          H[hb + a * nv + a] += li * e.hdiag[g + a] + w * ga * ga;
+          const wga = w * ga;
+          const row = hb + a * nv;
+          H[row + a] += li * hdiag[g + a] + wga * ga;
           r[xb + a] -= rho * ga;
-          for (let c = a + 1; c < nv; c++) H[hb + a * nv + c] += w * ga * e.grad[g + c];
+          for (let c = a + 1; c < nv; c++) H[row + c] += wga * grad[g + c];
         }
         if (slack) {
-          for (let a = 0; a < nv; a++) hcol[xb + a] -= w * e.grad[g + a];
+          for (let a = 0; a < nv; a++) hcol[xb + a] -= w * grad[g + a];
           hss += w;
           rSigma += rho;
         }
@@ -350,7 +371,7 @@ export class BlockIpm {
       // Mirror the upper triangle; fixed variables get an identity row.
       for (let a = 0; a < nv; a++) for (let c = a + 1; c < nv; c++) H[hb + c * nv + a] = H[hb + a * nv + c];
       for (let a = 0; a < nv; a++) {
-        if (P.free[xb + a]) continue;
+        if (free[xb + a]) continue;
         for (let c = 0; c < nv; c++) {
           H[hb + a * nv + c] = 0;
           H[hb + c * nv + a] = 0;

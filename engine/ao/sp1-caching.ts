@@ -48,7 +48,7 @@ export function solveCaching(problem: Problem, x: Point, keepIfWorse = true): Ca
   for (const m of order) {
     const loadIfCached = loadGHz - (1 - x.alpha[m]) * x.fEsGHz[m] + x.fEsGHz[m];
     if (
-      cacheKbit + problem.bitsKbit[m] <= params.sMaxKbit
+      cacheKbit + problem.bitsKbit[m] <= params.sMaxKbit * (1 + LIMIT_RTOL)
       && loadIfCached <= loadLimit
       && tCached[m] <= params.tMaxMs
       && tCached[m] < tUncached[m]
