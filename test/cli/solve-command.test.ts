@@ -67,7 +67,7 @@ test('solve --json on a seed converges and gives every per-device array of lengt
   assert.equal(r.key, { seed: 1, point: null, realisation: 0 });
   assert.is(r.trace.length, r.iterations + 1);
   assert.is(r.trace[r.trace.length - 1], r.objectiveMs);
-  assert.equal(Object.keys(r.sp3).sort(), ['calls', 'certified', 'kept', 'maxRelativeGap']);
+  assert.equal(Object.keys(r.sp3).sort(), ['calls', 'certified', 'kept', 'maxRelativeGap', 'newtonSteps']);
   for (let m = 0; m < r.M; m++) assert.ok(r.rateMbps[m] <= r.rateExactMbps[m] * (1 + 1e-12), `R~ <= R at UE ${m}`);
 });
 
