@@ -31,6 +31,7 @@ let newtonSteps = 0;
 let sp3Calls = 0;
 let objective = 0;
 const start = process.hrtime.bigint();
+const cpuStart = process.cpuUsage();
 for (const p of problems) {
   const r = solveAo(p);
   statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -40,10 +41,13 @@ for (const p of problems) {
   if (Number.isFinite(r.objectiveMs)) objective += r.objectiveMs;
 }
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+const cpu = process.cpuUsage(cpuStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
 console.log(`float64 reference AO, one core (${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version})`);
 console.log(`settings: M = ${settings.M}${values.set?.length ? `, ${values.set.join(', ')}` : ' (paper defaults)'}`);
 console.log(`realisations: ${count} (seed ${seed}), statuses ${JSON.stringify(statuses)}`);
 console.log(`mean J ${(objective / count).toFixed(4)} ms, mean AO iterations ${(iterations / count).toFixed(2)}`);
 console.log(`SP3: ${(sp3Calls / count).toFixed(2)} calls and ${(newtonSteps / count).toFixed(1)} Newton steps per solve`);
-console.log(`time ${(1000 * seconds / count).toFixed(3)} ms per solve, ${(count / seconds).toFixed(0)} solves/s`);
+console.log(`time ${(1000 * seconds / count).toFixed(3)} ms per solve, ${(count / seconds).toFixed(0)} solves/s (wall clock)`);
+console.log(`cpu  ${(1000 * cpuSeconds / count).toFixed(3)} ms per solve (process CPU time; differs from wall clock when the machine is busy)`);

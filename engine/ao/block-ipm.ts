@@ -48,6 +48,14 @@ export interface IpmOptions {
   /** Plain mode stops when the gap m/t <= gapRtol |F| + gapAtol. */
   gapRtol: number;
   gapAtol: number;
+  /** Plain mode: primal-dual steps after the first centring (see primalDual). */
+  primalDual: boolean;
+  /** Primal-dual centring: t = pdMu m / eta. */
+  pdMu: number;
+  /** Primal-dual steps shorter than this hand back to the barrier. */
+  pdMinStep: number;
+  /** Primal-dual stop: dual residual <= dualRtol max(1, |grad f0|_inf). */
+  dualRtol: number;
   maxIterations: number;
   /** Barrier parameter growth per outer step: t <- mu t. */
   mu: number;
@@ -63,7 +71,7 @@ export interface IpmOptions {
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
   nv: 5, nc: 7, slackSlots: 4, sigmaTarget: 1e-5,
   gapRtol: 1e-9, gapAtol: 1e-13, maxIterations: 200, mu: 100, initialGapFraction: 1e-2, centringTol: 1e-12,
-  centringGapFraction: 0.01,
+  centringGapFraction: 0.01, primalDual: true, pdMu: 10, pdMinStep: 0.2, dualRtol: 1e-6,
 };
 
 export type IpmOutcome =
@@ -87,6 +95,8 @@ export interface IpmResult {
   /** Newton decrement^2 of the last centring step (how far from the central point). */
   decrement2: number;
   iterations: number;
+  /** Plain mode: the point where the first centring ended (a warm start for a similar problem). */
+  firstCentre: Float64Array | null;
 }
 
 /** Values and derivatives at one point; two of these are swapped by the line search. */
@@ -109,7 +119,8 @@ class Evaluation {
 }
 
 export class BlockIpm {
-  private readonly o: IpmOptions;
+  private o: IpmOptions = DEFAULT_IPM_OPTIONS;
+  private problem!: BlockProblem;
   private readonly n: number;
   private cur: Evaluation;
   private trial: Evaluation;
@@ -123,15 +134,16 @@ export class BlockIpm {
   private readonly xTrial: Float64Array;
   private readonly rhsCopy: Float64Array;
   private rhsSigma = 0;
+  private readonly rDual: Float64Array;
+  private readonly dLambda: Float64Array;
+  private readonly lambdaTrial: Float64Array;
   // Mode of the current solve: phase one has sigma and no f0.
   private withSigma = false;
   /** [M * nc] 1 for active slack slots when the slack is on, so f_i = val_i - sigma there. */
   private readonly slackMask: Uint8Array;
 
-  constructor(readonly problem: BlockProblem, options: Partial<IpmOptions> = {}) {
-    this.o = { ...DEFAULT_IPM_OPTIONS, ...options };
-    const { nv, nc } = this.o;
-    const M = problem.M;
+  /** Work arrays for problems of M blocks of nv variables and nc slots, reused by every solve. */
+  constructor(readonly M: number, readonly nv = DEFAULT_IPM_OPTIONS.nv, readonly nc = DEFAULT_IPM_OPTIONS.nc) {
     this.n = M * nv;
     this.cur = new Evaluation(this.n, M * nc, nv);
     this.trial = new Evaluation(this.n, M * nc, nv);
@@ -145,15 +157,21 @@ export class BlockIpm {
     this.xTrial = new Float64Array(this.n);
     this.rhsCopy = new Float64Array(this.n);
     this.slackMask = new Uint8Array(M * nc);
+    this.rDual = new Float64Array(this.n);
+    this.dLambda = new Float64Array(M * nc + 2);
+    this.lambdaTrial = new Float64Array(M * nc + 2);
   }
 
   /**
-   * Minimises from x0 (strictly inside every constraint that does not take the slack) in the
-   * given mode; in phase one sigma0 must exceed every slack slot at x0.
+   * Minimises `problem` from x0 (strictly inside every constraint that does not take the slack)
+   * in the given mode; in phase one sigma0 must exceed every slack slot at x0.
    */
-  solve(x0: Float64Array, mode: IpmMode, sigma0 = 0): IpmResult {
+  solve(problem: BlockProblem, x0: Float64Array, mode: IpmMode, sigma0 = 0, options: Partial<IpmOptions> = {}): IpmResult {
+    if (problem.M !== this.M) throw new Error(`BlockIpm sized for M = ${this.M} got a problem with M = ${problem.M}`);
+    this.problem = problem;
+    this.o = { ...DEFAULT_IPM_OPTIONS, ...options, nv: this.nv, nc: this.nc };
     const { nc, mu } = this.o;
-    const P = this.problem;
+    const P = problem;
     const M = P.M;
     this.withSigma = mode === 'phase-one';
     for (let i = 0; i < M * nc; i++) this.slackMask[i] = this.withSigma && i % nc < this.o.slackSlots ? 1 : 0;
@@ -165,17 +183,19 @@ export class BlockIpm {
     let decrement2 = Number.NaN;
     let mActive = 2;
     for (let i = 0; i < M * nc; i++) mActive += P.active[i];
-    const result = (outcome: IpmOutcome): IpmResult => {
-      this.centralMultipliers(this.cur, sigma, t, lambda);
+    const result = (outcome: IpmOutcome, pdGap?: number): IpmResult => {
+      if (pdGap === undefined) this.centralMultipliers(this.cur, sigma, t, lambda);
       return {
         outcome, x, sigma, lambda: lambda.slice(0, M * nc), lambdaCoupling: lambda.slice(M * nc),
-        objective: this.withSigma ? sigma : this.cur.f0, gap: mActive / t, decrement2, iterations,
+        objective: this.withSigma ? sigma : this.cur.f0, gap: pdGap ?? mActive / t, decrement2, iterations, firstCentre,
       };
     };
     if (!this.evaluate(x, this.cur) || !this.strictlyFeasible(this.cur, sigma)) return result('numerical-failure');
     const fScale = (): number => Math.max(1, Math.abs(this.objectiveOf(this.cur, sigma)));
     const start = mode === 'phase-one' ? Math.max(Math.abs(sigma), 1e-3) : Math.abs(this.objectiveOf(this.cur, sigma));
     t = mActive / (this.o.initialGapFraction * start + this.o.gapAtol);
+    let usePrimalDual = this.o.primalDual;
+    let firstCentre: Float64Array | null = null;
 
     for (;;) {
       // Centring: Newton on psi_t with backtracking (feasibility, then Armijo).
@@ -215,6 +235,18 @@ export class BlockIpm {
         this.o.onIteration?.({ iteration: iterations, gap: mActive / t, decrement2: dec2, step: accepted ? s : 0, objective: this.cur.f0, sigma });
         if (!accepted) break; // centred as far as rounding allows
       }
+      if (mode === 'plain' && firstCentre === null) firstCentre = x.slice();
+      if (mode === 'plain' && usePrimalDual) {
+        // From the first central point, primal-dual steps reduce the gap much faster than
+        // re-centring at t <- mu t; if they stall, the barrier continues from where they stopped.
+        this.centralMultipliers(this.cur, sigma, t, lambda);
+        const pd = this.primalDual(x, lambda, mActive, this.o.maxIterations - iterations);
+        iterations += pd.iterations;
+        if (pd.solved) return result('solved', pd.gap);
+        if (pd.failed) return result('numerical-failure', pd.gap);
+        t = Math.max(t, mActive / pd.gap);
+        usePrimalDual = false;
+      }
       if (mode === 'phase-one') {
         if (sigma < -this.o.sigmaTarget) return result('interior-found');
         if (mActive / t <= this.o.gapAtol + 1e-10) return result(sigma < 0 ? 'interior-found' : 'no-interior');
@@ -223,6 +255,125 @@ export class BlockIpm {
       }
       t *= mu;
     }
+  }
+
+  /**
+   * Primal-dual interior-point steps (Boyd & Vandenberghe section 11.7) from a strictly feasible
+   * x with multipliers lambda > 0, in place. Same Newton matrix as the barrier's with the current
+   * lambda; dual update lambda + s dlambda; backtracking on the residual norm.
+   */
+  private primalDual(x: Float64Array, lambda: Float64Array, mActive: number, budget: number): { solved: boolean; failed: boolean; gap: number; iterations: number } {
+    const { nv, nc } = this.o;
+    const P = this.problem;
+    const nl = lambda.length;
+    const base = P.active.length;
+    const dl = this.dLambda;
+    const lt = this.lambdaTrial;
+    let gap = Infinity;
+    for (let it = 0; it < budget; it++) {
+      gap = this.pdGap(this.cur, lambda);
+      const dual = this.pdDualResidual(this.cur, lambda);
+      let gradScale = 1;
+      for (let j = 0; j < this.n; j++) gradScale = Math.max(gradScale, Math.abs(this.cur.objGrad[j]));
+      if (!Number.isFinite(gap) || !Number.isFinite(dual)) return { solved: false, failed: true, gap, iterations: it };
+      if (gap <= this.o.gapRtol * Math.abs(this.cur.f0) + this.o.gapAtol && dual <= this.o.dualRtol * gradScale) {
+        return { solved: true, failed: false, gap, iterations: it };
+      }
+      const t = (this.o.pdMu * mActive) / gap;
+      if (Number.isNaN(this.newtonStep(0, lambda, t))) return { solved: false, failed: true, gap, iterations: it };
+      const e = this.cur;
+      let sMax = 1;
+      for (let i = 0; i < base; i++) {
+        if (!P.active[i]) {
+          dl[i] = 0;
+          continue;
+        }
+        const xb = ((i / nc) | 0) * nv;
+        let gdx = 0;
+        for (let a = 0; a < nv; a++) gdx += e.grad[i * nv + a] * this.dx[xb + a];
+        dl[i] = -lambda[i] + (1 / t + lambda[i] * gdx) / -e.val[i];
+        if (dl[i] < 0) sMax = Math.min(sMax, -lambda[i] / dl[i]);
+      }
+      for (let k = 0; k < 2; k++) {
+        const u = P.coupling[k];
+        let udx = 0;
+        for (let j = 0; j < this.n; j++) udx += u[j] * this.dx[j];
+        dl[base + k] = -lambda[base + k] + (1 / t + lambda[base + k] * udx) / -e.couplingVal[k];
+        if (dl[base + k] < 0) sMax = Math.min(sMax, -lambda[base + k] / dl[base + k]);
+      }
+      const r0 = this.pdResidualNorm(this.cur, lambda, t);
+      let s = Math.min(0.99 * sMax, this.maxLinearStep(0, 0));
+      let accepted = false;
+      while (s > 1e-10) {
+        for (let j = 0; j < this.n; j++) this.xTrial[j] = x[j] + s * this.dx[j];
+        if (this.evaluate(this.xTrial, this.trial) && this.strictlyFeasible(this.trial, 0)) {
+          for (let i = 0; i < nl; i++) lt[i] = lambda[i] + s * dl[i];
+          if (this.pdResidualNorm(this.trial, lt, t) <= (1 - 0.01 * s) * r0) {
+            x.set(this.xTrial);
+            lambda.set(lt);
+            const tmp = this.cur;
+            this.cur = this.trial;
+            this.trial = tmp;
+            accepted = true;
+            break;
+          }
+        }
+        s *= 0.5;
+      }
+      this.o.onIteration?.({ iteration: -it, gap, decrement2: dual, step: accepted ? s : 0, objective: this.cur.f0, sigma: 0 });
+      // A short step means the primal-dual iteration has reached its accuracy limit (rounding in
+      // the nearly active constraints); the barrier takes over from here.
+      if (!accepted || s < this.o.pdMinStep) return { solved: false, failed: false, gap: this.pdGap(this.cur, lambda), iterations: it + 1 };
+    }
+    return { solved: false, failed: false, gap, iterations: budget };
+  }
+
+  /** Surrogate duality gap eta = -sum f_i lambda_i (plain mode). */
+  private pdGap(e: Evaluation, lambda: Float64Array): number {
+    const active = this.problem.active;
+    let gap = 0;
+    for (let i = 0; i < active.length; i++) if (active[i]) gap -= e.val[i] * lambda[i];
+    return gap - e.couplingVal[0] * lambda[active.length] - e.couplingVal[1] * lambda[active.length + 1];
+  }
+
+  /** Dual residual grad f0 + sum lambda_i grad f_i over the free variables into rDual; returns its inf-norm. */
+  private pdDualResidual(e: Evaluation, lambda: Float64Array): number {
+    const { nv, nc } = this.o;
+    const P = this.problem;
+    const r = this.rDual;
+    r.set(e.objGrad);
+    for (let i = 0; i < P.active.length; i++) {
+      if (!P.active[i]) continue;
+      const xb = ((i / nc) | 0) * nv;
+      for (let a = 0; a < nv; a++) r[xb + a] += lambda[i] * e.grad[i * nv + a];
+    }
+    const base = P.active.length;
+    for (let k = 0; k < 2; k++) {
+      const u = P.coupling[k];
+      for (let j = 0; j < this.n; j++) r[j] += lambda[base + k] * u[j];
+    }
+    let norm = 0;
+    for (let j = 0; j < this.n; j++) if (P.free[j]) norm = Math.max(norm, Math.abs(r[j]));
+    return norm;
+  }
+
+  /** || (r_dual, r_cent) ||_2 with r_cent_i = -lambda_i f_i - 1/t. */
+  private pdResidualNorm(e: Evaluation, lambda: Float64Array, t: number): number {
+    this.pdDualResidual(e, lambda);
+    const P = this.problem;
+    let sq = 0;
+    for (let j = 0; j < this.n; j++) if (P.free[j]) sq += this.rDual[j] * this.rDual[j];
+    for (let i = 0; i < P.active.length; i++) {
+      if (!P.active[i]) continue;
+      const rc = -lambda[i] * e.val[i] - 1 / t;
+      sq += rc * rc;
+    }
+    const base = P.active.length;
+    for (let k = 0; k < 2; k++) {
+      const rc = -lambda[base + k] * e.couplingVal[k] - 1 / t;
+      sq += rc * rc;
+    }
+    return Math.sqrt(sq);
   }
 
   /** F = f0 (plain) or sigma (phase one). */

@@ -15,7 +15,7 @@ import { allocatePoint, copyPointInto, pointIsFinite, type Point } from '../mode
 import { feasibleStart, type StartResult } from './feasible-start.js';
 import { solveCaching } from './sp1-caching.js';
 import { solveOffloading } from './sp2-offloading.js';
-import { solveResources } from './sp3-resources.js';
+import { solveResources, type Sp3WarmStart } from './sp3-resources.js';
 import { expansionTau } from './sp3-surrogate.js';
 
 export type AoStatus = 'converged' | 'max-iterations' | 'infeasible' | 'numerical-failure';
@@ -109,6 +109,7 @@ export function solveAo(problem: Problem): AoResult {
   result.traceMs.push(j);
 
   const tau = expansionTau(problem, x);
+  const warm: Sp3WarmStart = { v: null };
   const lastGood = allocatePoint(M);
   for (let i = 1; i <= params.maxIterations; i++) {
     copyPointInto(x, lastGood);
@@ -122,7 +123,7 @@ export function solveAo(problem: Problem): AoResult {
     }
     const jAfterSp2 = totalLatencyMs(problem, x);
     result.stepTraceMs.push(jAfterSp2);
-    const r3 = solveResources(problem, x, tau, jAfterSp2); //             SP3
+    const r3 = solveResources(problem, x, tau, jAfterSp2, warm); //       SP3
     sp3.calls++;
     sp3.newtonSteps += r3.iterations;
     if (r3.status === 'numerical-failure' || !pointIsFinite(x)) {

@@ -23,6 +23,17 @@ const PULL = 1e-2;
 /** A candidate must pass the model's check (with R~) to this relative violation. */
 const ACCEPT_VIOLATION = 1e-9;
 
+const ipmCache = new Map<number, BlockIpm>();
+/** One solver workspace per problem size, reused by every SP3 call (solves never interleave). */
+function ipmFor(M: number): BlockIpm {
+  let ipm = ipmCache.get(M);
+  if (!ipm) {
+    ipm = new BlockIpm(M);
+    ipmCache.set(M, ipm);
+  }
+  return ipm;
+}
+
 /** Packs the point (and tau) into the solver's layout [M * NV]. */
 export function packPoint(x: Point, tau: Float64Array): Float64Array {
   const M = x.alpha.length;
@@ -101,13 +112,19 @@ export function findInterior(s: Sp3Surrogate, v: Float64Array, sigmaTarget = 1e-
   }
   if (start.value < -sigmaTarget) return { outcome: 'already-interior', v, sigma: start.value, worstSlot: start.slot, iterations: 0 };
   const sigma0 = start.value + 1e-2 * Math.max(1, Math.abs(start.value));
-  const ipm = new BlockIpm(s, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12 });
-  const r = ipm.solve(v, 'phase-one', sigma0);
+  const r = ipmFor(s.M).solve(s, v, 'phase-one', sigma0, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12 });
   const end = worstSlackSlot(s, r.x);
   return { outcome: r.outcome, v: r.x, sigma: end.value, worstSlot: end.slot, iterations: r.iterations };
 }
 
 export type Sp3Status = 'improved' | 'kept' | 'numerical-failure';
+
+/** Carried from one SP3 call to the next of the same realisation. */
+export interface Sp3WarmStart {
+  v: Float64Array | null;
+}
+/** A warm start must be at least this far inside every slack slot (normalised units). */
+const WARM_MARGIN = 1e-4;
 
 export interface Sp3Outcome {
   status: Sp3Status;
@@ -127,7 +144,7 @@ export interface Sp3Outcome {
  * Runs SP3 on x in place (b, p, f_ue, f_es; s and alpha fixed) and writes the auxiliary tau.
  * @param jPrevMs the true objective at x before the step.
  */
-export function solveResources(problem: Problem, x: Point, tau: Float64Array, jPrevMs: number): Sp3Outcome {
+export function solveResources(problem: Problem, x: Point, tau: Float64Array, jPrevMs: number, warm?: Sp3WarmStart): Sp3Outcome {
   const tauBar = expansionTau(problem, x);
   const s = new Sp3Surrogate(problem, x, tauBar);
   const v0 = packPoint(x, tauBar);
@@ -138,11 +155,23 @@ export function solveResources(problem: Problem, x: Point, tau: Float64Array, jP
     iterations, ipm, surrogate: s,
   });
 
-  const inside = findInterior(s, v0, PHASE_ONE_TARGET);
+  // Warm start: the previous call's first central point, with this call's fixed variables, is
+  // usually strictly inside this surrogate too and close to its central path; else phase one.
+  let inside: InteriorSearch | null = null;
+  if (warm?.v) {
+    const candidate = warm.v.slice();
+    for (let j = 0; j < candidate.length; j++) if (!s.free[j]) candidate[j] = v0[j];
+    const check = worstSlackSlot(s, candidate);
+    if (check.boxesInside && check.value < -WARM_MARGIN) {
+      inside = { outcome: 'already-interior', v: candidate, sigma: check.value, worstSlot: check.slot, iterations: 0 };
+    }
+  }
+  inside ??= findInterior(s, v0, PHASE_ONE_TARGET);
   if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
   if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
-  const ipm = new BlockIpm(s).solve(inside.v, 'plain');
+  const ipm = ipmFor(s.M).solve(s, inside.v, 'plain');
   const iterations = inside.iterations + ipm.iterations;
+  if (warm) warm.v = ipm.firstCentre;
   if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);
 
   const trial = clonePoint(x);
