@@ -22,7 +22,7 @@
  * curved 1/b, 1/p and 1/tau terms) and an elastic single-phase start (an exact penalty on one
  * slack; badly scaled, it needed more Newton steps than phase one + phase two).
  */
-import { choleskyInPlace, choleskySolveInPlace } from './small-cholesky.js';
+import { cholesky5InPlace, cholesky5SolveInPlace } from './small-cholesky.js';
 
 /** What the solver needs of a problem; `Sp3Surrogate` is the one implementation. */
 export interface BlockProblem {
@@ -71,7 +71,7 @@ export interface IpmOptions {
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
   nv: 5, nc: 7, slackSlots: 4, sigmaTarget: 1e-5,
   gapRtol: 1e-9, gapAtol: 1e-13, maxIterations: 200, mu: 100, initialGapFraction: 1e-2, centringTol: 1e-12,
-  centringGapFraction: 0.01, primalDual: true, pdMu: 10, pdMinStep: 0.2, dualRtol: 1e-6,
+  centringGapFraction: 0.01, primalDual: true, pdMu: 20, pdMinStep: 0.2, dualRtol: 1e-6,
 };
 
 export type IpmOutcome =
@@ -134,8 +134,9 @@ export class BlockIpm {
   private readonly xTrial: Float64Array;
   private readonly rhsCopy: Float64Array;
   private rhsSigma = 0;
-  private readonly rDual: Float64Array;
   private readonly dLambda: Float64Array;
+  private readonly hCopy: Float64Array;
+  private readonly refine: Float64Array;
   private readonly lambdaTrial: Float64Array;
   // Mode of the current solve: phase one has sigma and no f0.
   private withSigma = false;
@@ -144,6 +145,7 @@ export class BlockIpm {
 
   /** Work arrays for problems of M blocks of nv variables and nc slots, reused by every solve. */
   constructor(readonly M: number, readonly nv = DEFAULT_IPM_OPTIONS.nv, readonly nc = DEFAULT_IPM_OPTIONS.nc) {
+    if (nv !== 5) throw new Error('BlockIpm factors 5 x 5 blocks (SP3 has five variables per UE)');
     this.n = M * nv;
     this.cur = new Evaluation(this.n, M * nc, nv);
     this.trial = new Evaluation(this.n, M * nc, nv);
@@ -157,8 +159,9 @@ export class BlockIpm {
     this.xTrial = new Float64Array(this.n);
     this.rhsCopy = new Float64Array(this.n);
     this.slackMask = new Uint8Array(M * nc);
-    this.rDual = new Float64Array(this.n);
     this.dLambda = new Float64Array(M * nc + 2);
+    this.hCopy = new Float64Array(M * 25);
+    this.refine = new Float64Array(this.n);
     this.lambdaTrial = new Float64Array(M * nc + 2);
   }
 
@@ -272,27 +275,34 @@ export class BlockIpm {
     let gap = Infinity;
     for (let it = 0; it < budget; it++) {
       gap = this.pdGap(this.cur, lambda);
-      const dual = this.pdDualResidual(this.cur, lambda);
+      const t = (this.o.pdMu * mActive) / gap;
+      const { norm: r0, dualInf: dual } = this.pdResidual(this.cur, lambda, t);
       let gradScale = 1;
       for (let j = 0; j < this.n; j++) gradScale = Math.max(gradScale, Math.abs(this.cur.objGrad[j]));
       if (!Number.isFinite(gap) || !Number.isFinite(dual)) return { solved: false, failed: true, gap, iterations: it };
       if (gap <= this.o.gapRtol * Math.abs(this.cur.f0) + this.o.gapAtol && dual <= this.o.dualRtol * gradScale) {
         return { solved: true, failed: false, gap, iterations: it };
       }
-      const t = (this.o.pdMu * mActive) / gap;
       if (Number.isNaN(this.newtonStep(0, lambda, t))) return { solved: false, failed: true, gap, iterations: it };
       const e = this.cur;
       let sMax = 1;
+      const active = P.active;
+      const grad = e.grad;
+      const val = e.val;
+      const dx = this.dx;
+      const invT = 1 / t;
       for (let i = 0; i < base; i++) {
-        if (!P.active[i]) {
+        if (!active[i]) {
           dl[i] = 0;
           continue;
         }
-        const xb = ((i / nc) | 0) * nv;
-        let gdx = 0;
-        for (let a = 0; a < nv; a++) gdx += e.grad[i * nv + a] * this.dx[xb + a];
-        dl[i] = -lambda[i] + (1 / t + lambda[i] * gdx) / -e.val[i];
-        if (dl[i] < 0) sMax = Math.min(sMax, -lambda[i] / dl[i]);
+        const xb = ((i / nc) | 0) * 5;
+        const g = i * 5;
+        const gdx = grad[g] * dx[xb] + grad[g + 1] * dx[xb + 1] + grad[g + 2] * dx[xb + 2] + grad[g + 3] * dx[xb + 3] + grad[g + 4] * dx[xb + 4];
+        const li = lambda[i];
+        const d = -li + (invT + li * gdx) / -val[i];
+        dl[i] = d;
+        if (d < 0) sMax = Math.min(sMax, -li / d);
       }
       for (let k = 0; k < 2; k++) {
         const u = P.coupling[k];
@@ -301,14 +311,13 @@ export class BlockIpm {
         dl[base + k] = -lambda[base + k] + (1 / t + lambda[base + k] * udx) / -e.couplingVal[k];
         if (dl[base + k] < 0) sMax = Math.min(sMax, -lambda[base + k] / dl[base + k]);
       }
-      const r0 = this.pdResidualNorm(this.cur, lambda, t);
       let s = Math.min(0.99 * sMax, this.maxLinearStep(0, 0));
       let accepted = false;
       while (s > 1e-10) {
         for (let j = 0; j < this.n; j++) this.xTrial[j] = x[j] + s * this.dx[j];
         if (this.evaluate(this.xTrial, this.trial) && this.strictlyFeasible(this.trial, 0)) {
           for (let i = 0; i < nl; i++) lt[i] = lambda[i] + s * dl[i];
-          if (this.pdResidualNorm(this.trial, lt, t) <= (1 - 0.01 * s) * r0) {
+          if (this.pdResidual(this.trial, lt, t).norm <= (1 - 0.01 * s) * r0) {
             x.set(this.xTrial);
             lambda.set(lt);
             const tmp = this.cur;
@@ -336,44 +345,57 @@ export class BlockIpm {
     return gap - e.couplingVal[0] * lambda[active.length] - e.couplingVal[1] * lambda[active.length + 1];
   }
 
-  /** Dual residual grad f0 + sum lambda_i grad f_i over the free variables into rDual; returns its inf-norm. */
-  private pdDualResidual(e: Evaluation, lambda: Float64Array): number {
-    const { nv, nc } = this.o;
+  /**
+   * The primal-dual residual at (e, lambda): the dual part grad f0 + sum lambda_i grad f_i +
+   * sum lambda_k u_k over the free variables and the centring part -lambda_i f_i - 1/t. Returns
+   * the 2-norm of both (for the line search); `dualInf` receives the dual part's inf-norm.
+   */
+  private pdResidual(e: Evaluation, lambda: Float64Array, t: number): { norm: number; dualInf: number } {
+    const { nc } = this.o;
     const P = this.problem;
-    const r = this.rDual;
-    r.set(e.objGrad);
-    for (let i = 0; i < P.active.length; i++) {
-      if (!P.active[i]) continue;
-      const xb = ((i / nc) | 0) * nv;
-      for (let a = 0; a < nv; a++) r[xb + a] += lambda[i] * e.grad[i * nv + a];
-    }
-    const base = P.active.length;
-    for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
-      for (let j = 0; j < this.n; j++) r[j] += lambda[base + k] * u[j];
-    }
-    let norm = 0;
-    for (let j = 0; j < this.n; j++) if (P.free[j]) norm = Math.max(norm, Math.abs(r[j]));
-    return norm;
-  }
-
-  /** || (r_dual, r_cent) ||_2 with r_cent_i = -lambda_i f_i - 1/t. */
-  private pdResidualNorm(e: Evaluation, lambda: Float64Array, t: number): number {
-    this.pdDualResidual(e, lambda);
-    const P = this.problem;
+    const active = P.active;
+    const free = P.free;
+    const grad = e.grad;
+    const val = e.val;
+    const objGrad = e.objGrad;
+    const [u0, u1] = P.coupling;
+    const base = active.length;
+    const lc0 = lambda[base];
+    const lc1 = lambda[base + 1];
+    const invT = 1 / t;
     let sq = 0;
-    for (let j = 0; j < this.n; j++) if (P.free[j]) sq += this.rDual[j] * this.rDual[j];
-    for (let i = 0; i < P.active.length; i++) {
-      if (!P.active[i]) continue;
-      const rc = -lambda[i] * e.val[i] - 1 / t;
-      sq += rc * rc;
+    let dualInf = 0;
+    for (let b = 0; b < P.M; b++) {
+      const xb = b * 5;
+      let d0 = objGrad[xb] + lc0 * u0[xb] + lc1 * u1[xb];
+      let d1 = objGrad[xb + 1] + lc0 * u0[xb + 1] + lc1 * u1[xb + 1];
+      let d2 = objGrad[xb + 2] + lc0 * u0[xb + 2] + lc1 * u1[xb + 2];
+      let d3 = objGrad[xb + 3] + lc0 * u0[xb + 3] + lc1 * u1[xb + 3];
+      let d4 = objGrad[xb + 4] + lc0 * u0[xb + 4] + lc1 * u1[xb + 4];
+      for (let k = 0; k < nc; k++) {
+        const i = b * nc + k;
+        if (!active[i]) continue;
+        const li = lambda[i];
+        const g = i * 5;
+        d0 += li * grad[g];
+        d1 += li * grad[g + 1];
+        d2 += li * grad[g + 2];
+        d3 += li * grad[g + 3];
+        d4 += li * grad[g + 4];
+        const rc = -li * val[i] - invT;
+        sq += rc * rc;
+      }
+      if (free[xb]) { sq += d0 * d0; dualInf = Math.max(dualInf, Math.abs(d0)); }
+      if (free[xb + 1]) { sq += d1 * d1; dualInf = Math.max(dualInf, Math.abs(d1)); }
+      if (free[xb + 2]) { sq += d2 * d2; dualInf = Math.max(dualInf, Math.abs(d2)); }
+      if (free[xb + 3]) { sq += d3 * d3; dualInf = Math.max(dualInf, Math.abs(d3)); }
+      if (free[xb + 4]) { sq += d4 * d4; dualInf = Math.max(dualInf, Math.abs(d4)); }
     }
-    const base = P.active.length;
     for (let k = 0; k < 2; k++) {
-      const rc = -lambda[base + k] * e.couplingVal[k] - 1 / t;
+      const rc = -lambda[base + k] * e.couplingVal[k] - invT;
       sq += rc * rc;
     }
-    return Math.sqrt(sq);
+    return { norm: Math.sqrt(sq), dualInf };
   }
 
   /** F = f0 (plain) or sigma (phase one). */
@@ -477,7 +499,6 @@ export class BlockIpm {
     const H = this.H;
     const r = this.rhs;
     const hcol = this.hcol;
-    H.fill(0);
     hcol.fill(0);
     // sigma's curvature and right-hand side (minus the gradient of psi_t / t), phase one only.
     let hss = 0;
@@ -490,11 +511,12 @@ export class BlockIpm {
     const active = P.active;
     const free = P.free;
     const slackMask = this.slackMask;
-    for (let j = 0; j < this.n; j++) r[j] = -objGrad[j];
     for (let b = 0; b < M; b++) {
-      const hb = b * nv * nv;
-      const xb = b * nv;
-      for (let a = 0; a < nv; a++) H[hb + a * nv + a] += objH[xb + a];
+      const xb = b * 5;
+      // The block's upper triangle and right-hand side, accumulated in locals.
+      let h00 = objH[xb], h11 = objH[xb + 1], h22 = objH[xb + 2], h33 = objH[xb + 3], h44 = objH[xb + 4];
+      let h01 = 0, h02 = 0, h03 = 0, h04 = 0, h12 = 0, h13 = 0, h14 = 0, h23 = 0, h24 = 0, h34 = 0;
+      let r0 = -objGrad[xb], r1 = -objGrad[xb + 1], r2 = -objGrad[xb + 2], r3 = -objGrad[xb + 3], r4 = -objGrad[xb + 4];
       for (let k = 0; k < nc; k++) {
         const i = b * nc + k;
         if (!active[i]) continue;
@@ -503,31 +525,40 @@ export class BlockIpm {
         const li = lambda[i];
         const w = li / -fi;
         const rho = 1 / (t * -fi);
-        const g = i * nv;
-        for (let a = 0; a < nv; a++) {
-          const ga = grad[g + a];
-          if (ga === 0) continue;
-          const wga = w * ga;
-          const row = hb + a * nv;
-          H[row + a] += li * hdiag[g + a] + wga * ga;
-          r[xb + a] -= rho * ga;
-          for (let c = a + 1; c < nv; c++) H[row + c] += wga * grad[g + c];
-        }
+        const g = i * 5;
+        const g0 = grad[g], g1 = grad[g + 1], g2 = grad[g + 2], g3 = grad[g + 3], g4 = grad[g + 4];
+        const w0 = w * g0, w1 = w * g1, w2 = w * g2, w3 = w * g3;
+        h00 += li * hdiag[g] + w0 * g0;
+        h11 += li * hdiag[g + 1] + w1 * g1;
+        h22 += li * hdiag[g + 2] + w2 * g2;
+        h33 += li * hdiag[g + 3] + w3 * g3;
+        h44 += li * hdiag[g + 4] + w * g4 * g4;
+        h01 += w0 * g1; h02 += w0 * g2; h03 += w0 * g3; h04 += w0 * g4;
+        h12 += w1 * g2; h13 += w1 * g3; h14 += w1 * g4;
+        h23 += w2 * g3; h24 += w2 * g4;
+        h34 += w3 * g4;
+        r0 -= rho * g0; r1 -= rho * g1; r2 -= rho * g2; r3 -= rho * g3; r4 -= rho * g4;
         if (slack) {
-          for (let a = 0; a < nv; a++) hcol[xb + a] -= w * grad[g + a];
+          hcol[xb] -= w0; hcol[xb + 1] -= w1; hcol[xb + 2] -= w2; hcol[xb + 3] -= w3; hcol[xb + 4] -= w * g4;
           hss += w;
           rSigma += rho;
         }
       }
-      // Mirror the upper triangle; fixed variables get an identity row.
-      for (let a = 0; a < nv; a++) for (let c = a + 1; c < nv; c++) H[hb + c * nv + a] = H[hb + a * nv + c];
-      for (let a = 0; a < nv; a++) {
+      const hb = b * 25;
+      H[hb] = h00; H[hb + 1] = h01; H[hb + 2] = h02; H[hb + 3] = h03; H[hb + 4] = h04;
+      H[hb + 5] = h01; H[hb + 6] = h11; H[hb + 7] = h12; H[hb + 8] = h13; H[hb + 9] = h14;
+      H[hb + 10] = h02; H[hb + 11] = h12; H[hb + 12] = h22; H[hb + 13] = h23; H[hb + 14] = h24;
+      H[hb + 15] = h03; H[hb + 16] = h13; H[hb + 17] = h23; H[hb + 18] = h33; H[hb + 19] = h34;
+      H[hb + 20] = h04; H[hb + 21] = h14; H[hb + 22] = h24; H[hb + 23] = h34; H[hb + 24] = h44;
+      r[xb] = r0; r[xb + 1] = r1; r[xb + 2] = r2; r[xb + 3] = r3; r[xb + 4] = r4;
+      // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
+      for (let a = 0; a < 5; a++) {
         if (free[xb + a]) continue;
-        for (let c = 0; c < nv; c++) {
-          H[hb + a * nv + c] = 0;
-          H[hb + c * nv + a] = 0;
+        for (let c = 0; c < 5; c++) {
+          H[hb + a * 5 + c] = 0;
+          H[hb + c * 5 + a] = 0;
         }
-        H[hb + a * nv + a] = 1;
+        H[hb + a * 5 + a] = 1;
         r[xb + a] = 0;
         hcol[xb + a] = 0;
       }
@@ -546,6 +577,7 @@ export class BlockIpm {
     this.rhsCopy.set(r);
     this.rhsSigma = rSigma;
 
+    if (!this.withSigma) this.hCopy.set(H);
     // Block solves: r <- Hb^-1 r, z_k <- Hb^-1 u_k, hcolSolved <- Hb^-1 hcol.
     const [u0, u1] = P.coupling;
     this.z0.set(u0);
@@ -553,20 +585,23 @@ export class BlockIpm {
     this.hcolSolved.set(hcol);
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
-      if (!choleskyInPlace(H, hb, nv)) return Number.NaN;
-      choleskySolveInPlace(H, hb, nv, r, b * nv);
-      choleskySolveInPlace(H, hb, nv, this.z0, b * nv);
-      choleskySolveInPlace(H, hb, nv, this.z1, b * nv);
-      if (this.withSigma) choleskySolveInPlace(H, hb, nv, this.hcolSolved, b * nv);
+      if (!cholesky5InPlace(H, hb)) return Number.NaN;
+      cholesky5SolveInPlace(H, hb, r, b * nv);
+      cholesky5SolveInPlace(H, hb, this.z0, b * nv);
+      cholesky5SolveInPlace(H, hb, this.z1, b * nv);
+      if (this.withSigma) cholesky5SolveInPlace(H, hb, this.hcolSolved, b * nv);
     }
     // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T Hb^-1 V.
     const s0 = Math.sqrt(d0);
     const s1 = Math.sqrt(d1);
+    const z0 = this.z0;
+    const z1 = this.z1;
+    const n = this.n;
     let u0z0 = 0, u0z1 = 0, u1z1 = 0;
-    for (let j = 0; j < this.n; j++) {
-      u0z0 += u0[j] * this.z0[j];
-      u0z1 += u0[j] * this.z1[j];
-      u1z1 += u1[j] * this.z1[j];
+    for (let j = 0; j < n; j++) {
+      u0z0 += u0[j] * z0[j];
+      u0z1 += u0[j] * z1[j];
+      u1z1 += u1[j] * z1[j];
     }
     const S00 = 1 + d0 * u0z0;
     const S01 = s0 * s1 * u0z1;
@@ -575,15 +610,15 @@ export class BlockIpm {
     if (!(det > 0)) return Number.NaN;
     const applyCoupling = (w: Float64Array): void => {
       let q0 = 0, q1 = 0;
-      for (let j = 0; j < this.n; j++) {
+      for (let j = 0; j < n; j++) {
         q0 += u0[j] * w[j];
         q1 += u1[j] * w[j];
       }
       q0 *= s0;
       q1 *= s1;
-      const c0 = (S11 * q0 - S01 * q1) / det;
-      const c1 = (S00 * q1 - S01 * q0) / det;
-      for (let j = 0; j < this.n; j++) w[j] -= s0 * c0 * this.z0[j] + s1 * c1 * this.z1[j];
+      const c0 = s0 * ((S11 * q0 - S01 * q1) / det);
+      const c1 = s1 * ((S00 * q1 - S01 * q0) / det);
+      for (let j = 0; j < n; j++) w[j] -= c0 * z0[j] + c1 * z1[j];
     };
     applyCoupling(r);
     let dSigma = 0;
@@ -599,6 +634,30 @@ export class BlockIpm {
       if (!(schur > 0)) return Number.NaN;
       dSigma = (rSigma - hAr) / schur;
       for (let j = 0; j < this.n; j++) r[j] -= dSigma * this.hcolSolved[j];
+    }
+    if (!this.withSigma) {
+      // One step of iterative refinement: the Woodbury update subtracts nearly equal vectors
+      // when a coupling row is almost active, and late primal-dual steps need the accuracy.
+      const res = this.refine;
+      const rhs = this.rhsCopy;
+      let u0x = 0, u1x = 0;
+      for (let j = 0; j < n; j++) {
+        u0x += u0[j] * r[j];
+        u1x += u1[j] * r[j];
+      }
+      const hc = this.hCopy;
+      for (let b = 0; b < M; b++) {
+        const hb = b * 25;
+        const xb = b * 5;
+        for (let a = 0; a < 5; a++) {
+          const row = hb + a * 5;
+          res[xb + a] = rhs[xb + a] - d0 * u0[xb + a] * u0x - d1 * u1[xb + a] * u1x
+            - (hc[row] * r[xb] + hc[row + 1] * r[xb + 1] + hc[row + 2] * r[xb + 2] + hc[row + 3] * r[xb + 3] + hc[row + 4] * r[xb + 4]);
+        }
+        cholesky5SolveInPlace(H, hb, res, xb);
+      }
+      applyCoupling(res);
+      for (let j = 0; j < n; j++) r[j] += res[j];
     }
     this.dx.set(r);
     for (let j = 0; j < this.n; j++) if (!P.free[j]) this.dx[j] = 0;
