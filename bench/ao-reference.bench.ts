@@ -45,7 +45,7 @@ const cpu = process.cpuUsage(cpuStart);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
 console.log(`float64 reference AO, one core (${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version})`);
-console.log(`settings: M = ${settings.M}${values.set?.length ? `, ${values.set.join(', ')}` : ' (paper defaults)'}`);
+console.log(`settings: ${values.set?.length ? values.set.join(', ') : 'paper defaults'} (M = ${settings.M})`);
 console.log(`realisations: ${count} (seed ${seed}), statuses ${JSON.stringify(statuses)}`);
 console.log(`mean J ${(objective / count).toFixed(4)} ms, mean AO iterations ${(iterations / count).toFixed(2)}`);
 console.log(`SP3: ${(sp3Calls / count).toFixed(2)} calls and ${(newtonSteps / count).toFixed(1)} Newton steps per solve`);

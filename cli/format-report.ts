@@ -2,7 +2,7 @@
  * Text formatting of the CLI: numbers, aligned and Markdown tables, and the readable report of
  * `dtmc solve`. Small pure functions from data to strings; no I/O.
  */
-import type { ParameterRow } from '../engine/settings.js';
+import { DEFAULT_SETTINGS, type ParameterRow, type Settings } from '../engine/settings.js';
 import type { RunKey, SolveReport } from './solve-report.js';
 
 export type Align = 'left' | 'right';
@@ -129,6 +129,14 @@ export function formatKey(key: RunKey, M: number): string {
   return `seed ${key.seed}, realisation ${key.realisation}, ${point}, M = ${M}`;
 }
 
+/** "settings: paper defaults" or "settings: eMaxMj=2, sMaxKbit=0 (others at the paper's defaults)". */
+export function formatSettings(settings: Settings): string {
+  const changed = (Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[])
+    .filter((k) => settings[k] !== DEFAULT_SETTINGS[k])
+    .map((k) => `${k}=${settings[k]}`);
+  return changed.length ? `settings: ${changed.join(', ')} (others at the paper's defaults)` : 'settings: paper defaults';
+}
+
 /** "J per iteration [ms]: 30.124 -> 20.500 -> 20.481" */
 export const formatTrace = (traceMs: readonly number[]): string =>
   `J per iteration [ms]: ${traceMs.length ? traceMs.map((j) => formatFixed(j, 3)).join(' -> ') : '(none)'}`;
@@ -143,7 +151,7 @@ export const formatSolverLine = (r: SolveReport): string =>
  * and the trace.
  */
 export function formatSolveReport(r: SolveReport): string {
-  const lines = [formatHeader(r), formatKey(r.key, r.M), formatSolverLine(r)];
+  const lines = [formatHeader(r), formatKey(r.key, r.M), formatSettings(r.settings), formatSolverLine(r)];
   const unsolved = r.status === 'infeasible' || r.status === 'numerical-failure';
   if (unsolved) lines.push(`message: ${r.message || '(none)'}`);
   if (r.status !== 'infeasible') lines.push('', ...formatDeviceTable(r));

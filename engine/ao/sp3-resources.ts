@@ -5,9 +5,11 @@
  *
  * The current point sits on the boundary of several surrogate constraints (tau = 1/Rs exactly,
  * cached UEs at Rs = Rmin, sum b = 1, p = Pmax), and an interior-point method needs a strictly
- * interior start: the point is pulled inside the boxes and coupling rows by a relative 1e-9,
- * and a phase one (one slack on the normalised rate, tau, latency and energy slots) moves it
- * strictly inside before phase two minimises the surrogate.
+ * interior start. Either the previous call's first central point is still strictly inside this
+ * surrogate (a warm start, the usual case after the first AO iteration), or the point is pulled
+ * inside the boxes and coupling rows by a relative 1e-2 and a phase one (one slack on the
+ * normalised rate, tau, latency and energy slots) moves it strictly inside. Phase two then
+ * minimises the surrogate: barrier centring, primal-dual steps, barrier again if those stall.
  */
 import type { Problem } from '../problem.js';
 import { totalLatencyMs } from '../model/latency-energy.js';
@@ -125,6 +127,14 @@ export interface Sp3WarmStart {
 }
 /** A warm start must be at least this far inside every slack slot (normalised units). */
 const WARM_MARGIN = 1e-4;
+/**
+ * The first barrier gap m/t relative to J: a start from phase one is far from the central path,
+ * and centring it at a large gap is cheaper (primal-dual steps then cut the gap 20x a step); a
+ * warm start sits on the previous call's first central path (at WARM_GAP_FRACTION). Measured
+ * at the defaults: 104 -> 86 Newton steps per AO solve.
+ */
+const COLD_GAP_FRACTION = 0.3;
+const WARM_GAP_FRACTION = 0.01;
 
 export interface Sp3Outcome {
   status: Sp3Status;
@@ -169,7 +179,8 @@ export function solveResources(problem: Problem, x: Point, tau: Float64Array, jP
   inside ??= findInterior(s, v0, PHASE_ONE_TARGET);
   if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
   if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
-  const ipm = ipmFor(s.M).solve(s, inside.v, 'plain');
+  const initialGapFraction = inside.outcome === 'already-interior' && warm?.v ? WARM_GAP_FRACTION : COLD_GAP_FRACTION;
+  const ipm = ipmFor(s.M).solve(s, inside.v, 'plain', 0, { initialGapFraction });
   const iterations = inside.iterations + ipm.iterations;
   if (warm) warm.v = ipm.firstCentre;
   if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);

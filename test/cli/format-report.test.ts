@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_SETTINGS, parameterTable } from '../../engine/settings.js';
 import { EXIT, exitCodeForStatus } from '../../cli/exit-codes.js';
 import {
+  formatSettings,
   DEVICE_COLUMNS, NO_EFFECT, deviceRows, formatDeviceTable, formatFixed, formatHeader, formatKey,
   formatMarkdownTable, formatParameterMarkdown, formatParameterTable, formatSci, formatSolveReport,
   formatTable, formatTrace, markdownCell,
@@ -144,6 +145,11 @@ test('exit codes: 0 when solved, 3 when infeasible or numerical failure', () => 
   assert.is(exitCodeForStatus('max-iterations'), EXIT.ok);
   assert.is(exitCodeForStatus('infeasible'), 3);
   assert.is(exitCodeForStatus('numerical-failure'), 3);
+});
+
+test('formatSettings names only the parameters that differ from the defaults', () => {
+  assert.is(formatSettings({ ...DEFAULT_SETTINGS }), 'settings: paper defaults');
+  assert.is(formatSettings({ ...DEFAULT_SETTINGS, eMaxMj: 2, sMaxKbit: 0 }), "settings: sMaxKbit=0, eMaxMj=2 (others at the paper's defaults)");
 });
 
 test.run();
