@@ -22,7 +22,7 @@
  * curved 1/b, 1/p and 1/tau terms) and an elastic single-phase start (an exact penalty on one
  * slack; badly scaled, it needed more Newton steps than phase one + phase two).
  */
-import { cholesky5InPlace, cholesky5SolveInPlace } from './small-cholesky.js';
+import { cholesky5InPlace, cholesky5Solve3InPlace, cholesky5SolveInPlace } from './small-cholesky.js';
 
 /** What the solver needs of a problem; `Sp3Surrogate` is the one implementation. */
 export interface BlockProblem {
@@ -420,10 +420,10 @@ export class BlockIpm {
     const dx = this.dx;
     for (let i = 0; i < active.length; i++) {
       if (!active[i]) continue;
-      const xb = ((i / nc) | 0) * nv;
-      const g = i * nv;
-      let slope = slackMask[i] ? -dSigma : 0;
-      for (let a = 0; a < nv; a++) slope += grad[g + a] * dx[xb + a];
+      const xb = ((i / nc) | 0) * 5;
+      const g = i * 5;
+      const slope = (slackMask[i] ? -dSigma : 0) + grad[g] * dx[xb] + grad[g + 1] * dx[xb + 1]
+        + grad[g + 2] * dx[xb + 2] + grad[g + 3] * dx[xb + 3] + grad[g + 4] * dx[xb + 4];
       if (slope > 0) sMax = Math.min(sMax, -(slackMask[i] ? val[i] - sigma : val[i]) / slope);
     }
     for (let k = 0; k < 2; k++) {
@@ -586,9 +586,7 @@ export class BlockIpm {
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
       if (!cholesky5InPlace(H, hb)) return Number.NaN;
-      cholesky5SolveInPlace(H, hb, r, b * nv);
-      cholesky5SolveInPlace(H, hb, this.z0, b * nv);
-      cholesky5SolveInPlace(H, hb, this.z1, b * nv);
+      cholesky5Solve3InPlace(H, hb, r, this.z0, this.z1, b * nv);
       if (this.withSigma) cholesky5SolveInPlace(H, hb, this.hcolSolved, b * nv);
     }
     // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T Hb^-1 V.

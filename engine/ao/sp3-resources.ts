@@ -25,6 +25,17 @@ const PULL = 1e-2;
 /** A candidate must pass the model's check (with R~) to this relative violation. */
 const ACCEPT_VIOLATION = 1e-9;
 
+const scratchCache = new Map<number, { val: Float64Array; grad: Float64Array; hdiag: Float64Array }>();
+/** Slot buffers for the start checks, one set per problem size. */
+function scratchFor(M: number): { val: Float64Array; grad: Float64Array; hdiag: Float64Array } {
+  let b = scratchCache.get(M);
+  if (!b) {
+    b = { val: new Float64Array(M * NC), grad: new Float64Array(M * NC * NV), hdiag: new Float64Array(M * NC * NV) };
+    scratchCache.set(M, b);
+  }
+  return b;
+}
+
 const ipmCache = new Map<number, BlockIpm>();
 /** One solver workspace per problem size, reused by every SP3 call (solves never interleave). */
 function ipmFor(M: number): BlockIpm {
@@ -86,8 +97,8 @@ export interface InteriorSearch {
 
 /** Largest value over the active slack slots at v, and its slot. */
 function worstSlackSlot(s: Sp3Surrogate, v: Float64Array): { value: number; slot: number; boxesInside: boolean } {
-  const val = new Float64Array(s.M * NC);
-  const ok = s.slots(v, val, new Float64Array(s.M * NC * NV), new Float64Array(s.M * NC * NV));
+  const { val, grad, hdiag } = scratchFor(s.M);
+  const ok = s.slots(v, val, grad, hdiag);
   let value = ok ? -Infinity : Infinity;
   let slot = 0;
   let boxesInside = ok;
