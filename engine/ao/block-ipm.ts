@@ -22,7 +22,7 @@
  * curved 1/b, 1/p and 1/tau terms) and an elastic single-phase start (an exact penalty on one
  * slack; badly scaled, it needed more Newton steps than phase one + phase two).
  */
-import { cholesky5InPlace, cholesky5Solve3InPlace, cholesky5SolveInPlace } from './small-cholesky.js';
+import { cholesky5InPlace, cholesky5SolveInPlace } from './small-cholesky.js';
 
 /** What the solver needs of a problem; `Sp3Surrogate` is the one implementation. */
 export interface BlockProblem {
@@ -225,11 +225,8 @@ export class BlockIpm {
           const sigmaTrial = sigma + s * dSigma;
           if (this.evaluate(this.xTrial, this.trial) && this.strictlyFeasible(this.trial, sigmaTrial)
             && this.barrierValue(this.trial, sigmaTrial, t) <= psi0 - 0.01 * s * dec2) {
-            x.set(this.xTrial);
+            this.acceptTrial(x);
             sigma = sigmaTrial;
-            const tmp = this.cur;
-            this.cur = this.trial;
-            this.trial = tmp;
             accepted = true;
             break;
           }
@@ -266,7 +263,7 @@ export class BlockIpm {
    * lambda; dual update lambda + s dlambda; backtracking on the residual norm.
    */
   private primalDual(x: Float64Array, lambda: Float64Array, mActive: number, budget: number): { solved: boolean; failed: boolean; gap: number; iterations: number } {
-    const { nv, nc } = this.o;
+    const { nc } = this.o;
     const P = this.problem;
     const nl = lambda.length;
     const base = P.active.length;
@@ -318,11 +315,8 @@ export class BlockIpm {
         if (this.evaluate(this.xTrial, this.trial) && this.strictlyFeasible(this.trial, 0)) {
           for (let i = 0; i < nl; i++) lt[i] = lambda[i] + s * dl[i];
           if (this.pdResidual(this.trial, lt, t).norm <= (1 - 0.01 * s) * r0) {
-            x.set(this.xTrial);
+            this.acceptTrial(x);
             lambda.set(lt);
-            const tmp = this.cur;
-            this.cur = this.trial;
-            this.trial = tmp;
             accepted = true;
             break;
           }
@@ -398,6 +392,14 @@ export class BlockIpm {
     return { norm: Math.sqrt(sq), dualInf };
   }
 
+  /** Moves x to the trial point, whose evaluation becomes the current one. */
+  private acceptTrial(x: Float64Array): void {
+    x.set(this.xTrial);
+    const tmp = this.cur;
+    this.cur = this.trial;
+    this.trial = tmp;
+  }
+
   /** F = f0 (plain) or sigma (phase one). */
   private objectiveOf(e: Evaluation, sigma: number): number {
     return this.withSigma ? sigma : e.f0;
@@ -409,7 +411,7 @@ export class BlockIpm {
    * steps are never feasible).
    */
   private maxLinearStep(sigma: number, dSigma: number): number {
-    const { nv, nc } = this.o;
+    const { nc } = this.o;
     const P = this.problem;
     const e = this.cur;
     let sMax = 1 / 0.99;
@@ -586,8 +588,8 @@ export class BlockIpm {
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
       if (!cholesky5InPlace(H, hb)) return Number.NaN;
-      cholesky5Solve3InPlace(H, hb, r, this.z0, this.z1, b * nv);
-      if (this.withSigma) cholesky5SolveInPlace(H, hb, this.hcolSolved, b * nv);
+      cholesky5SolveInPlace(H, hb, b * nv, r, this.z0, this.z1);
+      if (this.withSigma) cholesky5SolveInPlace(H, hb, b * nv, this.hcolSolved);
     }
     // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T Hb^-1 V.
     const s0 = Math.sqrt(d0);
@@ -652,7 +654,7 @@ export class BlockIpm {
           res[xb + a] = rhs[xb + a] - d0 * u0[xb + a] * u0x - d1 * u1[xb + a] * u1x
             - (hc[row] * r[xb] + hc[row + 1] * r[xb + 1] + hc[row + 2] * r[xb + 2] + hc[row + 3] * r[xb + 3] + hc[row + 4] * r[xb + 4]);
         }
-        cholesky5SolveInPlace(H, hb, res, xb);
+        cholesky5SolveInPlace(H, hb, xb, res);
       }
       applyCoupling(res);
       for (let j = 0; j < n; j++) r[j] += res[j];

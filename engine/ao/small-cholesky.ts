@@ -43,35 +43,14 @@ export function cholesky5InPlace(a: Float64Array, o: number): boolean {
   return true;
 }
 
-/** Solves L L^T y = v for the block factored at a[o..], overwriting v[vo .. vo + 5) with y. */
-export function cholesky5SolveInPlace(a: Float64Array, o: number, v: Float64Array, vo: number): void {
-  const l00 = a[o];
-  const l10 = a[o + 5], l11 = a[o + 6];
-  const l20 = a[o + 10], l21 = a[o + 11], l22 = a[o + 12];
-  const l30 = a[o + 15], l31 = a[o + 16], l32 = a[o + 17], l33 = a[o + 18];
-  const l40 = a[o + 20], l41 = a[o + 21], l42 = a[o + 22], l43 = a[o + 23], l44 = a[o + 24];
-  const y0 = v[vo] / l00;
-  const y1 = (v[vo + 1] - l10 * y0) / l11;
-  const y2 = (v[vo + 2] - l20 * y0 - l21 * y1) / l22;
-  const y3 = (v[vo + 3] - l30 * y0 - l31 * y1 - l32 * y2) / l33;
-  const y4 = (v[vo + 4] - l40 * y0 - l41 * y1 - l42 * y2 - l43 * y3) / l44;
-  const x4 = y4 / l44;
-  const x3 = (y3 - l43 * x4) / l33;
-  const x2 = (y2 - l32 * x3 - l42 * x4) / l22;
-  const x1 = (y1 - l21 * x2 - l31 * x3 - l41 * x4) / l11;
-  const x0 = (y0 - l10 * x1 - l20 * x2 - l30 * x3 - l40 * x4) / l00;
-  v[vo] = x0;
-  v[vo + 1] = x1;
-  v[vo + 2] = x2;
-  v[vo + 3] = x3;
-  v[vo + 4] = x4;
-}
-
 /**
- * Solves L L^T y = v for three right-hand sides at once (the Newton right-hand side and the two
- * coupling columns), loading the factor once.
+ * Solves L L^T y = v for the block factored at a[o..], for up to three right-hand sides at once
+ * (the Newton right-hand side and the two coupling columns), overwriting v[vo .. vo + 5) with y.
+ * The factor is loaded once.
  */
-export function cholesky5Solve3InPlace(a: Float64Array, o: number, v1: Float64Array, v2: Float64Array, v3: Float64Array, vo: number): void {
+export function cholesky5SolveInPlace(
+  a: Float64Array, o: number, vo: number, v1: Float64Array, v2: Float64Array | null = null, v3: Float64Array | null = null,
+): void {
   const l00 = a[o];
   const l10 = a[o + 5], l11 = a[o + 6];
   const l20 = a[o + 10], l21 = a[o + 11], l22 = a[o + 12];
@@ -79,6 +58,7 @@ export function cholesky5Solve3InPlace(a: Float64Array, o: number, v1: Float64Ar
   const l40 = a[o + 20], l41 = a[o + 21], l42 = a[o + 22], l43 = a[o + 23], l44 = a[o + 24];
   for (let k = 0; k < 3; k++) {
     const v = k === 0 ? v1 : k === 1 ? v2 : v3;
+    if (v === null) break;
     const y0 = v[vo] / l00;
     const y1 = (v[vo + 1] - l10 * y0) / l11;
     const y2 = (v[vo + 2] - l20 * y0 - l21 * y1) / l22;

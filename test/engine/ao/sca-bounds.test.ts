@@ -10,7 +10,8 @@ import { toProblem, type Problem } from '../../../engine/problem.js';
 import { evaluate } from '../../../engine/model/latency-energy.js';
 import { allocatePoint, type Point } from '../../../engine/model/point.js';
 import { rateExactMbps, rateV1Mbps } from '../../../engine/model/rate.js';
-import { expansionTau, NC, NV, Sp3Surrogate, V_B, V_FES, V_FUE, V_P, V_TAU } from '../../../engine/ao/sp3-surrogate.js';
+import { expansionTau, NC, NV, Sp3Surrogate } from '../../../engine/ao/sp3-surrogate.js';
+import { packPoint } from '../../../engine/ao/sp3-resources.js';
 import { resolveSettings } from '../../../engine/settings.js';
 import { assertClose } from '../../helpers/close.js';
 import { integer, logUniform, mulberry32, uniform, uniformOpenBelow, type Rng } from '../../helpers/random.js';
@@ -209,14 +210,7 @@ test(`at the expansion point with tau = tau_bar the surrogate's objective is J a
     }
     const tauBar = expansionTau(problem, x);
     const sur = new Sp3Surrogate(problem, x, tauBar);
-    const v = new Float64Array(M_SUR * NV);
-    for (let m = 0; m < M_SUR; m++) {
-      v[m * NV + V_B] = x.bandwidth[m];
-      v[m * NV + V_P] = x.powerW[m];
-      v[m * NV + V_FUE] = x.fUeGHz[m];
-      v[m * NV + V_FES] = x.fEsGHz[m];
-      v[m * NV + V_TAU] = tauBar[m];
-    }
+    const v = packPoint(x, tauBar);
     const ev = evaluate(problem, x, 'v1');
     const grad = new Float64Array(M_SUR * NV);
     const hdiag = new Float64Array(M_SUR * NV);
