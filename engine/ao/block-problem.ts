@@ -1,0 +1,35 @@
+/**
+ * What the block interior-point method (block-ipm.ts) solves: M blocks of five variables, each
+ * with its own constraint slots (values, gradients and diagonal Hessians), two linear coupling
+ * rows, and a separable objective; and the values and derivatives at one point.
+ */
+
+/** What the solver needs of a problem; `Sp3Surrogate` is the one implementation. */
+export interface BlockProblem {
+  readonly M: number;
+  readonly free: Uint8Array;
+  readonly active: Uint8Array;
+  readonly coupling: readonly [Float64Array, Float64Array];
+  readonly couplingRhs: Float64Array;
+  objective(x: Float64Array, grad: Float64Array, hdiag: Float64Array): number;
+  slots(x: Float64Array, val: Float64Array, grad: Float64Array, hdiag: Float64Array): boolean;
+}
+
+/** Values and derivatives at one point; two of these are swapped by the line search. */
+export class Evaluation {
+  readonly val: Float64Array;
+  readonly grad: Float64Array;
+  readonly hdiag: Float64Array;
+  readonly objGrad: Float64Array;
+  readonly objH: Float64Array;
+  readonly couplingVal = new Float64Array(2);
+  /** f0 (0 in phase one). */
+  f0 = 0;
+  constructor(n: number, nSlots: number, nv: number) {
+    this.val = new Float64Array(nSlots);
+    this.grad = new Float64Array(nSlots * nv);
+    this.hdiag = new Float64Array(nSlots * nv);
+    this.objGrad = new Float64Array(n);
+    this.objH = new Float64Array(n);
+  }
+}
