@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'invalid-settings'
   | 'invalid-scenario'
   | 'invalid-argument'
-  | 'io';
+  | 'io'
+  | 'backend';
 
 export class DtmcError extends Error {
   constructor(readonly code: ErrorCode, message: string) {

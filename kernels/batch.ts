@@ -1,0 +1,96 @@
+/**
+ * A batch of N realisations for the tensor engine: problem data and decision variables as
+ * float32 tensors of shape [N, M] (batch first), in model units (ms, kbit, Mcycles, GHz, Mbit/s,
+ * W, mJ; see engine/units.ts). Every realisation of a batch shares one parameter set.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelParams, Problem } from '../engine/problem.js';
+import { allocatePoint, type Point } from '../engine/model/point.js';
+import { fail } from '../engine/errors.js';
+
+export interface BatchProblem {
+  N: number;
+  M: number;
+  /** Shared by every realisation of the batch. */
+  params: ModelParams;
+  /** c = ||h||^2 / (B N0) [1/W], [N, M]. */
+  cPerW: tf.Tensor2D;
+  /** C [Mcycles], [N, M]. */
+  cyclesMc: tf.Tensor2D;
+  /** D [kbit], [N, M]. */
+  bitsKbit: tf.Tensor2D;
+}
+
+/** Decision variables, each [N, M]; `cached` holds 0 or 1. */
+export interface BatchPoint {
+  cached: tf.Tensor2D;
+  alpha: tf.Tensor2D;
+  bandwidth: tf.Tensor2D;
+  powerW: tf.Tensor2D;
+  fUeGHz: tf.Tensor2D;
+  fEsGHz: tf.Tensor2D;
+}
+
+export const POINT_FIELDS = ['cached', 'alpha', 'bandwidth', 'powerW', 'fUeGHz', 'fEsGHz'] as const;
+
+function stack(rows: ArrayLike<number>[], M: number): tf.Tensor2D {
+  const data = new Float32Array(rows.length * M);
+  rows.forEach((r, n) => {
+    for (let m = 0; m < M; m++) data[n * M + m] = r[m];
+  });
+  return tf.tensor2d(data, [rows.length, M], 'float32');
+}
+
+/** Stacks float64 problems (same M and parameters) into a batch. */
+export function batchProblem(problems: readonly Problem[]): BatchProblem {
+  if (problems.length === 0) fail('invalid-argument', 'a batch needs at least one realisation');
+  const M = problems[0].cPerW.length;
+  if (problems.some((p) => p.cPerW.length !== M)) fail('invalid-argument', 'every realisation of a batch must have the same M');
+  return {
+    N: problems.length, M, params: problems[0].params,
+    cPerW: stack(problems.map((p) => p.cPerW), M),
+    cyclesMc: stack(problems.map((p) => p.cyclesMc), M),
+    bitsKbit: stack(problems.map((p) => p.bitsKbit), M),
+  };
+}
+
+/** Stacks float64 points into a batch point. */
+export function batchPoint(points: readonly Point[]): BatchPoint {
+  const M = points[0].alpha.length;
+  return {
+    cached: stack(points.map((x) => x.cached), M),
+    alpha: stack(points.map((x) => x.alpha), M),
+    bandwidth: stack(points.map((x) => x.bandwidth), M),
+    powerW: stack(points.map((x) => x.powerW), M),
+    fUeGHz: stack(points.map((x) => x.fUeGHz), M),
+    fEsGHz: stack(points.map((x) => x.fEsGHz), M),
+  };
+}
+
+/** Reads a batch point back into float64 points (one per realisation). */
+export async function unbatchPoint(bp: BatchPoint): Promise<Point[]> {
+  const [N, M] = bp.alpha.shape;
+  const fields = await Promise.all(POINT_FIELDS.map((f) => bp[f].data()));
+  const points: Point[] = [];
+  for (let n = 0; n < N; n++) {
+    const x = allocatePoint(M);
+    for (let m = 0; m < M; m++) {
+      x.cached[m] = fields[0][n * M + m] > 0.5 ? 1 : 0;
+      x.alpha[m] = fields[1][n * M + m];
+      x.bandwidth[m] = fields[2][n * M + m];
+      x.powerW[m] = fields[3][n * M + m];
+      x.fUeGHz[m] = fields[4][n * M + m];
+      x.fEsGHz[m] = fields[5][n * M + m];
+    }
+    points.push(x);
+  }
+  return points;
+}
+
+export function disposeBatchProblem(p: BatchProblem): void {
+  tf.dispose([p.cPerW, p.cyclesMc, p.bitsKbit]);
+}
+
+export function disposeBatchPoint(x: BatchPoint): void {
+  tf.dispose(POINT_FIELDS.map((f) => x[f]));
+}
