@@ -14,26 +14,26 @@ export interface BatchProblem {
   /** Shared by every realisation of the batch. */
   params: ModelParams;
   /** c = ||h||^2 / (B N0) [1/W], [N, M]. */
-  cPerW: tf.Tensor2D;
+  cPerW: tf.Tensor;
   /** C [Mcycles], [N, M]. */
-  cyclesMc: tf.Tensor2D;
+  cyclesMc: tf.Tensor;
   /** D [kbit], [N, M]. */
-  bitsKbit: tf.Tensor2D;
+  bitsKbit: tf.Tensor;
 }
 
 /** Decision variables, each [N, M]; `cached` holds 0 or 1. */
 export interface BatchPoint {
-  cached: tf.Tensor2D;
-  alpha: tf.Tensor2D;
-  bandwidth: tf.Tensor2D;
-  powerW: tf.Tensor2D;
-  fUeGHz: tf.Tensor2D;
-  fEsGHz: tf.Tensor2D;
+  cached: tf.Tensor;
+  alpha: tf.Tensor;
+  bandwidth: tf.Tensor;
+  powerW: tf.Tensor;
+  fUeGHz: tf.Tensor;
+  fEsGHz: tf.Tensor;
 }
 
 export const POINT_FIELDS = ['cached', 'alpha', 'bandwidth', 'powerW', 'fUeGHz', 'fEsGHz'] as const;
 
-function stack(rows: ArrayLike<number>[], M: number): tf.Tensor2D {
+function stack(rows: ArrayLike<number>[], M: number): tf.Tensor {
   const data = new Float32Array(rows.length * M);
   rows.forEach((r, n) => {
     for (let m = 0; m < M; m++) data[n * M + m] = r[m];

@@ -1,0 +1,222 @@
+/**
+ * The log-barrier interior-point method of SP3 for a whole batch (the float32 twin of the
+ * barrier part of engine/ao/block-ipm.ts): every realisation carries its own barrier parameter
+ * t, step length, centring test and done flag; done realisations stop changing while the rest
+ * go on. Shapes: variables [N, M], per-realisation state [N, 1].
+ *
+ * Plain mode minimises the surrogate objective from a strictly feasible start; phase-one mode
+ * minimises one slack sigma per realisation (slack slots read c_k <= sigma) and stops a
+ * realisation as soon as sigma < -sigmaTarget.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { evaluateSlots, slotActive, VARS, type Slot, type Sp3Coefficients, type Vars } from './sp3-slots.js';
+import { newtonStep, slotValue } from './sp3-newton.js';
+import { tidy } from './tidy.js';
+
+type T = tf.Tensor;
+
+export type BatchIpmMode = 'plain' | 'phase-one';
+
+export interface BatchIpmOptions {
+  /** Plain mode: a realisation is done when m/t <= gapRtol |F|. */
+  gapRtol: number;
+  /** Centring ends when dec2/2 <= max(centringTol |F|, centringGapFraction m/t). */
+  centringTol: number;
+  centringGapFraction: number;
+  mu: number;
+  /** The first gap m/t as a fraction of |F| (plain) or of max(|sigma|, 1e-3) (phase one). */
+  initialGapFraction: number;
+  sigmaTarget: number;
+  maxNewtonSteps: number;
+  maxHalvings: number;
+  /** Diagnostics: called after every Newton step with row 0's state (reads back; slow). */
+  trace?: (info: { mode: BatchIpmMode; step: number; decrement2: number; t: number; s0: number; sigma: number; done: number; f: number }) => void;
+}
+
+export const DEFAULT_BATCH_IPM_OPTIONS: BatchIpmOptions = {
+  gapRtol: 1e-5, centringTol: 1e-5, centringGapFraction: 0.01, mu: 50, initialGapFraction: 0.3,
+  sigmaTarget: 1e-2, maxNewtonSteps: 150, maxHalvings: 30,
+};
+
+export interface BatchIpmResult {
+  v: Vars;
+  /** [N, 1] (phase one); null in plain mode. */
+  sigma: T | null;
+  /** [N, 1] 1 where the realisation stopped: solved, interior found, or centred as far as float32 allows. */
+  done: T;
+  /** [N, 1] 1 where it stopped centred with the gap below gapRtol |F| (the certificate). */
+  certified: T;
+  /** [N, 1] 1 where the Newton step produced NaN (numerical failure of that realisation). */
+  failed: T;
+  /** [N, 1] the gap m/t at the end. */
+  gap: T;
+  newtonSteps: number;
+}
+
+interface Eval {
+  f: T; // F per realisation [N, 1]
+  psiLogs: T; // sum log(-f_i) per realisation [N, 1]
+  feasible: T; // [N, 1] 0/1
+}
+
+/** F, the barrier's log sum and strict feasibility at v (inside a caller's tidy). */
+function barrierParts(c: Sp3Coefficients, v: Vars, sigma: T | null, active: T[]): Eval & { slots: Slot[]; obj: ReturnType<typeof evaluateSlots>['objective'] } {
+  const { objective, slots } = evaluateSlots(c, v);
+  const P = c.problem.params;
+  let logs: T = tf.zeros([c.problem.N, 1]);
+  let feasible: T = tf.ones([c.problem.N, 1]);
+  slots.forEach((slot, k) => {
+    const f = slotValue(k, slot, sigma);
+    const negF = tf.neg(f);
+    const ok = tf.logicalOr(tf.equal(active[k], 0), tf.greater(negF, 0));
+    feasible = tf.mul(feasible, tf.cast(tf.all(ok, 1, true), 'float32'));
+    logs = tf.add(logs, tf.sum(tf.mul(active[k], tf.log(tf.where(tf.greater(negF, 0), negF, tf.onesLike(negF)))), 1, true));
+  });
+  // Domain of the variables and the coupling rows.
+  for (const name of VARS) feasible = tf.mul(feasible, tf.cast(tf.all(tf.greater(v[name], 0), 1, true), 'float32'));
+  const g0 = tf.sub(tf.sum(v.b, 1, true), 1);
+  const g1 = tf.sub(tf.sum(tf.mul(c.esWeight, v.fes), 1, true), P.fEsMaxGHz);
+  feasible = tf.mul(feasible, tf.cast(tf.logicalAnd(tf.less(g0, 0), tf.less(g1, 0)), 'float32'));
+  logs = tf.add(logs, tf.add(tf.log(tf.where(tf.less(g0, 0), tf.neg(g0), tf.onesLike(g0))), tf.log(tf.where(tf.less(g1, 0), tf.neg(g1), tf.onesLike(g1)))));
+  const f = sigma !== null ? sigma : tf.sum(objective.val, 1, true);
+  return { f, psiLogs: logs, feasible, slots, obj: objective };
+}
+
+/** Number of active constraints per realisation [N, 1] (slots plus the two coupling rows). */
+function activeCount(active: T[]): T {
+  return tf.add(2, active.reduce((acc: T, a) => tf.add(acc, tf.sum(a, 1, true)), tf.zeros([active[0].shape[0], 1])));
+}
+
+const keep = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
+
+/** Reads one flag back to the host (the loop's only synchronisation), disposing `x`. */
+async function allPositive(x: T): Promise<boolean> {
+  const m = tf.min(x);
+  const v = (await m.data())[0];
+  tf.dispose([x, m]);
+  return v > 0;
+}
+
+async function anyPositive(x: T): Promise<boolean> {
+  const m = tf.max(x);
+  const v = (await m.data())[0];
+  tf.dispose([x, m]);
+  return v > 0;
+}
+
+/**
+ * Runs the barrier method from v0 (strictly inside every constraint that does not take the
+ * slack; in phase one sigma0 [N, 1] above every slack slot). `rowActive` [N, 1] masks the
+ * realisations to solve; the others are returned unchanged and marked done.
+ */
+export async function solveBarrierBatch(
+  c: Sp3Coefficients, v0: Vars, mode: BatchIpmMode, rowActive: T, sigma0: T | null, options: Partial<BatchIpmOptions> = {},
+): Promise<BatchIpmResult> {
+  const o = { ...DEFAULT_BATCH_IPM_OPTIONS, ...options };
+  const phaseOne = mode === 'phase-one';
+  // Owned copies (clones share data), disposed at the end with the rest of the state.
+  const active = tf.tidy(() => slotActive(c).map((a) => tf.clone(a)));
+  const m = tf.tidy(() => activeCount(active));
+  let v: Vars = Object.fromEntries(VARS.map((k) => [k, tf.clone(v0[k])])) as Vars;
+  let sigma: T | null = phaseOne ? tf.clone(sigma0!) : null;
+  let done = tf.sub(1, rowActive);
+  let failed = tf.zerosLike(rowActive);
+  let certified = tf.zerosLike(rowActive);
+  let t = tf.tidy(() => {
+    const e = barrierParts(c, v, sigma, active);
+    const scale = phaseOne ? tf.maximum(tf.abs(sigma!), 1e-3) : tf.abs(e.f);
+    return tf.div(m, tf.add(tf.mul(o.initialGapFraction, scale), 1e-12));
+  });
+  const replace = <K extends T>(old: K, next: K): K => {
+    old.dispose();
+    return next;
+  };
+  let steps = 0;
+  for (; steps < o.maxNewtonSteps; steps++) {
+    // Stop rows: phase one as soon as sigma < -target.
+    if (phaseOne) done = replace(done, tf.tidy(() => tf.maximum(done, tf.cast(tf.less(sigma!, -o.sigmaTarget), 'float32'))));
+    if (await allPositive(tf.tidy(() => tf.maximum(done, failed)))) break;
+    const step = tidy(() => {
+      const e = barrierParts(c, v, sigma, active);
+      const g0 = tf.sub(tf.sum(v.b, 1, true), 1);
+      const g1 = tf.sub(tf.sum(tf.mul(c.esWeight, v.fes), 1, true), c.problem.params.fEsMaxGHz);
+      const nt = newtonStep(c, phaseOne ? null : e.obj, e.slots, active, { t, sigma, g0, g1 });
+      const nan = tf.cast(tf.logicalNot(tf.isFinite(nt.decrement2)), 'float32');
+      const fScale = phaseOne ? tf.onesLike(t) : tf.maximum(tf.abs(e.f), 1);
+      const gap = tf.div(m, t);
+      const centred = tf.lessEqual(tf.div(nt.decrement2, 2), tf.maximum(tf.mul(o.centringTol, fScale), tf.mul(o.centringGapFraction, gap)));
+      const gapSmall = phaseOne ? tf.lessEqual(gap, 1e-9) : tf.lessEqual(gap, tf.mul(o.gapRtol, fScale));
+      const finished = tf.logicalAnd(centred, gapSmall);
+      // Fraction to the boundary from the linearisation of every constraint.
+      let sMax: T = tf.fill([c.problem.N, 1], 1 / 0.99);
+      e.slots.forEach((slot, k) => {
+        let slope: T = phaseOne && k < 4 ? tf.neg(nt.dSigma!) : tf.zerosLike(slot.val);
+        for (const name of Object.keys(slot.grad) as (keyof Vars)[]) slope = tf.add(slope, tf.mul(slot.grad[name]!, nt.dx[name]));
+        const f = slotValue(k, slot, sigma);
+        const ratio = tf.where(tf.logicalAnd(tf.greater(slope, 0), tf.greater(active[k], 0)), tf.div(tf.neg(f), slope), tf.fill(slope.shape, Infinity));
+        sMax = tf.minimum(sMax, tf.min(ratio, 1, true));
+      });
+      const slope0 = tf.sum(nt.dx.b, 1, true);
+      const slope1 = tf.sum(tf.mul(c.esWeight, nt.dx.fes), 1, true);
+      sMax = tf.minimum(sMax, tf.where(tf.greater(slope0, 0), tf.div(tf.neg(g0), slope0), tf.fill(slope0.shape, Infinity)));
+      sMax = tf.minimum(sMax, tf.where(tf.greater(slope1, 0), tf.div(tf.neg(g1), slope1), tf.fill(slope1.shape, Infinity)));
+      if (phaseOne) {
+        // Land sigma near -2 sigmaTarget rather than deep inside.
+        const cap = tf.div(tf.maximum(tf.add(sigma!, 2 * o.sigmaTarget), 0), tf.neg(nt.dSigma!));
+        sMax = tf.minimum(sMax, tf.where(tf.less(nt.dSigma!, 0), tf.div(cap, 0.99), tf.fill(cap.shape, Infinity)));
+      }
+      const psi0 = tf.sub(e.f, tf.div(e.psiLogs, t));
+      // The next t: mu t, but no further than the gap target needs (a larger t only makes the
+      // float32 Newton systems worse conditioned).
+      const tNext = phaseOne ? tf.mul(t, o.mu) : tf.maximum(t, tf.minimum(tf.mul(t, o.mu), tf.div(m, tf.mul(0.5 * o.gapRtol, fScale))));
+      return {
+        dx: nt.dx, dSigma: nt.dSigma, dec2: nt.decrement2, nan, centred: tf.cast(centred, 'float32'),
+        finished: tf.cast(finished, 'float32'), gapSmall: tf.cast(gapSmall, 'float32'), s0: tf.minimum(1, tf.mul(0.99, sMax)), psi0, tNext,
+      };
+    });
+    if (o.trace) {
+      const row0 = (x: T | null): number => (x ? (x.dataSync() as Float32Array)[0] : Number.NaN);
+      o.trace({ mode, step: steps, decrement2: row0(step.dec2), t: row0(t), s0: row0(step.s0), sigma: row0(sigma), done: row0(done), f: row0(step.psi0) });
+    }
+    // Rows: failed on NaN; finished rows are done; centred rows raise t; the rest search.
+    const moving = tf.tidy(() => tf.mul(tf.mul(tf.sub(1, done), tf.sub(1, failed)), tf.sub(1, tf.maximum(step.centred, step.nan))));
+    failed = replace(failed, tf.tidy(() => tf.maximum(failed, tf.mul(tf.sub(1, done), step.nan))));
+    certified = replace(certified, tf.tidy(() => tf.maximum(certified, tf.mul(tf.mul(step.finished, tf.sub(1, failed)), tf.sub(1, done)))));
+    done = replace(done, tf.tidy(() => tf.maximum(done, tf.mul(step.finished, tf.sub(1, failed)))));
+    t = replace(t, tf.tidy(() => keep(tf.mul(tf.mul(step.centred, tf.sub(1, done)), tf.sub(1, failed)), step.tNext, t)));
+
+    // Backtracking per row: feasibility, then Armijo on psi_t.
+    let s = tf.mul(step.s0, moving);
+    let pending = tf.clone(moving);
+    for (let h = 0; h < o.maxHalvings; h++) {
+      if (!(await anyPositive(tf.clone(pending)))) break;
+      const trial = tidy(() => {
+        const vt = Object.fromEntries(VARS.map((k) => [k, tf.add(v[k], tf.mul(s, step.dx[k]))])) as Vars;
+        const sigmaT = phaseOne ? tf.add(sigma!, tf.mul(s, step.dSigma!)) : null;
+        const e = barrierParts(c, vt, sigmaT, active);
+        const psi = tf.sub(e.f, tf.div(e.psiLogs, t));
+        // Armijo, and a strict decrease: in float32 a tiny step can leave psi unchanged.
+        const armijo = tf.logicalAnd(tf.lessEqual(psi, tf.sub(step.psi0, tf.mul(0.01, tf.mul(s, step.dec2)))), tf.less(psi, step.psi0));
+        const ok = tf.mul(tf.mul(e.feasible, tf.cast(armijo, 'float32')), pending);
+        return { vt, sigmaT, ok };
+      });
+      const nextV = Object.fromEntries(VARS.map((k) => [k, tf.tidy(() => keep(trial.ok, trial.vt[k], v[k]))])) as Vars;
+      tf.dispose(Object.values(v));
+      v = nextV;
+      if (phaseOne) sigma = replace(sigma!, tf.tidy(() => keep(trial.ok, trial.sigmaT!, sigma!)));
+      pending = replace(pending, tf.tidy(() => tf.mul(pending, tf.sub(1, trial.ok))));
+      s = replace(s, tf.tidy(() => keep(pending, tf.mul(s, 0.5), s)));
+      tf.dispose([...Object.values(trial.vt), trial.sigmaT ?? [], trial.ok]);
+    }
+    // Rows whose search failed are centred as far as float32 allows: done if the gap is small,
+    // else raise t.
+    const stuckDone = tf.tidy(() => tf.mul(pending, step.gapSmall));
+    done = replace(done, tf.tidy(() => tf.maximum(done, stuckDone)));
+    t = replace(t, tf.tidy(() => keep(tf.mul(pending, tf.sub(1, stuckDone)), step.tNext, t)));
+    stuckDone.dispose();
+    tf.dispose([pending, s, ...Object.values(step.dx), step.dSigma ?? [], step.dec2, step.nan, step.centred, step.finished, step.gapSmall, step.s0, step.psi0, step.tNext, moving]);
+  }
+  const gap = tf.div(m, t);
+  tf.dispose([t, m, ...active]);
+  return { v, sigma, done, certified, failed, gap, newtonSteps: steps };
+}

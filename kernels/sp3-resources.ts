@@ -1,0 +1,73 @@
+/**
+ * SP3 for a batch (the tensor twin of engine/ao/sp3-resources.ts): build the surrogate around
+ * the current points, pull the start inside the boxes and coupling rows, find a strictly interior
+ * point by phase one, minimise the surrogate, and return the candidate variables. The AO driver
+ * takes a candidate only where the true objective does not rise and the point stays feasible.
+ * Shapes: [N, M] per UE, [N, 1] per realisation.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchPoint, BatchProblem } from './batch.js';
+import { disposeCoefficients, evaluateSlots, expansionTauBatch, SLACK_SLOTS, slotActive, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
+import { solveBarrierBatch, type BatchIpmOptions } from './sp3-ipm.js';
+import { tidy } from './tidy.js';
+
+/** Relative pull into the interior of the boxes and coupling rows (as the float64 path). */
+const PULL = 1e-2;
+
+export interface Sp3BatchResult {
+  /** Candidate b, p, fue, fes [N, M] (equal to the input where not solved). */
+  candidate: Pick<BatchPoint, 'bandwidth' | 'powerW' | 'fUeGHz' | 'fEsGHz'>;
+  /** [N, 1] 1 where phase two stopped (its candidate is in `candidate`). */
+  solved: T;
+  /** [N, 1] 1 where phase two certified its optimum (gap below gapRtol, centred). */
+  certified: T;
+  /** [N, 1] 1 where a step produced NaN. */
+  failed: T;
+  newtonSteps: number;
+}
+type T = tf.Tensor;
+
+export async function solveResourcesBatch(
+  problem: BatchProblem, x: BatchPoint, rowActive: T, options: Partial<BatchIpmOptions> = {},
+): Promise<Sp3BatchResult> {
+  const P = problem.params;
+  const tauBar = expansionTauBatch(problem, x);
+  const c = sp3Coefficients(problem, x, tauBar);
+  const keep = 1 - PULL;
+  const v0: Vars = tf.tidy(() => ({
+    b: tf.mul(x.bandwidth, keep),
+    p: tf.minimum(x.powerW, P.pMaxW * keep),
+    fue: tf.where(tf.greater(c.freeFue, 0), tf.minimum(x.fUeGHz, P.fUeMaxGHz * keep), x.fUeGHz),
+    fes: tf.where(tf.greater(c.freeFes, 0), tf.minimum(tf.mul(x.fEsGHz, keep), P.fEsMaxGHz * keep), x.fEsGHz),
+    tau: tf.clone(tauBar),
+  })) as unknown as Vars;
+
+  // Phase one from the pulled point: sigma0 above the largest slack slot of each realisation.
+  const sigma0 = tidy(() => {
+    const { slots } = evaluateSlots(c, v0);
+    const active = slotActive(c);
+    let worst: T = tf.fill([problem.N, 1], -Infinity);
+    for (let k = 0; k < SLACK_SLOTS; k++) {
+      const val = tf.where(tf.greater(active[k], 0), slots[k].val, tf.fill(slots[k].val.shape, -Infinity));
+      worst = tf.maximum(worst, tf.max(val, 1, true));
+    }
+    return tf.add(worst, tf.mul(1e-2, tf.maximum(1, tf.abs(worst))));
+  });
+  const one = await solveBarrierBatch(c, v0, 'phase-one', rowActive, sigma0, options);
+  const inside = tidy(() => tf.mul(tf.mul(rowActive, tf.cast(tf.less(one.sigma!, 0), 'float32')), tf.sub(1, one.failed)));
+  const two = await solveBarrierBatch(c, one.v, 'plain', inside, null, options);
+  const solved = tidy(() => tf.mul(tf.mul(inside, two.done), tf.sub(1, two.failed)));
+  const take = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
+  const candidate = tidy(() => ({
+    bandwidth: take(solved, two.v.b, x.bandwidth),
+    powerW: take(solved, two.v.p, x.powerW),
+    fUeGHz: take(solved, two.v.fue, x.fUeGHz),
+    fEsGHz: take(solved, two.v.fes, x.fEsGHz),
+  }));
+  const failed = tidy(() => tf.maximum(one.failed, two.failed));
+  const certified = tidy(() => tf.mul(solved, two.certified));
+  tf.dispose([tauBar, sigma0, inside, one.sigma ?? [], one.done, one.certified, one.failed, one.gap, two.done, two.certified, two.failed, two.gap,
+    ...VARS.map((k) => v0[k]), ...VARS.map((k) => one.v[k]), ...VARS.map((k) => two.v[k])]);
+  disposeCoefficients(c);
+  return { candidate, solved, certified, failed, newtonSteps: one.newtonSteps + two.newtonSteps };
+}
