@@ -46,6 +46,10 @@ export function batchProblem(problems: readonly Problem[]): BatchProblem {
   if (problems.length === 0) fail('invalid-argument', 'a batch needs at least one realisation');
   const M = problems[0].cPerW.length;
   if (problems.some((p) => p.cPerW.length !== M)) fail('invalid-argument', 'every realisation of a batch must have the same M');
+  const params = JSON.stringify(problems[0].params);
+  if (problems.some((p) => p.params !== problems[0].params && JSON.stringify(p.params) !== params)) {
+    fail('invalid-argument', 'every realisation of a batch must have the same parameters');
+  }
   return {
     N: problems.length, M, params: problems[0].params,
     cPerW: stack(problems.map((p) => p.cPerW), M),
