@@ -1,6 +1,7 @@
 /**
  * `dtmc solve`: one realisation, generated or read from a file, solved by the float64 reference
- * AO solver (engine/ao/solve-ao.ts), reported as text or as one JSON object.
+ * AO solver (engine/ao/solve-ao.ts), reported as text or as one JSON object; or, with
+ * `--batch N`, N generated realisations through the batched tensor engine, summarised.
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
@@ -14,6 +15,8 @@ import { EXIT_CODES_HELP, exitCodeForStatus } from './exit-codes.js';
 import { formatSolveReport } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { buildSolveReport, type RunKey, type SolveReport } from './solve-report.js';
+import { formatBatchSummary, solveBatch } from './solve-batch.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../kernels/backend.js';
 
 /** What to solve, as the options give it (defaults already applied). */
 export interface SolveInput {
@@ -93,6 +96,9 @@ interface SolveArgs {
   scenario?: string;
   'save-scenario'?: string;
   json: boolean;
+  batch?: number;
+  chunk: number;
+  backend: string;
 }
 
 const EPILOG = [
@@ -122,13 +128,29 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       .option('scenario', { type: 'string', requiresArg: true, describe: 'read the realisation from a JSON scenario file' })
       .option('save-scenario', { type: 'string', requiresArg: true, describe: 'write the realisation, with its settings as params, to a scenario file' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object and nothing else' })
+      .option('batch', { type: 'number', describe: 'solve N generated realisations (from --realisation on) with the batched tensor engine and print a summary' })
+      .option('chunk', { type: 'number', default: 4096, describe: 'realisations per tensor batch (with --batch)' })
+      .option('backend', { type: 'string', default: 'wasm', choices: BACKEND_CHOICES as string[], describe: 'tensor backend (with --batch): auto, wasm, cpu, webgpu, tensorflow' })
       .conflicts('scenario', ['seed', 'realisation', 'point'])
+      .conflicts('batch', ['scenario', 'save-scenario'])
       .example('$0 solve', 'seed 1, realisation 0, the letter\'s defaults')
       .example('$0 solve --seed 7 --realisation 3 --json', 'another realisation, as JSON')
       .example('$0 solve --set eMaxMj=2 --set M=10', 'override parameters by name')
       .example('$0 solve --scenario case.json --set sMaxKbit=0', 'a realisation from a file, no cache')
+      .example('$0 solve --batch 1000 --backend wasm', '1000 realisations on the tensor engine, summarised')
       .epilog(EPILOG),
-  handler: (args) => {
+  handler: async (args) => {
+    if (args.batch !== undefined) {
+      const { settings } = prepareRealisation({ seed: args.seed ?? DEFAULT_SEED, realisation: args.realisation ?? DEFAULT_REALISATION, point: args.point ?? null, set: args.set ?? [] });
+      const { summary } = await solveBatch({
+        settings, seed: args.seed ?? DEFAULT_SEED, point: args.point ?? null, first: args.realisation ?? DEFAULT_REALISATION,
+        count: args.batch, chunk: args.chunk, backend: args.backend as BackendChoice,
+        onChunk: args.json ? undefined : (done, total) => process.stderr.write(`solved ${done}/${total}\n`),
+      });
+      process.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : formatBatchSummary(summary));
+      process.exitCode = summary.solved === summary.count ? 0 : exitCodeForStatus('numerical-failure');
+      return;
+    }
     const report = solveRealisation({
       seed: args.seed ?? DEFAULT_SEED,
       realisation: args.realisation ?? DEFAULT_REALISATION,

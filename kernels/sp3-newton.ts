@@ -171,9 +171,13 @@ function cholesky(entry: (a: Var, b: Var) => T | null): Factor {
   const d: Partial<Record<Var, T>> = {};
   const get = (i: number, j: number): T | null => (i === j ? d[ORDER[i]]! : l.get(`${i}|${j}`) ?? null);
   for (let j = 0; j < ORDER.length; j++) {
-    let s = entry(ORDER[j], ORDER[j]);
+    const diagonal = entry(ORDER[j], ORDER[j])!;
+    let s: T | null = diagonal;
     for (let k = 0; k < j; k++) s = sub(s, mul(get(j, k), get(j, k)));
-    d[ORDER[j]] = tf.sqrt(s!);
+    // In float32 a pivot of a nearly singular block can round to <= 0 late in the barrier
+    // (t ~ 1e6); floor it at 1e-7 of its diagonal entry (a modified Cholesky). The step stays a
+    // descent direction and the line search guards the rest.
+    d[ORDER[j]] = tf.sqrt(tf.maximum(s!, tf.mul(1e-7, diagonal)));
     for (let i = j + 1; i < ORDER.length; i++) {
       let v = entry(ORDER[i], ORDER[j]);
       for (let k = 0; k < j; k++) v = sub(v, mul(get(i, k), get(j, k)));

@@ -1,0 +1,195 @@
+/**
+ * Algorithm 1 for a whole batch in lockstep on the tensor engine (the float32 twin of
+ * engine/ao/solve-ao.ts). Every realisation carries its own state, active flag, iteration count
+ * and status: converged or failed realisations stop changing while the rest go on, and a NaN in
+ * one realisation marks that one and leaves the others untouched.
+ *
+ *   start (host, float64):  engine/ao/feasible-start.ts per realisation (bandwidth test,
+ *                           construction, phase one); infeasible ones never enter the batch loop
+ *   repeat (tensors):       SP1 caching -> SP2 offloading -> SP3 resources, for the active rows
+ *   until:                  |J(i) - J(i-1)| <= tol J(i-1) per row, or Imax iterations
+ *
+ * An SP3 candidate is taken only where the true objective (V = 1 rate) does not rise and the
+ * point keeps (6) to float32 accuracy. The final points are re-checked on the host in float64
+ * against (6) with the exact rate, as the reference path does. One read-back per AO iteration
+ * (J of every row) and a few per SP3 Newton step (the batch's done flags).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Problem } from '../engine/problem.js';
+import { allocatePoint, type Point } from '../engine/model/point.js';
+import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility.js';
+import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
+import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
+import type { AoStatus } from '../engine/ao/solve-ao.js';
+import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint } from './batch.js';
+import { constraintViolations, totalLatencyMs } from './model.js';
+import { solveCachingBatch } from './sp1-caching.js';
+import { solveOffloadingBatch } from './sp2-offloading.js';
+import { solveResourcesBatch } from './sp3-resources.js';
+import type { BatchIpmOptions } from './sp3-ipm.js';
+import { tidy } from './tidy.js';
+
+/** The result of one realisation of a batch (the batch counterpart of AoResult). */
+export interface BatchAoResult {
+  status: AoStatus;
+  iterations: number;
+  /** J of the final point, evaluated in float64, with R~ and with the exact rate [ms]. */
+  objectiveMs: number;
+  objectiveExactMs: number;
+  /** J(0), J(1), ... as the float32 engine computed them [ms]. */
+  traceMs: number[];
+  /** Exact-rate check of the final point in float64. */
+  maxViolation: number;
+  violatedConstraint: ConstraintId | null;
+  point: Point;
+  start: StartResult;
+  /** SP3 calls of this realisation and how many ended certified. */
+  sp3Calls: number;
+  sp3Certified: number;
+  message: string;
+}
+
+export interface BatchAoOptions {
+  /** Options of the batched barrier method (diagnostics, tolerances). */
+  ipm?: Partial<BatchIpmOptions>;
+  /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32. */
+  acceptViolation?: number;
+}
+
+/** Inputs must be finite and positive; the same rule as the reference path. */
+function badInput(p: Problem): string | null {
+  for (const [name, arr] of [['gain', p.cPerW], ['cycles', p.cyclesMc], ['bits', p.bitsKbit]] as const) {
+    for (let m = 0; m < arr.length; m++) if (!(Number.isFinite(arr[m]) && arr[m] > 0)) return `${name}[${m}] is ${arr[m]}`;
+  }
+  return null;
+}
+
+/** Solves N realisations that share one parameter set; results in input order. */
+export async function solveAoBatch(problems: readonly Problem[], options: BatchAoOptions = {}): Promise<BatchAoResult[]> {
+  const N = problems.length;
+  const M = problems[0].cPerW.length;
+  const { params } = problems[0];
+  const acceptViolation = options.acceptViolation ?? 1e-5;
+
+  // Start on the host in float64 (the reference path's construction and phase one).
+  const results: BatchAoResult[] = problems.map(() => ({
+    status: 'numerical-failure', iterations: 0, objectiveMs: Number.NaN, objectiveExactMs: Number.NaN, traceMs: [],
+    maxViolation: Number.NaN, violatedConstraint: null, point: allocatePoint(M),
+    start: { feasible: false, method: 'none', failedConstraint: null, proven: false, detail: '' },
+    sp3Calls: 0, sp3Certified: 0, message: '',
+  }));
+  const starts: Point[] = [];
+  const activeHost = new Float32Array(N);
+  problems.forEach((p, n) => {
+    const x = allocatePoint(M);
+    const bad = badInput(p);
+    if (bad) {
+      results[n].message = `non-finite or non-positive input: ${bad}`;
+    } else {
+      const start = feasibleStart(p, x);
+      results[n].start = start;
+      if (start.feasible) activeHost[n] = 1;
+      else {
+        results[n].status = 'infeasible';
+        results[n].violatedConstraint = start.failedConstraint;
+        results[n].message = `(${start.failedConstraint}) cannot hold: ${start.detail}${start.proven ? ' (proven)' : ''}`;
+      }
+    }
+    // Rows that never iterate still need finite values in the batch tensors.
+    if (!activeHost[n]) {
+      x.bandwidth.fill(1 / M);
+      x.powerW.fill(params.pMaxW);
+      x.fUeGHz.fill(params.fUeMaxGHz);
+      x.fEsGHz.fill(params.fEsMaxGHz / M);
+    }
+    starts.push(x);
+  });
+
+  // Problems with bad input get harmless stand-in data; their rows stay inactive.
+  const safeProblems = problems.map((p, n) => (badInput(p) ? problems.find((q) => !badInput(q)) ?? p : problems[n]));
+  const bp = batchProblem(safeProblems);
+  let x: BatchPoint = batchPoint(starts);
+  let active = tf.tensor1d(activeHost);
+  let jPrev = totalLatencyMs(bp, x);
+  const jPrevHost = (await jPrev.data()) as Float32Array;
+  problems.forEach((_, n) => activeHost[n] && results[n].traceMs.push(jPrevHost[n]));
+
+  for (let i = 1; i <= params.maxIterations; i++) {
+    if (!activeHost.some((a) => a > 0)) break;
+    // SP1 and SP2 on the active rows.
+    const cached = solveCachingBatch(bp, x, active as tf.Tensor1D, params.cachingRule);
+    x = replacePoint(x, { cached });
+    const sp2 = solveOffloadingBatch(bp, { ...x }, active as tf.Tensor1D);
+    x = replacePoint(x, { alpha: sp2.alpha });
+    const jSp2 = totalLatencyMs(bp, x);
+    // SP3: candidate, taken where J does not rise and (6) holds to float32 accuracy.
+    const rowActive = tf.reshape(active, [N, 1]);
+    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm);
+    const accept = tidy(() => {
+      const cand: BatchPoint = { ...x, ...sp3.candidate };
+      const jc = totalLatencyMs(bp, cand);
+      const viol = constraintViolations(bp, cand, 'v1');
+      const ok = tf.logicalAnd(tf.logicalAnd(tf.lessEqual(jc, jSp2), tf.lessEqual(viol.maxViolation, acceptViolation)), tf.greater(tf.reshape(sp3.solved, [N]), 0));
+      return tf.reshape(tf.cast(tf.logicalAnd(ok, tf.greater(active, 0)), 'float32'), [N, 1]);
+    });
+    const take = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(tf.greater(accept, 0), a, b);
+    x = replacePoint(x, tidy(() => ({
+      bandwidth: take(sp3.candidate.bandwidth, x.bandwidth), powerW: take(sp3.candidate.powerW, x.powerW),
+      fUeGHz: take(sp3.candidate.fUeGHz, x.fUeGHz), fEsGHz: take(sp3.candidate.fEsGHz, x.fEsGHz),
+    })));
+    const j = totalLatencyMs(bp, x);
+    const [jHost, certHost, failedHost, sp2BadHost] = await Promise.all([j.data(), sp3.certified.data(), sp3.failed.data(), sp2.infeasible.data()]);
+    tf.dispose([jSp2, rowActive, accept, sp2.infeasible, sp3.solved, sp3.certified, sp3.failed, ...Object.values(sp3.candidate), jPrev]);
+    jPrev = j;
+
+    // Per-row bookkeeping on the host.
+    problems.forEach((_, n) => {
+      if (!activeHost[n]) return;
+      const r = results[n];
+      r.iterations = i;
+      r.sp3Calls++;
+      r.sp3Certified += certHost[n] > 0 ? 1 : 0;
+      const jn = jHost[n];
+      if (!Number.isFinite(jn) || failedHost[n] > 0 || sp2BadHost[n] > 0) {
+        r.status = 'numerical-failure';
+        r.message = sp2BadHost[n] > 0 ? `SP2 found its LP infeasible at iteration ${i}` : `non-finite values at iteration ${i}`;
+        activeHost[n] = 0;
+        return;
+      }
+      const prev = r.traceMs[r.traceMs.length - 1];
+      r.traceMs.push(jn);
+      if (Math.abs(jn - prev) <= params.tolerance * prev) {
+        r.status = 'converged';
+        activeHost[n] = 0;
+      } else if (i === params.maxIterations) {
+        r.status = 'max-iterations';
+        activeHost[n] = 0;
+      }
+    });
+    active.dispose();
+    active = tf.tensor1d(activeHost);
+  }
+
+  // Final points back to float64 and the exact-rate check on the host.
+  const points = await unbatchPoint(x);
+  problems.forEach((p, n) => {
+    const r = results[n];
+    r.point = points[n];
+    if (r.status === 'infeasible' || badInput(p)) return;
+    r.objectiveMs = totalLatencyMs64(p, points[n], 'v1');
+    r.objectiveExactMs = totalLatencyMs64(p, points[n], 'exact');
+    const check = checkFeasibility(p, points[n], 'exact');
+    r.maxViolation = check.maxViolation;
+    r.violatedConstraint = check.constraint;
+  });
+  tf.dispose([active, jPrev]);
+  disposeBatchPoint(x);
+  disposeBatchProblem(bp);
+  return results;
+}
+
+/** A new batch point with some fields replaced; the replaced tensors of the old one are disposed. */
+function replacePoint(x: BatchPoint, fields: Partial<BatchPoint>): BatchPoint {
+  for (const [k, v] of Object.entries(fields) as [keyof BatchPoint, tf.Tensor][]) if (v !== x[k]) x[k].dispose();
+  return { ...x, ...fields };
+}
