@@ -40,6 +40,9 @@ async function startWasm(): Promise<string> {
 }
 
 async function startCpu(): Promise<string> {
+  // Production mode: no debug checks, and no console banner suggesting tfjs-node on first use
+  // (the tensorflow backend covers that, with its own message).
+  tf.enableProdMode();
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) fail('backend', 'the cpu backend failed to initialise');
   return 'cpu (plain JavaScript)';

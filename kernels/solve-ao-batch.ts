@@ -49,7 +49,21 @@ export interface BatchAoResult {
   message: string;
 }
 
+/** Where the time of one batch went [ms] (wall clock; tensor work is awaited at each read-back). */
+export interface BatchTimings {
+  startMs: number;
+  sp1Ms: number;
+  sp2Ms: number;
+  sp3Ms: number;
+  /** J, acceptance and the per-row bookkeeping. */
+  bookkeepingMs: number;
+  finishMs: number;
+  sp3NewtonSteps: number;
+}
+
 export interface BatchAoOptions {
+  /** Filled with the time spent in each phase, when given. */
+  timings?: BatchTimings;
   /** Options of the batched barrier method (diagnostics, tolerances). */
   ipm?: Partial<BatchIpmOptions>;
   /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32. */
@@ -70,6 +84,16 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   const M = problems[0].cPerW.length;
   const { params } = problems[0];
   const acceptViolation = options.acceptViolation ?? 1e-5;
+  const timings = options.timings;
+  let clock = performance.now();
+  /** Adds the time since the last call to `field` (reading a tensor first makes the work finish). */
+  const lap = async (field: Exclude<keyof BatchTimings, 'sp3NewtonSteps'>, sync?: tf.Tensor): Promise<void> => {
+    if (!timings) return;
+    if (sync) await sync.data();
+    const now = performance.now();
+    timings[field] += now - clock;
+    clock = now;
+  };
 
   // Start on the host in float64 (the reference path's construction and phase one).
   const results: BatchAoResult[] = problems.map(() => ({
@@ -113,18 +137,23 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   let jPrev = totalLatencyMs(bp, x);
   const jPrevHost = (await jPrev.data()) as Float32Array;
   problems.forEach((_, n) => activeHost[n] && results[n].traceMs.push(jPrevHost[n]));
+  await lap('startMs');
 
   for (let i = 1; i <= params.maxIterations; i++) {
     if (!activeHost.some((a) => a > 0)) break;
     // SP1 and SP2 on the active rows.
     const cached = solveCachingBatch(bp, x, active as tf.Tensor1D, params.cachingRule);
     x = replacePoint(x, { cached });
+    await lap('sp1Ms', cached);
     const sp2 = solveOffloadingBatch(bp, { ...x }, active as tf.Tensor1D);
     x = replacePoint(x, { alpha: sp2.alpha });
+    await lap('sp2Ms', sp2.alpha);
     const jSp2 = totalLatencyMs(bp, x);
     // SP3: candidate, taken where J does not rise and (6) holds to float32 accuracy.
     const rowActive = tf.reshape(active, [N, 1]);
     const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm);
+    if (timings) timings.sp3NewtonSteps += sp3.newtonSteps;
+    await lap('sp3Ms', sp3.solved);
     const accept = tidy(() => {
       const cand: BatchPoint = { ...x, ...sp3.candidate };
       const jc = totalLatencyMs(bp, cand);
@@ -168,6 +197,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     });
     active.dispose();
     active = tf.tensor1d(activeHost);
+    await lap('bookkeepingMs');
   }
 
   // Final points back to float64 and the exact-rate check on the host.
@@ -185,6 +215,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   tf.dispose([active, jPrev]);
   disposeBatchPoint(x);
   disposeBatchProblem(bp);
+  await lap('finishMs');
   return results;
 }
 

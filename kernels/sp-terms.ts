@@ -1,15 +1,15 @@
 /**
  * Per-UE model terms shared by the batched SP1 and SP2 kernels (SPEC section 2), float32 [N, M]
- * tensors in model units. Kept private to the two subproblem kernels so that they do not depend
- * on kernels/model.ts; each term mirrors engine/model/rate.ts and engine/model/latency-energy.ts.
+ * tensors in model units: the parts of the uncached latency and energy that SP1 and SP2 weigh
+ * separately (the rate comes from kernels/model-rate.ts).
  *
  * Every function here only creates tensors: call it inside the caller's tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelParams } from '../engine/problem.js';
 import { LIMIT_RTOL } from '../engine/ao/sp1-caching.js';
 import { fail } from '../engine/errors.js';
 import type { BatchPoint, BatchProblem } from './batch.js';
+import { rateV1Mbps } from './model-rate.js';
 
 /**
  * Relative slack of the limits that a previous point may meet with equality ((6b), (6e), (6f),
@@ -33,17 +33,10 @@ export interface UncachedParts {
   localFullMj: tf.Tensor2D;
 }
 
-/** R~ = (B/ln2) [ b ln(1 + p c / b) - kappa sqrt(b) ] [Mbit/s], [N, M] (SPEC eq. 1 with V = 1). */
-export function rateV1Mbps(params: ModelParams, cPerW: tf.Tensor, bandwidth: tf.Tensor, powerW: tf.Tensor): tf.Tensor2D {
-  const gamma = tf.div(tf.mul(powerW, cPerW), bandwidth);
-  const inner = tf.sub(tf.mul(bandwidth, tf.log1p(gamma)), tf.mul(params.kappa, tf.sqrt(bandwidth)));
-  return tf.mul(params.rateScaleMbps, inner) as tf.Tensor2D;
-}
-
 /** The uncached parts of every UE of the batch (the caller disposes them, e.g. by tf.tidy). */
 export function uncachedParts(problem: BatchProblem, x: BatchPoint): UncachedParts {
   const { params } = problem;
-  const rate = rateV1Mbps(params, problem.cPerW, x.bandwidth, x.powerW);
+  const rate = rateV1Mbps(problem, x.bandwidth, x.powerW);
   const transmitMs = tf.where(tf.greater(rate, 0), tf.div(problem.bitsKbit, rate), tf.fill(rate.shape, Infinity)) as tf.Tensor2D;
   const fUe = tf.mul(1 - params.deltaUe, x.fUeGHz);
   return {

@@ -1,0 +1,60 @@
+/**
+ * Full AO solves per second of the batched tensor engine at the paper's defaults (or --set
+ * overrides), per backend and batch size, beside the float64 reference path on one core, with
+ * where the time goes (start, SP1, SP2, SP3, bookkeeping).
+ *
+ *   npm run bench:tensor -- [--backend wasm,cpu] [--sizes 256,1024,4096] [--set NAME=VALUE ...]
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseAssignments, resolveSettings } from '../engine/settings.js';
+import { toProblem, type Problem } from '../engine/problem.js';
+import { generateScenario } from '../engine/scenario.js';
+import { solveAo } from '../engine/ao/solve-ao.js';
+import { useBackend, type BackendChoice } from '../kernels/backend.js';
+import { solveAoBatch, type BatchTimings } from '../kernels/solve-ao-batch.js';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    sizes: { type: 'string', default: '256,1024,4096' },
+    set: { type: 'string', multiple: true, default: [] },
+    seed: { type: 'string', default: '1' },
+    reference: { type: 'string', default: '300' },
+  },
+});
+const settings = resolveSettings(parseAssignments(values.set ?? []));
+const seed = Number(values.seed);
+const draw = (count: number, offset = 0): Problem[] =>
+  Array.from({ length: count }, (_, r) => toProblem(generateScenario(settings, { seed, point: null, realisation: offset + r }), settings));
+
+console.log(`tensor engine benchmark (${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}), M = ${settings.M}${values.set?.length ? `, ${values.set.join(', ')}` : ''}`);
+
+// The float64 reference path on one core, for comparison.
+const refCount = Number(values.reference);
+if (refCount > 0) {
+  const ps = draw(refCount);
+  for (const p of draw(50, 1e6)) solveAo(p); // warm-up
+  const t0 = performance.now();
+  for (const p of ps) solveAo(p);
+  const s = (performance.now() - t0) / 1000;
+  console.log(`float64 reference, one core: ${(refCount / s).toFixed(0)} solves/s (${(1000 * s / refCount).toFixed(3)} ms per solve, ${refCount} realisations)`);
+}
+
+for (const backend of (values.backend ?? 'wasm').split(',') as BackendChoice[]) {
+  const info = await useBackend(backend);
+  console.log(`backend ${info.detail}`);
+  await solveAoBatch(draw(16, 2e6)); // warm-up (kernel compilation)
+  for (const size of (values.sizes ?? '').split(',').map(Number)) {
+    const ps = draw(size);
+    const timings: BatchTimings = { startMs: 0, sp1Ms: 0, sp2Ms: 0, sp3Ms: 0, bookkeepingMs: 0, finishMs: 0, sp3NewtonSteps: 0 };
+    const t0 = performance.now();
+    const results = await solveAoBatch(ps, { timings });
+    const s = (performance.now() - t0) / 1000;
+    const converged = results.filter((r) => r.status === 'converged').length;
+    const pct = (ms: number) => `${((100 * ms) / (1000 * s)).toFixed(0)}%`;
+    console.log(`  batch ${String(size).padStart(6)}: ${(size / s).toFixed(1).padStart(8)} solves/s, ${s.toFixed(2)} s, ${converged}/${size} converged; `
+      + `start ${pct(timings.startMs)}, SP1 ${pct(timings.sp1Ms)}, SP2 ${pct(timings.sp2Ms)}, SP3 ${pct(timings.sp3Ms)} (${timings.sp3NewtonSteps} Newton steps), `
+      + `rest ${pct(timings.bookkeepingMs + timings.finishMs)}`);
+  }
+}
