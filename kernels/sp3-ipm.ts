@@ -9,7 +9,7 @@
  * realisation as soon as sigma < -sigmaTarget.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluateSlots, slotActive, VARS, type Slot, type Sp3Coefficients, type Vars } from './sp3-slots.js';
+import { evaluateSlots, SLACK_SLOTS, slotActive, VARS, type Slot, type Sp3Coefficients, type Vars } from './sp3-slots.js';
 import { newtonStep, slotValue } from './sp3-newton.js';
 import { tidy } from './tidy.js';
 
@@ -59,25 +59,29 @@ interface Eval {
   feasible: T; // [N, 1] 0/1
 }
 
-/** F, the barrier's log sum and strict feasibility at v (inside a caller's tidy). */
-function barrierParts(c: Sp3Coefficients, v: Vars, sigma: T | null, active: T[]): Eval & { slots: Slot[]; obj: ReturnType<typeof evaluateSlots>['objective'] } {
-  const { objective, slots } = evaluateSlots(c, v);
+/**
+ * F, the barrier's log sum and strict feasibility per realisation at v (inside a caller's tidy);
+ * with `withDerivatives` also the slots' gradients for the Newton step.
+ */
+function barrierParts(c: Sp3Coefficients, v: Vars, sigma: T | null, active: T[], withDerivatives: boolean): Eval & { slots: Slot[]; obj: ReturnType<typeof evaluateSlots>['objective'] } {
+  const { objective, slots } = evaluateSlots(c, v, withDerivatives);
   const P = c.problem.params;
-  let logs: T = tf.zeros([c.problem.N, 1]);
-  let feasible: T = tf.ones([c.problem.N, 1]);
+  // The largest constraint value and the sum of log(-f) per UE. An inactive slot reads -1 and
+  // adds log(1) = 0, except a slack slot in phase one (-1 - sigma), which the mask removes.
+  let worst: T = tf.neg(tf.minimum(tf.minimum(tf.minimum(v.b, v.p), tf.minimum(v.fue, v.fes)), v.tau)); // domain: every variable > 0
+  let logSum: T | null = null;
   slots.forEach((slot, k) => {
     const f = slotValue(k, slot, sigma);
-    const negF = tf.neg(f);
-    const ok = tf.logicalOr(tf.equal(active[k], 0), tf.greater(negF, 0));
-    feasible = tf.mul(feasible, tf.cast(tf.all(ok, 1, true), 'float32'));
-    logs = tf.add(logs, tf.sum(tf.mul(active[k], tf.log(tf.where(tf.greater(negF, 0), negF, tf.onesLike(negF)))), 1, true));
+    worst = tf.maximum(worst, f);
+    const log = tf.log(tf.neg(f));
+    const term = sigma !== null && k < SLACK_SLOTS ? tf.mul(active[k], log) : log;
+    logSum = logSum === null ? term : tf.add(logSum, term);
   });
-  // Domain of the variables and the coupling rows.
-  for (const name of VARS) feasible = tf.mul(feasible, tf.cast(tf.all(tf.greater(v[name], 0), 1, true), 'float32'));
   const g0 = tf.sub(tf.sum(v.b, 1, true), 1);
   const g1 = tf.sub(tf.sum(tf.mul(c.esWeight, v.fes), 1, true), P.fEsMaxGHz);
-  feasible = tf.mul(feasible, tf.cast(tf.logicalAnd(tf.less(g0, 0), tf.less(g1, 0)), 'float32'));
-  logs = tf.add(logs, tf.add(tf.log(tf.where(tf.less(g0, 0), tf.neg(g0), tf.onesLike(g0))), tf.log(tf.where(tf.less(g1, 0), tf.neg(g1), tf.onesLike(g1)))));
+  const feasible = tf.cast(tf.less(tf.maximum(tf.max(worst, 1, true), tf.maximum(g0, g1)), 0), 'float32');
+  // NaN where infeasible: those rows fail the Armijo test anyway.
+  const logs = tf.add(tf.sum(logSum!, 1, true), tf.add(tf.log(tf.neg(g0)), tf.log(tf.neg(g1))));
   const f = sigma !== null ? sigma : tf.sum(objective.val, 1, true);
   return { f, psiLogs: logs, feasible, slots, obj: objective };
 }
@@ -123,7 +127,7 @@ export async function solveBarrierBatch(
   let failed = tf.zerosLike(rowActive);
   let certified = tf.zerosLike(rowActive);
   let t = tf.tidy(() => {
-    const e = barrierParts(c, v, sigma, active);
+    const e = barrierParts(c, v, sigma, active, false);
     const scale = phaseOne ? tf.maximum(tf.abs(sigma!), 1e-3) : tf.abs(e.f);
     return tf.div(m, tf.add(tf.mul(o.initialGapFraction, scale), 1e-12));
   });
@@ -137,7 +141,7 @@ export async function solveBarrierBatch(
     if (phaseOne) done = replace(done, tf.tidy(() => tf.maximum(done, tf.cast(tf.less(sigma!, -o.sigmaTarget), 'float32'))));
     if (await allPositive(tf.tidy(() => tf.maximum(done, failed)))) break;
     const step = tidy(() => {
-      const e = barrierParts(c, v, sigma, active);
+      const e = barrierParts(c, v, sigma, active, true);
       const g0 = tf.sub(tf.sum(v.b, 1, true), 1);
       const g1 = tf.sub(tf.sum(tf.mul(c.esWeight, v.fes), 1, true), c.problem.params.fEsMaxGHz);
       const nt = newtonStep(c, phaseOne ? null : e.obj, e.slots, active, { t, sigma, g0, g1 });
@@ -193,7 +197,7 @@ export async function solveBarrierBatch(
       const trial = tidy(() => {
         const vt = Object.fromEntries(VARS.map((k) => [k, tf.add(v[k], tf.mul(s, step.dx[k]))])) as Vars;
         const sigmaT = phaseOne ? tf.add(sigma!, tf.mul(s, step.dSigma!)) : null;
-        const e = barrierParts(c, vt, sigmaT, active);
+        const e = barrierParts(c, vt, sigmaT, active, false);
         const psi = tf.sub(e.f, tf.div(e.psiLogs, t));
         // Armijo, and a strict decrease: in float32 a tiny step can leave psi unchanged.
         const armijo = tf.logicalAnd(tf.lessEqual(psi, tf.sub(step.psi0, tf.mul(0.01, tf.mul(s, step.dec2)))), tf.less(psi, step.psi0));

@@ -109,74 +109,79 @@ export interface Objective {
 }
 
 /**
- * Evaluates the objective and the seven slots at v (inside a caller's tidy). Slot order:
- * 0 rate-min, 1 tau, 2 latency, 3 energy, 4 p box, 5 f_ue box, 6 f_es box.
+ * Evaluates the objective and the seven slots at v (inside a caller's tidy), with gradients and
+ * curvatures when `withDerivatives` (the Newton step) or values only (the line search). Slot
+ * order: 0 rate-min, 1 tau, 2 latency, 3 energy, 4 p box, 5 f_ue box, 6 f_es box. An inactive
+ * slot reads -1: mask * value + (mask - 1), exact for the finite values that fixed variables keep.
  */
-export function evaluateSlots(c: Sp3Coefficients, v: Vars): { objective: Objective; slots: Slot[] } {
+export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = true): { objective: Objective; slots: Slot[] } {
   const P = c.problem.params;
   const K = P.rateScaleMbps;
   const rMin = P.rMinMbps;
   const { b, p, fue, fes, tau } = v;
-  const minusOne = tf.neg(tf.onesLike(b));
-  const masked = (mask: tf.Tensor, val: tf.Tensor): tf.Tensor => tf.where(tf.greater(mask, 0), val, minusOne);
+  const masked = (mask: tf.Tensor, val: tf.Tensor): tf.Tensor => tf.add(tf.mul(mask, val), tf.sub(mask, 1));
+  const u = c.uncached;
+  const tMax = P.tMaxMs;
+  const eMax = P.eMaxMj;
 
-  // Rs and its derivatives (separable in b and p).
   const invB = tf.reciprocal(b);
   const invP = tf.reciprocal(p);
-  const lb2OverB = tf.mul(c.lb2, invB);
-  const apOverP = tf.mul(c.ap, invP);
-  const rs = tf.mul(K, tf.sub(tf.sub(tf.add(c.rsConst, tf.mul(c.rsLinB, b)), apOverP), lb2OverB));
-  const dRsDb = tf.mul(K, tf.add(c.rsLinB, tf.mul(lb2OverB, invB)));
-  const dRsDp = tf.mul(K, tf.mul(apOverP, invP));
-  const negD2RsDb = tf.mul(2 * K, tf.mul(lb2OverB, tf.square(invB)));
-  const negD2RsDp = tf.mul(2 * K, tf.mul(apOverP, tf.square(invP)));
-  const gRate = { b: tf.div(tf.neg(dRsDb), rMin), p: tf.div(tf.neg(dRsDp), rMin) };
-  const hRate = { b: tf.div(negD2RsDb, rMin), p: tf.div(negD2RsDp, rMin) };
-
-  // 0 rate-min: (Rmin - Rs)/Rmin
-  const slot0: Slot = { val: tf.div(tf.sub(rMin, rs), rMin), grad: { ...gRate }, hd: { ...hRate } };
-
-  // 1 tau: (1/tau - Rs)/Rmin, uncached only
   const invTau = tf.reciprocal(tau);
-  const u = c.uncached;
-  const slot1: Slot = {
-    val: masked(u, tf.div(tf.sub(invTau, rs), rMin)),
-    grad: { b: tf.mul(u, gRate.b), p: tf.mul(u, gRate.p), tau: tf.mul(u, tf.div(tf.neg(tf.square(invTau)), rMin)) },
-    hd: { b: tf.mul(u, hRate.b), p: tf.mul(u, hRate.p), tau: tf.mul(u, tf.div(tf.mul(2, tf.pow(invTau, 3)), rMin)) },
-  };
-
-  // Latency T^ = txBits tau + localWork / fue + edgeWork / fes
   const invFue = tf.reciprocal(fue);
   const invFes = tf.reciprocal(fes);
+  const lb2OverB = tf.mul(c.lb2, invB);
+  const apOverP = tf.mul(c.ap, invP);
+  // Rs = K (rsConst + rsLinB b - ap/p - lb2/b)
+  const rs = tf.mul(K, tf.sub(tf.sub(tf.add(c.rsConst, tf.mul(c.rsLinB, b)), apOverP), lb2OverB));
   const localT = tf.mul(c.localWork, invFue);
   const edgeT = tf.mul(c.edgeWork, invFes);
   const latency = tf.add(tf.add(tf.mul(c.txBits, tau), localT), edgeT);
+  const energy = tf.mul(0.5, tf.add(tf.add(tf.mul(c.localEnergy, tf.square(fue)), tf.mul(c.energyP, tf.square(p))), tf.mul(c.energyTau, tf.square(tau))));
+  const values = [
+    tf.div(tf.sub(rMin, rs), rMin), //                      0 rate-min: (Rmin - Rs)/Rmin
+    masked(u, tf.div(tf.sub(invTau, rs), rMin)), //          1 tau: (1/tau - Rs)/Rmin, uncached
+    tf.sub(tf.div(latency, tMax), 1), //                    2 latency: T^/Tmax - 1
+    masked(u, tf.sub(tf.div(energy, eMax), 1)), //           3 energy: E^/Emax - 1, uncached
+    tf.sub(tf.div(p, P.pMaxW), 1), //                       4 p box
+    masked(c.freeFue, tf.sub(tf.div(fue, P.fUeMaxGHz), 1)), // 5 f_ue box
+    masked(c.freeFes, tf.sub(tf.div(fes, P.fEsMaxGHz), 1)), // 6 f_es box
+  ];
+  if (!withDerivatives) {
+    return { objective: { val: latency, grad: {}, hd: {} }, slots: values.map((val) => ({ val, grad: {}, hd: {} })) };
+  }
+
+  // Rs is separable in b and p.
+  const dRsDb = tf.mul(K, tf.add(c.rsLinB, tf.mul(lb2OverB, invB)));
+  const dRsDp = tf.mul(K, tf.mul(apOverP, invP));
+  const gRate = { b: tf.div(tf.neg(dRsDb), rMin), p: tf.div(tf.neg(dRsDp), rMin) };
+  const hRate = { b: tf.mul(2 * K / rMin, tf.mul(lb2OverB, tf.square(invB))), p: tf.mul(2 * K / rMin, tf.mul(apOverP, tf.square(invP))) };
   const objective: Objective = {
     val: latency,
     grad: { fue: tf.neg(tf.mul(localT, invFue)), fes: tf.neg(tf.mul(edgeT, invFes)), tau: c.txBits },
     hd: { fue: tf.mul(tf.mul(2, localT), tf.square(invFue)), fes: tf.mul(tf.mul(2, edgeT), tf.square(invFes)) },
   };
-  const tMax = P.tMaxMs;
-  const slot2: Slot = {
-    val: tf.sub(tf.div(latency, tMax), 1),
-    grad: { fue: tf.div(objective.grad.fue!, tMax), fes: tf.div(objective.grad.fes!, tMax), tau: tf.div(c.txBits, tMax) },
-    hd: { fue: tf.div(objective.hd.fue!, tMax), fes: tf.div(objective.hd.fes!, tMax) },
-  };
-
-  // 3 energy: E^/Emax - 1, uncached only
-  const eMax = P.eMaxMj;
-  const energy = tf.mul(0.5, tf.add(tf.add(tf.mul(c.localEnergy, tf.square(fue)), tf.mul(c.energyP, tf.square(p))), tf.mul(c.energyTau, tf.square(tau))));
-  const slot3: Slot = {
-    val: masked(u, tf.sub(tf.div(energy, eMax), 1)),
-    grad: { fue: tf.div(tf.mul(c.localEnergy, fue), eMax), p: tf.div(tf.mul(c.energyP, p), eMax), tau: tf.div(tf.mul(c.energyTau, tau), eMax) },
-    hd: { fue: tf.div(c.localEnergy, eMax), p: tf.div(c.energyP, eMax), tau: tf.div(c.energyTau, eMax) },
-  };
-
-  // 4-6 boxes
-  const slot4: Slot = { val: tf.sub(tf.div(p, P.pMaxW), 1), grad: { p: tf.fill(b.shape, 1 / P.pMaxW) }, hd: {} };
-  const slot5: Slot = { val: masked(c.freeFue, tf.sub(tf.div(fue, P.fUeMaxGHz), 1)), grad: { fue: tf.div(c.freeFue, P.fUeMaxGHz) }, hd: {} };
-  const slot6: Slot = { val: masked(c.freeFes, tf.sub(tf.div(fes, P.fEsMaxGHz), 1)), grad: { fes: tf.div(c.freeFes, P.fEsMaxGHz) }, hd: {} };
-  return { objective, slots: [slot0, slot1, slot2, slot3, slot4, slot5, slot6] };
+  const slots: Slot[] = [
+    { val: values[0], grad: { ...gRate }, hd: { ...hRate } },
+    {
+      val: values[1],
+      grad: { b: tf.mul(u, gRate.b), p: tf.mul(u, gRate.p), tau: tf.mul(u, tf.mul(-1 / rMin, tf.square(invTau))) },
+      hd: { b: tf.mul(u, hRate.b), p: tf.mul(u, hRate.p), tau: tf.mul(u, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
+    },
+    {
+      val: values[2],
+      grad: { fue: tf.div(objective.grad.fue!, tMax), fes: tf.div(objective.grad.fes!, tMax), tau: tf.div(c.txBits, tMax) },
+      hd: { fue: tf.div(objective.hd.fue!, tMax), fes: tf.div(objective.hd.fes!, tMax) },
+    },
+    {
+      val: values[3],
+      grad: { fue: tf.div(tf.mul(c.localEnergy, fue), eMax), p: tf.div(tf.mul(c.energyP, p), eMax), tau: tf.div(tf.mul(c.energyTau, tau), eMax) },
+      hd: { fue: tf.div(c.localEnergy, eMax), p: tf.div(c.energyP, eMax), tau: tf.div(c.energyTau, eMax) },
+    },
+    { val: values[4], grad: { p: tf.fill(b.shape, 1 / P.pMaxW) }, hd: {} },
+    { val: values[5], grad: { fue: tf.div(c.freeFue, P.fUeMaxGHz) }, hd: {} },
+    { val: values[6], grad: { fes: tf.div(c.freeFes, P.fEsMaxGHz) }, hd: {} },
+  ];
+  return { objective, slots };
 }
 
 /** Active masks of the slots [N, M] (1 where the slot is a constraint of that UE). */
