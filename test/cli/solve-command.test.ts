@@ -221,6 +221,34 @@ for (const [args, pattern] of USAGE_ERRORS) {
   });
 }
 
+test('solve --batch runs the tensor engine and prints a summary with the backend', () => {
+  const run = dtmc('solve', '--batch', '12', '--json');
+  assert.is(run.status, 0, run.stderr);
+  const r = json(run);
+  assert.is(r.backend.name, 'wasm');
+  assert.is(r.count, 12);
+  assert.equal(r.statuses, { converged: 12 });
+  assert.is(r.solved, 12);
+  assert.ok(r.meanObjectiveMs > 0 && r.ci95Ms >= 0);
+  assert.is(r.settings.M, 15);
+  const text = dtmc('solve', '--batch', '4', '--set', 'M=6');
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^backend: wasm/m);
+  assert.match(text.stdout, /statuses: converged 4/);
+});
+
+test('solve --batch rejects bad counts, backends and combinations', () => {
+  expectBadInput(dtmc('solve', '--batch', '0'), /--batch must be a positive integer/);
+  expectBadInput(dtmc('solve', '--batch', '3', '--chunk', '-1'), /--chunk must be a positive integer/);
+  expectBadInput(dtmc('solve', '--batch', '3', '--backend', 'bogus'), /Invalid values|backend/);
+  expectBadInput(dtmc('solve', '--batch', '3', '--save-scenario', join(TMP, 'x.json')), /mutually exclusive/);
+});
+
+test('solve --batch on a backend that cannot start says what to install', () => {
+  const run = dtmc('solve', '--batch', '2', '--backend', 'tensorflow');
+  expectBadInput(run, /tfjs-node/);
+});
+
 test.after(() => rmSync(TMP, { recursive: true, force: true }));
 
 test.run();
