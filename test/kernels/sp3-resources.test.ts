@@ -1,48 +1,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveSettings, type Settings } from '../../engine/settings.js';
-import { toProblem, type Problem } from '../../engine/problem.js';
-import { generateScenario } from '../../engine/scenario.js';
-import { allocatePoint, clonePoint, type Point } from '../../engine/model/point.js';
+import type { Settings } from '../../engine/settings.js';
+import type { Point } from '../../engine/model/point.js';
 import { totalLatencyMs } from '../../engine/model/latency-energy.js';
-import { feasibleStart } from '../../engine/ao/feasible-start.js';
-import { solveCaching } from '../../engine/ao/sp1-caching.js';
-import { solveOffloading } from '../../engine/ao/sp2-offloading.js';
-import { solveResources } from '../../engine/ao/sp3-resources.js';
-import { expansionTau } from '../../engine/ao/sp3-surrogate.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint } from '../../kernels/batch.js';
 import { solveResourcesBatch, type Sp3BatchResult } from '../../kernels/sp3-resources.js';
 import { useBackend } from '../../kernels/backend.js';
 import { testBackend } from '../helpers/tf-backend.js';
+import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
 
-interface Case {
-  problem: Problem;
-  /** The SP3 input (after SP1 and SP2 of some AO iteration). */
-  before: Point;
-  /** The float64 SP3 result on the same input. */
-  reference: Point;
-}
+type Case = Sp3Case;
 
 /** SP3 inputs from the first AO iterations of realisations at several settings. */
-function cases(overrides: Partial<Settings>, realisations: number, iterations: number): Case[] {
-  const settings = resolveSettings(overrides);
-  const out: Case[] = [];
-  for (let r = 0; r < realisations; r++) {
-    const problem = toProblem(generateScenario(settings, { seed: 21, point: null, realisation: r }), settings);
-    const x = allocatePoint(settings.M);
-    if (!feasibleStart(problem, x).feasible) continue;
-    const tau = expansionTau(problem, x);
-    for (let i = 0; i < iterations; i++) {
-      solveCaching(problem, x);
-      solveOffloading(problem, x);
-      const before = clonePoint(x);
-      solveResources(problem, x, tau, totalLatencyMs(problem, x));
-      out.push({ problem, before, reference: clonePoint(x) });
-    }
-  }
-  return out;
-}
+const cases = (overrides: Partial<Settings>, realisations: number, iterations: number): Case[] =>
+  sp3Cases(overrides, realisations, iterations, 21);
 
 async function runBatch(cs: Case[]): Promise<{ result: Sp3BatchResult; points: Point[]; solved: Float32Array; certified: Float32Array }> {
   const bp = batchProblem(cs.map((c) => c.problem));
@@ -83,7 +55,7 @@ test('batched SP3 reaches the float64 optimum to 1e-4 on certified realisations'
       if (!certified[n]) return;
       certifiedCount++;
       const j = totalLatencyMs(c.problem, points[n]);
-      const jRef = totalLatencyMs(c.problem, c.reference);
+      const jRef = totalLatencyMs(c.problem, c.after);
       worst = Math.max(worst, Math.abs(j - jRef) / jRef);
       assert.ok(Math.abs(j - jRef) <= 1e-4 * jRef, `case ${n}: J ${j} vs float64 ${jRef}`);
     });

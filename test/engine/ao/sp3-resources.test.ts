@@ -1,49 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveSettings, type Settings } from '../../../engine/settings.js';
-import { toProblem, type Problem } from '../../../engine/problem.js';
-import { generateScenario } from '../../../engine/scenario.js';
-import { allocatePoint, clonePoint, type Point } from '../../../engine/model/point.js';
+import type { Settings } from '../../../engine/settings.js';
+import type { Point } from '../../../engine/model/point.js';
 import { totalLatencyMs } from '../../../engine/model/latency-energy.js';
 import { checkFeasibility } from '../../../engine/model/feasibility.js';
-import { feasibleStart } from '../../../engine/ao/feasible-start.js';
-import { solveCaching } from '../../../engine/ao/sp1-caching.js';
-import { solveOffloading } from '../../../engine/ao/sp2-offloading.js';
-import { solveResources, type Sp3Outcome } from '../../../engine/ao/sp3-resources.js';
 import { expansionTau } from '../../../engine/ao/sp3-surrogate.js';
 import { fdPartial, NVAR, referenceSurrogate } from '../../helpers/surrogate-reference.js';
 import { nnls } from '../../helpers/nnls.js';
+import { sp3Cases, type Sp3Case } from '../../helpers/sp3-cases.js';
 import { mulberry32 } from '../../helpers/random.js';
 
-interface Sp3Case {
-  label: string;
-  problem: Problem;
-  /** The point SP3 started from (after SP1 and SP2). */
-  before: Point;
-  after: Point;
-  tauAfter: Float64Array;
-  outcome: Sp3Outcome;
-}
-
-/** SP3 calls from the first AO iterations of a few realisations at several settings. */
-function collectCases(overrides: Partial<Settings>, realisations: number, iterations: number): Sp3Case[] {
-  const settings = resolveSettings(overrides);
-  const cases: Sp3Case[] = [];
-  for (let r = 0; r < realisations; r++) {
-    const problem = toProblem(generateScenario(settings, { seed: 7, point: null, realisation: r }), settings);
-    const x = allocatePoint(settings.M);
-    if (!feasibleStart(problem, x).feasible) continue;
-    const tau = expansionTau(problem, x);
-    for (let i = 0; i < iterations; i++) {
-      solveCaching(problem, x);
-      solveOffloading(problem, x);
-      const before = clonePoint(x);
-      const outcome = solveResources(problem, x, tau, totalLatencyMs(problem, x));
-      cases.push({ label: `${JSON.stringify(overrides)} r${r} it${i}`, problem, before, after: clonePoint(x), tauAfter: tau.slice(), outcome });
-    }
-  }
-  return cases;
-}
+const collectCases = (overrides: Partial<Settings>, realisations: number, iterations: number): Sp3Case[] =>
+  sp3Cases(overrides, realisations, iterations, 7);
 
 const CASES = [
   ...collectCases({}, 8, 3),
