@@ -29,13 +29,16 @@ export interface BatchIpmOptions {
   sigmaTarget: number;
   maxNewtonSteps: number;
   maxHalvings: number;
+  /** When at most this fraction of the realisations is left, they get stragglerSteps more steps. */
+  stragglerFraction: number;
+  stragglerSteps: number;
   /** Diagnostics: called after every Newton step with row 0's state (reads back; slow). */
   trace?: (info: { mode: BatchIpmMode; step: number; decrement2: number; t: number; s0: number; sigma: number; done: number; f: number }) => void;
 }
 
 export const DEFAULT_BATCH_IPM_OPTIONS: BatchIpmOptions = {
   gapRtol: 1e-5, centringTol: 1e-5, centringGapFraction: 0.01, mu: 50, initialGapFraction: 0.3,
-  sigmaTarget: 1e-2, maxNewtonSteps: 150, maxHalvings: 30,
+  sigmaTarget: 1e-2, maxNewtonSteps: 150, maxHalvings: 30, stragglerFraction: 0.005, stragglerSteps: 5,
 };
 
 export interface BatchIpmResult {
@@ -93,12 +96,12 @@ function activeCount(active: T[]): T {
 
 const keep = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
 
-/** Reads one flag back to the host (the loop's only synchronisation), disposing `x`. */
-async function allPositive(x: T): Promise<boolean> {
-  const m = tf.min(x);
-  const v = (await m.data())[0];
-  tf.dispose([x, m]);
-  return v > 0;
+/** Reads the number of positive entries back to the host (a synchronisation), disposing `x`. */
+async function countPositive(x: T): Promise<number> {
+  const n = tf.tidy(() => tf.sum(tf.cast(tf.greater(x, 0), 'float32')));
+  const v = (await n.data())[0];
+  tf.dispose([x, n]);
+  return v;
 }
 
 async function anyPositive(x: T): Promise<boolean> {
@@ -136,10 +139,16 @@ export async function solveBarrierBatch(
     return next;
   };
   let steps = 0;
+  let stragglerSteps = 0;
+  const rowsToSolve = await countPositive(tf.clone(rowActive));
   for (; steps < o.maxNewtonSteps; steps++) {
     // Stop rows: phase one as soon as sigma < -target.
     if (phaseOne) done = replace(done, tf.tidy(() => tf.maximum(done, tf.cast(tf.less(sigma!, -o.sigmaTarget), 'float32'))));
-    if (await allPositive(tf.tidy(() => tf.maximum(done, failed)))) break;
+    const remaining = await countPositive(tf.tidy(() => tf.sub(1, tf.maximum(done, failed))));
+    if (remaining === 0) break;
+    // Stragglers: once all but a few realisations are done, the rest get a few more steps and
+    // then stop where they are (strictly feasible, not certified) instead of holding the batch.
+    if (remaining <= o.stragglerFraction * rowsToSolve && ++stragglerSteps > o.stragglerSteps) break;
     const step = tidy(() => {
       const e = barrierParts(c, v, sigma, active, true);
       const g0 = tf.sub(tf.sum(v.b, 1, true), 1);

@@ -17,7 +17,7 @@ const PULL = 1e-2;
 export interface Sp3BatchResult {
   /** Candidate b, p, fue, fes [N, M] (equal to the input where not solved). */
   candidate: Pick<BatchPoint, 'bandwidth' | 'powerW' | 'fUeGHz' | 'fEsGHz'>;
-  /** [N, 1] 1 where phase two stopped (its candidate is in `candidate`). */
+  /** [N, 1] 1 where phase two ran from a strictly interior point (its iterate is in `candidate`). */
   solved: T;
   /** [N, 1] 1 where phase two certified its optimum (gap below gapRtol, centred). */
   certified: T;
@@ -56,7 +56,9 @@ export async function solveResourcesBatch(
   const one = await solveBarrierBatch(c, v0, 'phase-one', rowActive, sigma0, options);
   const inside = tidy(() => tf.mul(tf.mul(rowActive, tf.cast(tf.less(one.sigma!, 0), 'float32')), tf.sub(1, one.failed)));
   const two = await solveBarrierBatch(c, one.v, 'plain', inside, null, options);
-  const solved = tidy(() => tf.mul(tf.mul(inside, two.done), tf.sub(1, two.failed)));
+  // Every strictly interior iterate is a valid candidate (the AO takes it only if J does not
+  // rise); realisations stopped as stragglers are candidates but not certified.
+  const solved = tidy(() => tf.mul(inside, tf.sub(1, two.failed)));
   const take = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
   const candidate = tidy(() => ({
     bandwidth: take(solved, two.v.b, x.bandwidth),
