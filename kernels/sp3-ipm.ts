@@ -96,6 +96,18 @@ function activeCount(active: T[]): T {
 
 const keep = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
 
+/**
+ * Per-realisation choice between two sets of variables: mask [N, 1], a and b [N, M] each. The
+ * mask is broadcast once by an addition (tf.where would Tile it for every variable, which is
+ * slow on the wasm backend).
+ */
+function keepVars(mask: T, a: Vars, b: Vars): Vars {
+  return tidy(() => {
+    const wide = tf.greater(tf.add(mask, tf.zerosLike(b.b)), 0);
+    return Object.fromEntries(VARS.map((k) => [k, tf.where(wide, a[k], b[k])])) as Vars;
+  });
+}
+
 /** Reads the number of positive entries back to the host (a synchronisation), disposing `x`. */
 async function countPositive(x: T): Promise<number> {
   const n = tf.tidy(() => tf.sum(tf.cast(tf.greater(x, 0), 'float32')));
@@ -213,7 +225,7 @@ export async function solveBarrierBatch(
         const ok = tf.mul(tf.mul(e.feasible, tf.cast(armijo, 'float32')), pending);
         return { vt, sigmaT, ok };
       });
-      const nextV = Object.fromEntries(VARS.map((k) => [k, tf.tidy(() => keep(trial.ok, trial.vt[k], v[k]))])) as Vars;
+      const nextV = keepVars(trial.ok, trial.vt, v);
       tf.dispose(Object.values(v));
       v = nextV;
       if (phaseOne) sigma = replace(sigma!, tf.tidy(() => keep(trial.ok, trial.sigmaT!, sigma!)));

@@ -4,6 +4,10 @@
  * point by phase one, minimise the surrogate, and return the candidate variables. The AO driver
  * takes a candidate only where the true objective does not rise and the point stays feasible.
  * Shapes: [N, M] per UE, [N, 1] per realisation.
+ *
+ * Tried and dropped here: the float64 path's warm start from the previous call's first central
+ * point. In float32 it cut the Newton steps by 9% but made the steps costlier (more line-search
+ * trials) and certified fewer calls: 190 against 260 solves/s at N = 512 on wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
