@@ -176,36 +176,47 @@ export function solveResources(problem: Problem, x: Point, tau: Float64Array, jP
     iterations, ipm, surrogate: s,
   });
 
-  // Warm start: the previous call's first central point, with this call's fixed variables, is
-  // usually strictly inside this surrogate too and close to its central path; else phase one.
-  let inside: InteriorSearch | null = null;
-  if (warm?.v) {
-    const candidate = warm.v.slice();
-    for (let j = 0; j < candidate.length; j++) if (!s.free[j]) candidate[j] = v0[j];
-    const check = worstSlackSlot(s, candidate);
-    if (check.boxesInside && check.value < -WARM_MARGIN) {
-      inside = { outcome: 'already-interior', v: candidate, sigma: check.value, worstSlot: check.slot, iterations: 0 };
+  const attempt = (useWarm: boolean): Sp3Outcome => {
+    // Warm start: the previous call's first central point, with this call's fixed variables, is
+    // usually strictly inside this surrogate too and close to its central path; else phase one.
+    let inside: InteriorSearch | null = null;
+    if (useWarm && warm?.v) {
+      const candidate = warm.v.slice();
+      for (let j = 0; j < candidate.length; j++) if (!s.free[j]) candidate[j] = v0[j];
+      const check = worstSlackSlot(s, candidate);
+      if (check.boxesInside && check.value < -WARM_MARGIN) {
+        inside = { outcome: 'already-interior', v: candidate, sigma: check.value, worstSlot: check.slot, iterations: 0 };
+      }
     }
-  }
-  inside ??= findInterior(s, v0, PHASE_ONE_TARGET);
-  if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
-  if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
-  const initialGapFraction = inside.outcome === 'already-interior' && warm?.v ? WARM_GAP_FRACTION : COLD_GAP_FRACTION;
-  const ipm = ipmFor(s.M).solve(s, inside.v, 'plain', 0, { initialGapFraction });
-  const iterations = inside.iterations + ipm.iterations;
-  if (warm) warm.v = ipm.firstCentre;
-  if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);
+    const warmStarted = inside !== null;
+    inside ??= findInterior(s, v0, PHASE_ONE_TARGET);
+    if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
+    if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
+    const initialGapFraction = warmStarted ? WARM_GAP_FRACTION : COLD_GAP_FRACTION;
+    const ipm = ipmFor(s.M).solve(s, inside.v, 'plain', 0, { initialGapFraction });
+    const iterations = inside.iterations + ipm.iterations;
+    if (warm) warm.v = ipm.firstCentre;
+    if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);
 
-  const trial = clonePoint(x);
-  const trialTau = tau.slice();
-  unpackPoint(ipm.x, trial, trialTau);
-  const jTrial = totalLatencyMs(problem, trial);
-  if (!(jTrial <= jPrevMs)) return outcome('kept', 'no improvement', ipm, iterations);
-  const check = checkFeasibility(problem, trial, 'v1');
-  if (check.maxViolation > ACCEPT_VIOLATION) {
-    return outcome('kept', `candidate breaks (${check.constraint}) by ${check.maxViolation}`, ipm, iterations);
-  }
-  copyPointInto(trial, x);
-  tau.set(trialTau);
-  return outcome('improved', ipm.outcome, ipm, iterations);
+    const trial = clonePoint(x);
+    const trialTau = tau.slice();
+    unpackPoint(ipm.x, trial, trialTau);
+    const jTrial = totalLatencyMs(problem, trial);
+    if (!(jTrial <= jPrevMs)) return outcome('kept', 'no improvement', ipm, iterations);
+    const check = checkFeasibility(problem, trial, 'v1');
+    if (check.maxViolation > ACCEPT_VIOLATION) {
+      return outcome('kept', `candidate breaks (${check.constraint}) by ${check.maxViolation}`, ipm, iterations);
+    }
+    copyPointInto(trial, x);
+    tau.set(trialTau);
+    return outcome('improved', ipm.outcome, ipm, iterations);
+  };
+
+  const hadWarm = Boolean(warm?.v);
+  const first = attempt(true);
+  if (first.status === 'improved' || !hadWarm) return first;
+  // A warm start that did not lead to a step (it can stall on hard, low-SNR surrogates) is
+  // retried from phase one, as a call without a warm start would have run.
+  const cold = attempt(false);
+  return { ...cold, iterations: first.iterations + cold.iterations };
 }

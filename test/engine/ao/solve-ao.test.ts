@@ -164,4 +164,16 @@ test('at low SNR the exact-rate objective is below the V = 1 objective', () => {
   }
 });
 
+test('a warm-started SP3 call that stalls is retried from phase one instead of ending the AO', () => {
+  // At this low-SNR point the warm-started second SP3 call ran out of iterations without a step;
+  // the AO then saw J unchanged and stopped at 0.7107 ms after two iterations. Retried cold, SP3
+  // keeps improving and the AO goes on to about 0.54 ms.
+  const settings = resolveSettings({ areaSideM: 600, pMaxDbm: 10, tMaxMs: 50, rMinMbps: 0.2, M: 6 });
+  const r = solveAo(toProblem(generateScenario(settings, { seed: 5, point: null, realisation: 1 }), settings));
+  assert.is(r.status, 'converged');
+  assert.ok(r.iterations > 2, `stopped after ${r.iterations} iterations`);
+  assert.ok(r.objectiveMs < 0.6, `J = ${r.objectiveMs}`);
+  assert.ok(isNonIncreasing(r.traceMs));
+});
+
 test.run();
