@@ -115,7 +115,7 @@ const EPILOG = [
 
 export const solveCommand: CommandModule<object, SolveArgs> = {
   command: 'solve',
-  describe: 'Solve one realisation with the float64 reference AO solver',
+  describe: 'Solve one realisation with the float64 reference AO solver, or --batch N on the tensor engine',
   builder: (y: Argv<object>): Argv<SolveArgs> =>
     y
       .option('seed', { type: 'number', describe: `job seed, a non-negative integer [default: ${DEFAULT_SEED}]` })

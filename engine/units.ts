@@ -8,11 +8,8 @@
  */
 export const dbmToW = (dbm: number): number => 10 ** ((dbm - 30) / 10);
 export const dbToLinear = (db: number): number => 10 ** (db / 10);
-export const bytesToKbit = (bytes: number): number => (bytes * 8) / 1000;
 export const bitsToKbit = (bits: number): number => bits / 1000;
-export const kbitToBits = (kbit: number): number => kbit * 1000;
 export const cyclesToMcycles = (cycles: number): number => cycles / 1e6;
-export const mcyclesToCycles = (mcycles: number): number => mcycles * 1e6;
 export const mhzToHz = (mhz: number): number => mhz * 1e6;
 export const msToS = (ms: number): number => ms / 1000;
 /** theta [W s^3/cycle^3 = J s^2/cycle^3] to model units [mJ ms^2/Mcycle^3]: E_mJ = theta/2 C_Mc f_GHz^2. */

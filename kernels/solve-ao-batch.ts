@@ -20,7 +20,7 @@ import { allocatePoint, type Point } from '../engine/model/point.js';
 import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility.js';
 import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
-import type { AoStatus } from '../engine/ao/solve-ao.js';
+import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint } from './batch.js';
 import { constraintViolations, totalLatencyMs } from './model.js';
 import { solveCachingBatch } from './sp1-caching.js';
@@ -70,14 +70,6 @@ export interface BatchAoOptions {
   acceptViolation?: number;
 }
 
-/** Inputs must be finite and positive; the same rule as the reference path. */
-function badInput(p: Problem): string | null {
-  for (const [name, arr] of [['gain', p.cPerW], ['cycles', p.cyclesMc], ['bits', p.bitsKbit]] as const) {
-    for (let m = 0; m < arr.length; m++) if (!(Number.isFinite(arr[m]) && arr[m] > 0)) return `${name}[${m}] is ${arr[m]}`;
-  }
-  return null;
-}
-
 /** Solves N realisations that share one parameter set; results in input order. */
 export async function solveAoBatch(problems: readonly Problem[], options: BatchAoOptions = {}): Promise<BatchAoResult[]> {
   const N = problems.length;
@@ -102,11 +94,12 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     start: { feasible: false, method: 'none', failedConstraint: null, proven: false, detail: '' },
     sp3Calls: 0, sp3Certified: 0, message: '',
   }));
+  const badRows = problems.map(badInput);
   const starts: Point[] = [];
   const activeHost = new Float32Array(N);
   problems.forEach((p, n) => {
     const x = allocatePoint(M);
-    const bad = badInput(p);
+    const bad = badRows[n];
     if (bad) {
       results[n].message = `non-finite or non-positive input: ${bad}`;
     } else {
@@ -130,7 +123,8 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   });
 
   // Problems with bad input get harmless stand-in data; their rows stay inactive.
-  const safeProblems = problems.map((p, n) => (badInput(p) ? problems.find((q) => !badInput(q)) ?? p : problems[n]));
+  const standIn = problems.find((_, n) => !badRows[n]) ?? problems[0];
+  const safeProblems = problems.map((p, n) => (badRows[n] ? standIn : p));
   const bp = batchProblem(safeProblems);
   let x: BatchPoint = batchPoint(starts);
   let active = tf.tensor1d(activeHost);
@@ -205,7 +199,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   problems.forEach((p, n) => {
     const r = results[n];
     r.point = points[n];
-    if (r.status === 'infeasible' || badInput(p)) return;
+    if (r.status === 'infeasible' || badRows[n]) return;
     r.objectiveMs = totalLatencyMs64(p, points[n], 'v1');
     r.objectiveExactMs = totalLatencyMs64(p, points[n], 'exact');
     const check = checkFeasibility(p, points[n], 'exact');

@@ -54,8 +54,11 @@ export interface AoResult {
   message: string;
 }
 
-/** Inputs must be finite and positive; a NaN or Inf becomes a numerical-failure status. */
-function badInput(problem: Problem): string | null {
+/**
+ * Inputs must be finite and positive; a NaN or Inf becomes a numerical-failure status. Returns
+ * the first bad entry ("gain[3] is NaN"), or null.
+ */
+export function badInput(problem: Problem): string | null {
   const arrays: [string, Float64Array][] = [['gain', problem.cPerW], ['cycles', problem.cyclesMc], ['bits', problem.bitsKbit]];
   for (const [name, arr] of arrays) {
     for (let m = 0; m < arr.length; m++) {

@@ -40,7 +40,6 @@ export const V_TAU = 4;
 /** Constraint slots per UE. Slots below SLACK_SLOTS take the phase-I slack. */
 export const NC = 7;
 export const SLACK_SLOTS = 4;
-export const SLOT_NAMES = ['rate-min', 'tau', 'latency', 'energy', 'p-max', 'fue-max', 'fes-max'] as const;
 
 /** The SP3 surrogate around one expansion point, with alpha and s fixed. */
 export class Sp3Surrogate {

@@ -9,16 +9,6 @@ import type { RateKind } from './rate.js';
 
 export type ConstraintId = '6b' | '6c' | '6d' | '6e' | '6f' | '6g' | '6h';
 
-export const CONSTRAINT_NAMES: Readonly<Record<ConstraintId, string>> = {
-  '6b': 'latency T_m <= Tmax',
-  '6c': 'bandwidth sum b <= 1',
-  '6d': 'rate R_m >= Rmin',
-  '6e': 'energy E_m <= Emax',
-  '6f': 'edge CPU sum <= Fes_max',
-  '6g': 'cache sum s D <= Smax',
-  '6h': 'variable bounds',
-};
-
 export interface FeasibilityReport {
   /** Largest relative violation, 0 when every constraint holds (Infinity for non-finite values). */
   maxViolation: number;
