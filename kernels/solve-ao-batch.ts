@@ -25,7 +25,7 @@ import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbat
 import { constraintViolations, totalLatencyMs } from './model.js';
 import { solveCachingBatch } from './sp1-caching.js';
 import { solveOffloadingBatch } from './sp2-offloading.js';
-import { solveResourcesBatch } from './sp3-resources.js';
+import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
 import type { BatchIpmOptions } from './sp3-ipm.js';
 import { tidy } from './tidy.js';
 
@@ -68,6 +68,8 @@ export interface BatchAoOptions {
   ipm?: Partial<BatchIpmOptions>;
   /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32. */
   acceptViolation?: number;
+  /** How SP3's barrier method runs (default auto: fused on webgpu, tfjs ops elsewhere). */
+  sp3Solver?: Sp3Solver;
 }
 
 /** Solves N realisations that share one parameter set; results in input order. */
@@ -145,7 +147,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     const jSp2 = totalLatencyMs(bp, x);
     // SP3: candidate, taken where J does not rise and (6) holds to float32 accuracy.
     const rowActive = tf.reshape(active, [N, 1]);
-    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm);
+    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm, options.sp3Solver);
     if (timings) timings.sp3NewtonSteps += sp3.newtonSteps;
     await lap('sp3Ms', sp3.solved);
     const accept = tidy(() => {

@@ -12,8 +12,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import { disposeCoefficients, evaluateSlots, expansionTauBatch, SLACK_SLOTS, slotActive, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
-import { solveBarrierBatch, type BatchIpmOptions } from './sp3-ipm.js';
+import { DEFAULT_BATCH_IPM_OPTIONS, solveBarrierBatch, type BatchIpmOptions } from './sp3-ipm.js';
 import { tidy } from './tidy.js';
+import { fusedBarrierAvailable, solveBarrierFused } from './webgpu/sp3-barrier.js';
+
+/**
+ * How SP3's barrier method runs: `tfjs` as tfjs ops on any backend (kernels/sp3-ipm.ts), `fused`
+ * as one WGSL dispatch on the webgpu backend (kernels/webgpu/sp3-barrier.ts), `auto` fused where
+ * the webgpu backend runs, else tfjs.
+ */
+export type Sp3Solver = 'auto' | 'tfjs' | 'fused';
 
 /** Relative pull into the interior of the boxes and coupling rows (as the float64 path). */
 const PULL = 1e-2;
@@ -32,7 +40,7 @@ export interface Sp3BatchResult {
 type T = tf.Tensor;
 
 export async function solveResourcesBatch(
-  problem: BatchProblem, x: BatchPoint, rowActive: T, options: Partial<BatchIpmOptions> = {},
+  problem: BatchProblem, x: BatchPoint, rowActive: T, options: Partial<BatchIpmOptions> = {}, solver: Sp3Solver = 'auto',
 ): Promise<Sp3BatchResult> {
   const P = problem.params;
   const tauBar = expansionTauBatch(problem, x);
@@ -45,6 +53,21 @@ export async function solveResourcesBatch(
     fes: tf.where(tf.greater(c.freeFes, 0), tf.minimum(tf.mul(x.fEsGHz, keep), P.fEsMaxGHz * keep), x.fEsGHz),
     tau: tf.clone(tauBar),
   })) as unknown as Vars;
+
+  const take = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
+  if (solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable())) {
+    const fused = await solveBarrierFused(c, v0, rowActive, { ...DEFAULT_BATCH_IPM_OPTIONS, ...options });
+    const candidate = tidy(() => ({
+      bandwidth: take(fused.solved, fused.v.b, x.bandwidth),
+      powerW: take(fused.solved, fused.v.p, x.powerW),
+      fUeGHz: take(fused.solved, fused.v.fue, x.fUeGHz),
+      fEsGHz: take(fused.solved, fused.v.fes, x.fEsGHz),
+    }));
+    const certified = tidy(() => tf.mul(fused.solved, fused.certified));
+    tf.dispose([tauBar, ...VARS.map((k) => v0[k]), ...Object.values(fused.v), fused.certified]);
+    disposeCoefficients(c);
+    return { candidate, solved: fused.solved, certified, failed: fused.failed, newtonSteps: fused.newtonSteps };
+  }
 
   // Phase one from the pulled point: sigma0 above the largest slack slot of each realisation.
   const sigma0 = tidy(() => {
@@ -63,7 +86,6 @@ export async function solveResourcesBatch(
   // Every strictly interior iterate is a valid candidate (the AO takes it only if J does not
   // rise); realisations stopped as stragglers are candidates but not certified.
   const solved = tidy(() => tf.mul(inside, tf.sub(1, two.failed)));
-  const take = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
   const candidate = tidy(() => ({
     bandwidth: take(solved, two.v.b, x.bandwidth),
     powerW: take(solved, two.v.p, x.powerW),

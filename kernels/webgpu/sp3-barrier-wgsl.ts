@@ -1,0 +1,544 @@
+/**
+ * WGSL source of the fused SP3 solver: the whole of SP3's barrier method (phase one, then phase
+ * two) for one realisation per GPU thread, in one dispatch. It is the per-thread twin of
+ * kernels/sp3-ipm.ts + kernels/sp3-newton.ts (the tfjs reference it is tested against) and follows
+ * the same rules: the seven slots of kernels/sp3-slots.ts (SPEC eq. 17, 19, 12 and the boxes),
+ * the 5 x 5 block per UE in the order b, p, tau, fue, fes with a Cholesky factor floored at 1e-7 of
+ * its diagonal, the rank-2 coupling (sum b <= 1, (6f)) by Woodbury, the phase-one slack by a Schur
+ * complement, fraction-to-the-boundary 0.99, Armijo backtracking with a strict decrease, and the
+ * same centring, gap and t-update tests. One difference: inactive slots (a cached UE's tau and
+ * energy slots, fixed CPU rates) are skipped outright instead of being read as -1.
+ *
+ * Layout (float32, realisation index n fastest so that a warp's reads coalesce):
+ *   X      [IN_ROWS * N]: row r of realisation n at X[r * N + n]
+ *            rows c * M + m, c = 0..13: the coefficients of UE m in COEFFICIENT_ORDER
+ *            rows (14 + i) * M + m, i = 0..4: the start v0 of UE m in VAR_ORDER
+ *            row 19 M: 1 where the realisation is to be solved
+ *   result [OUT_ROWS * N]: rows i * M + m, i = 0..3: b, p, fue, fes of the final iterate;
+ *            then solved, certified, failed, Newton steps (phase one + phase two)
+ */
+
+/** Coefficient rows of X, in order (fields of Sp3Coefficients). */
+export const COEFFICIENT_ORDER = [
+  'uncached', 'freeFue', 'freeFes', 'localWork', 'edgeWork', 'txBits', 'localEnergy', 'energyP', 'energyTau',
+  'rsConst', 'rsLinB', 'ap', 'lb2', 'esWeight',
+] as const;
+/** Variable rows of X (the block order). */
+export const VAR_ORDER = ['b', 'p', 'tau', 'fue', 'fes'] as const;
+/** Output variables, in order. */
+export const OUT_VARS = ['b', 'p', 'fue', 'fes'] as const;
+export const OUT_FLAGS = ['solved', 'certified', 'failed', 'steps'] as const;
+
+export const inRows = (M: number): number => (COEFFICIENT_ORDER.length + VAR_ORDER.length) * M + 1;
+export const outRows = (M: number): number => OUT_VARS.length * M + OUT_FLAGS.length;
+
+/** The program's own uniforms, in declaration order (after tfjs's shape uniforms). */
+export const UNIFORMS = [
+  ['rows', 'i32'], ['maxSteps', 'i32'], ['maxHalvings', 'i32'],
+  ['K', 'f32'], ['rMin', 'f32'], ['tMax', 'f32'], ['eMax', 'f32'], ['pMax', 'f32'], ['fUeMax', 'f32'], ['fEsMax', 'f32'],
+  ['gapRtol', 'f32'], ['centringTol', 'f32'], ['centringGapFraction', 'f32'], ['mu', 'f32'], ['initialGapFraction', 'f32'],
+  ['sigmaTarget', 'f32'],
+] as const;
+export type UniformName = (typeof UNIFORMS)[number][0];
+
+/** The user code of the tfjs WebGPU program for M UEs (tfjs adds the bindings and `_start`). */
+export function sp3BarrierWgsl(M: number): string {
+  return /* wgsl */ `
+const M : i32 = ${M};
+const B : i32 = 0;
+const P : i32 = 1;
+const TAU : i32 = 2;
+const FUE : i32 = 3;
+const FES : i32 = 4;
+
+var<private> row : i32;
+var<private> v : array<array<f32, 5>, M>;
+var<private> dx : array<array<f32, 5>, M>;
+var<private> y : array<array<f32, 5>, M>;
+var<private> z0 : array<array<f32, 5>, M>;
+var<private> z1 : array<array<f32, 5>, M>;
+var<private> zh : array<array<f32, 5>, M>;
+var<private> rhsv : array<array<f32, 5>, M>;
+var<private> hcolv : array<array<f32, 5>, M>;
+var<private> sigma : f32;
+
+fn finite(x : f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn coef(c : i32, m : i32) -> f32 {
+  return X[(c * M + m) * uniforms.rows + row];
+}
+
+struct Slots {
+  val : array<f32, 7>,
+  act : array<f32, 7>,
+  g : array<array<f32, 5>, 7>,
+  h : array<array<f32, 5>, 7>,
+  obj : f32,
+  og : array<f32, 5>,
+  oh : array<f32, 5>,
+}
+
+// The objective part T^_m and the seven slots of UE m at x; derivatives when deriv.
+fn slots(m : i32, x : array<f32, 5>, deriv : bool) -> Slots {
+  var s = Slots();
+  let u = coef(0, m);
+  let freeFue = coef(1, m);
+  let freeFes = coef(2, m);
+  let localWork = coef(3, m);
+  let edgeWork = coef(4, m);
+  let txBits = coef(5, m);
+  let localEnergy = coef(6, m);
+  let energyP = coef(7, m);
+  let energyTau = coef(8, m);
+  let rsConst = coef(9, m);
+  let rsLinB = coef(10, m);
+  let ap = coef(11, m);
+  let lb2 = coef(12, m);
+  let K = uniforms.K;
+  let rMin = uniforms.rMin;
+  let b = x[B];
+  let p = x[P];
+  let tau = x[TAU];
+  let fue = x[FUE];
+  let fes = x[FES];
+  let lb2OverB = lb2 / b;
+  let apOverP = ap / p;
+  let rs = K * (rsConst + rsLinB * b - apOverP - lb2OverB);
+  let localT = localWork / fue;
+  let edgeT = edgeWork / fes;
+  let latency = txBits * tau + localT + edgeT;
+  let energy = 0.5 * (localEnergy * fue * fue + energyP * p * p + energyTau * tau * tau);
+  s.obj = latency;
+  s.act = array<f32, 7>(1.0, u, 1.0, u, 1.0, freeFue, freeFes);
+  s.val[0] = (rMin - rs) / rMin;
+  s.val[1] = (1.0 / tau - rs) / rMin;
+  s.val[2] = latency / uniforms.tMax - 1.0;
+  s.val[3] = energy / uniforms.eMax - 1.0;
+  s.val[4] = p / uniforms.pMax - 1.0;
+  s.val[5] = fue / uniforms.fUeMax - 1.0;
+  s.val[6] = fes / uniforms.fEsMax - 1.0;
+  if (!deriv) {
+    return s;
+  }
+  let gRb = -K * (rsLinB + lb2OverB / b) / rMin;
+  let gRp = -K * (apOverP / p) / rMin;
+  let hRb = 2.0 * K / rMin * lb2OverB / (b * b);
+  let hRp = 2.0 * K / rMin * apOverP / (p * p);
+  s.og[FUE] = -localT / fue;
+  s.og[FES] = -edgeT / fes;
+  s.og[TAU] = txBits;
+  s.oh[FUE] = 2.0 * localT / (fue * fue);
+  s.oh[FES] = 2.0 * edgeT / (fes * fes);
+  s.g[0][B] = gRb;
+  s.g[0][P] = gRp;
+  s.h[0][B] = hRb;
+  s.h[0][P] = hRp;
+  s.g[1][B] = gRb;
+  s.g[1][P] = gRp;
+  s.g[1][TAU] = -1.0 / (rMin * tau * tau);
+  s.h[1][B] = hRb;
+  s.h[1][P] = hRp;
+  s.h[1][TAU] = 2.0 / (rMin * tau * tau * tau);
+  s.g[2][FUE] = s.og[FUE] / uniforms.tMax;
+  s.g[2][FES] = s.og[FES] / uniforms.tMax;
+  s.g[2][TAU] = txBits / uniforms.tMax;
+  s.h[2][FUE] = s.oh[FUE] / uniforms.tMax;
+  s.h[2][FES] = s.oh[FES] / uniforms.tMax;
+  s.g[3][FUE] = localEnergy * fue / uniforms.eMax;
+  s.g[3][P] = energyP * p / uniforms.eMax;
+  s.g[3][TAU] = energyTau * tau / uniforms.eMax;
+  s.h[3][FUE] = localEnergy / uniforms.eMax;
+  s.h[3][P] = energyP / uniforms.eMax;
+  s.h[3][TAU] = energyTau / uniforms.eMax;
+  s.g[4][P] = 1.0 / uniforms.pMax;
+  s.g[5][FUE] = 1.0 / uniforms.fUeMax;
+  s.g[6][FES] = 1.0 / uniforms.fEsMax;
+  return s;
+}
+
+// The slot value as the barrier sees it: minus the slack on slots 0-3 in phase one.
+fn shifted(s : Slots, k : i32, phaseOne : bool, sig : f32) -> f32 {
+  return select(s.val[k], s.val[k] - sig, phaseOne && k < 4);
+}
+
+// L L^T of a 5 x 5 block (lower triangle of H used), pivots floored at 1e-7 of the diagonal.
+fn cholesky(H : array<array<f32, 5>, 5>) -> array<array<f32, 5>, 5> {
+  var L = array<array<f32, 5>, 5>();
+  for (var j = 0; j < 5; j++) {
+    var s = H[j][j];
+    for (var k = 0; k < j; k++) {
+      s -= L[j][k] * L[j][k];
+    }
+    let d = sqrt(max(s, 1e-7 * H[j][j]));
+    L[j][j] = d;
+    for (var i = j + 1; i < 5; i++) {
+      var w = H[i][j];
+      for (var k = 0; k < j; k++) {
+        w -= L[i][k] * L[j][k];
+      }
+      L[i][j] = w / d;
+    }
+  }
+  return L;
+}
+
+fn cholSolve(L : array<array<f32, 5>, 5>, r : array<f32, 5>) -> array<f32, 5> {
+  var z = array<f32, 5>();
+  for (var i = 0; i < 5; i++) {
+    var s = r[i];
+    for (var k = 0; k < i; k++) {
+      s -= L[i][k] * z[k];
+    }
+    z[i] = s / L[i][i];
+  }
+  var x = array<f32, 5>();
+  for (var i = 4; i >= 0; i--) {
+    var s = z[i];
+    for (var k = i + 1; k < 5; k++) {
+      s -= L[k][i] * x[k];
+    }
+    x[i] = s / L[i][i];
+  }
+  return x;
+}
+
+// Objective (sigma in phase one), sum of log(-f) and strict feasibility at v + s dx (sigma + s dSig).
+struct Merit {
+  f : f32,
+  logs : f32,
+  feasible : bool,
+}
+
+fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
+  var out = Merit();
+  out.feasible = false;
+  let sig = sigma + s * dSig;
+  var F = 0.0;
+  var logs = 0.0;
+  var g0 = -1.0;
+  var g1 = -uniforms.fEsMax;
+  for (var m = 0; m < M; m++) {
+    var x = array<f32, 5>();
+    for (var i = 0; i < 5; i++) {
+      x[i] = v[m][i] + s * dx[m][i];
+      if (!(x[i] > 0.0)) {
+        return out;
+      }
+    }
+    var S = slots(m, x, false);
+    F += S.obj;
+    for (var k = 0; k < 7; k++) {
+      if (S.act[k] > 0.5) {
+        let f = shifted(S, k, phaseOne, sig);
+        if (!(f < 0.0)) {
+          return out;
+        }
+        logs += log(-f);
+      }
+    }
+    g0 += x[B];
+    g1 += coef(13, m) * x[FES];
+  }
+  if (!(g0 < 0.0 && g1 < 0.0)) {
+    return out;
+  }
+  out.f = select(F, sig, phaseOne);
+  out.logs = logs + log(-g0) + log(-g1);
+  out.feasible = true;
+  return out;
+}
+
+struct Outcome {
+  steps : i32,
+  failed : bool,
+  certified : bool,
+}
+
+// The barrier method from v (and sigma in phase one); leaves its last iterate in v.
+fn barrier(phaseOne : bool) -> Outcome {
+  var out = Outcome();
+  var mc = 2.0;
+  for (var m = 0; m < M; m++) {
+    var S = slots(m, v[m], false);
+    for (var k = 0; k < 7; k++) {
+      mc += S.act[k];
+    }
+  }
+  let start = merit(0.0, 0.0, phaseOne);
+  let scale = select(abs(start.f), max(abs(sigma), 1e-3), phaseOne);
+  var t = mc / (uniforms.initialGapFraction * scale + 1e-12);
+  for (var step = 0; step < uniforms.maxSteps; step++) {
+    if (phaseOne && sigma < -uniforms.sigmaTarget) {
+      break;
+    }
+    out.steps = step + 1;
+    var g0 = -1.0;
+    var g1 = -uniforms.fEsMax;
+    for (var m = 0; m < M; m++) {
+      g0 += v[m][B];
+      g1 += coef(13, m) * v[m][FES];
+    }
+    let lc0 = 1.0 / (t * -g0);
+    let lc1 = 1.0 / (t * -g1);
+    let d0 = lc0 / -g0;
+    let d1 = lc1 / -g1;
+    // Pass 1: blocks, their factors and the four block solves per UE, with the coupling sums.
+    var F = 0.0;
+    var logs = log(-g0) + log(-g1);
+    var hss = 0.0;
+    var lamSlack = 0.0;
+    var u0z0 = 0.0;
+    var u0z1 = 0.0;
+    var u1z1 = 0.0;
+    var qy0 = 0.0;
+    var qy1 = 0.0;
+    var qh0 = 0.0;
+    var qh1 = 0.0;
+    for (var m = 0; m < M; m++) {
+      var S = slots(m, v[m], true);
+      let w = coef(13, m);
+      F += S.obj;
+      var H = array<array<f32, 5>, 5>();
+      var r = array<f32, 5>();
+      var hc = array<f32, 5>();
+      if (!phaseOne) {
+        for (var i = 0; i < 5; i++) {
+          H[i][i] += S.oh[i];
+          r[i] -= S.og[i];
+        }
+      }
+      for (var k = 0; k < 7; k++) {
+        if (S.act[k] < 0.5) {
+          continue;
+        }
+        let f = shifted(S, k, phaseOne, sigma);
+        logs += log(-f);
+        let lam = 1.0 / (t * -f);
+        let wt = t * lam * lam;
+        for (var i = 0; i < 5; i++) {
+          let gi = S.g[k][i];
+          r[i] -= lam * gi;
+          H[i][i] += lam * S.h[k][i];
+          for (var j = 0; j <= i; j++) {
+            H[i][j] += wt * gi * S.g[k][j];
+          }
+          if (phaseOne && k < 4) {
+            hc[i] -= wt * gi;
+          }
+        }
+        if (phaseOne && k < 4) {
+          hss += wt;
+          lamSlack += lam;
+        }
+      }
+      // Fixed variables: identity rows.
+      H[TAU][TAU] += 1.0 - S.act[1];
+      H[FUE][FUE] += 1.0 - S.act[5];
+      H[FES][FES] += 1.0 - S.act[6];
+      r[B] -= lc0;
+      r[FES] -= lc1 * w;
+      let L = cholesky(H);
+      y[m] = cholSolve(L, r);
+      var e0 = array<f32, 5>();
+      e0[B] = 1.0;
+      z0[m] = cholSolve(L, e0);
+      var e1 = array<f32, 5>();
+      e1[FES] = w;
+      z1[m] = cholSolve(L, e1);
+      rhsv[m] = r;
+      hcolv[m] = hc;
+      u0z0 += z0[m][B];
+      u0z1 += z1[m][B];
+      u1z1 += w * z1[m][FES];
+      qy0 += y[m][B];
+      qy1 += w * y[m][FES];
+      if (phaseOne) {
+        zh[m] = cholSolve(L, hc);
+        qh0 += zh[m][B];
+        qh1 += w * zh[m][FES];
+      }
+    }
+    // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T H^-1 V per realisation.
+    let s0 = sqrt(d0);
+    let s1 = sqrt(d1);
+    let S00 = 1.0 + d0 * u0z0;
+    let S01 = s0 * s1 * u0z1;
+    let S11 = 1.0 + d1 * u1z1;
+    let det = S00 * S11 - S01 * S01;
+    let c0y = s0 * (S11 * s0 * qy0 - S01 * s1 * qy1) / det;
+    let c1y = s1 * (S00 * s1 * qy1 - S01 * s0 * qy0) / det;
+    let c0h = s0 * (S11 * s0 * qh0 - S01 * s1 * qh1) / det;
+    let c1h = s1 * (S00 * s1 * qh1 - S01 * s0 * qh0) / det;
+    // Pass 2: the coupled steps (and A^-1 h in phase one).
+    var hAr = 0.0;
+    var hAh = 0.0;
+    for (var m = 0; m < M; m++) {
+      for (var i = 0; i < 5; i++) {
+        dx[m][i] = y[m][i] - c0y * z0[m][i] - c1y * z1[m][i];
+        if (phaseOne) {
+          zh[m][i] = zh[m][i] - c0h * z0[m][i] - c1h * z1[m][i];
+          hAr += hcolv[m][i] * dx[m][i];
+          hAh += hcolv[m][i] * zh[m][i];
+        }
+      }
+    }
+    var dSig = 0.0;
+    var dec2 = 0.0;
+    if (phaseOne) {
+      let rSigma = -1.0 + lamSlack;
+      dSig = (rSigma - hAr) / (hss - hAh);
+      dec2 = rSigma * dSig;
+    }
+    // Pass 3: the slack correction, fixed variables, the decrement and the fraction to the boundary.
+    var sMax = 1.0 / 0.99;
+    var slope0 = 0.0;
+    var slope1 = 0.0;
+    for (var m = 0; m < M; m++) {
+      var S = slots(m, v[m], true);
+      if (phaseOne) {
+        for (var i = 0; i < 5; i++) {
+          dx[m][i] -= dSig * zh[m][i];
+        }
+      }
+      dx[m][TAU] *= S.act[1];
+      dx[m][FUE] *= S.act[5];
+      dx[m][FES] *= S.act[6];
+      for (var i = 0; i < 5; i++) {
+        dec2 += rhsv[m][i] * dx[m][i];
+      }
+      for (var k = 0; k < 7; k++) {
+        if (S.act[k] < 0.5) {
+          continue;
+        }
+        var slope = select(0.0, -dSig, phaseOne && k < 4);
+        for (var i = 0; i < 5; i++) {
+          slope += S.g[k][i] * dx[m][i];
+        }
+        if (slope > 0.0) {
+          sMax = min(sMax, -shifted(S, k, phaseOne, sigma) / slope);
+        }
+      }
+      slope0 += dx[m][B];
+      slope1 += coef(13, m) * dx[m][FES];
+    }
+    if (!finite(dec2)) {
+      out.failed = true;
+      break;
+    }
+    if (slope0 > 0.0) {
+      sMax = min(sMax, -g0 / slope0);
+    }
+    if (slope1 > 0.0) {
+      sMax = min(sMax, -g1 / slope1);
+    }
+    if (phaseOne && dSig < 0.0) {
+      // Land sigma near -2 sigmaTarget rather than deep inside.
+      sMax = min(sMax, max(sigma + 2.0 * uniforms.sigmaTarget, 0.0) / -dSig / 0.99);
+    }
+    let fValue = select(F, sigma, phaseOne);
+    let fScale = select(max(abs(F), 1.0), 1.0, phaseOne);
+    let gap = mc / t;
+    let centred = dec2 / 2.0 <= max(uniforms.centringTol * fScale, uniforms.centringGapFraction * gap);
+    let gapSmall = select(gap <= uniforms.gapRtol * fScale, gap <= 1e-9, phaseOne);
+    if (centred && gapSmall) {
+      out.certified = true;
+      break;
+    }
+    // The next t: mu t, but no further than the gap target needs.
+    let tNext = select(max(t, min(t * uniforms.mu, mc / (0.5 * uniforms.gapRtol * fScale))), t * uniforms.mu, phaseOne);
+    if (centred) {
+      t = tNext;
+      continue;
+    }
+    // Backtracking: feasibility, then Armijo on psi_t with a strict decrease.
+    let psi0 = fValue - logs / t;
+    var s = min(1.0, 0.99 * sMax);
+    var moved = false;
+    for (var h = 0; h < uniforms.maxHalvings; h++) {
+      let e = merit(s, dSig, phaseOne);
+      if (e.feasible) {
+        let psi = e.f - e.logs / t;
+        if (psi <= psi0 - 0.01 * s * dec2 && psi < psi0) {
+          for (var m = 0; m < M; m++) {
+            for (var i = 0; i < 5; i++) {
+              v[m][i] += s * dx[m][i];
+            }
+          }
+          if (phaseOne) {
+            sigma += s * dSig;
+          }
+          moved = true;
+          break;
+        }
+      }
+      s *= 0.5;
+    }
+    if (!moved) {
+      // Centred as far as float32 allows: stop if the gap is small, else raise t.
+      if (gapSmall) {
+        break;
+      }
+      t = tNext;
+    }
+  }
+  return out;
+}
+
+fn main(index : i32) {
+  if (index >= uniforms.rows) {
+    return;
+  }
+  row = index;
+  for (var i = 0; i < 5; i++) {
+    for (var m = 0; m < M; m++) {
+      v[m][i] = coef(14 + i, m);
+    }
+  }
+  let rowActive = X[19 * M * uniforms.rows + row];
+  var solved = 0.0;
+  var certified = 0.0;
+  var failed = 0.0;
+  var steps = 0;
+  if (rowActive > 0.5) {
+    // sigma0 above the largest slack slot.
+    var worst = -3.0e38;
+    for (var m = 0; m < M; m++) {
+      var S = slots(m, v[m], false);
+      for (var k = 0; k < 4; k++) {
+        if (S.act[k] > 0.5) {
+          worst = max(worst, S.val[k]);
+        }
+      }
+    }
+    sigma = worst + 1e-2 * max(1.0, abs(worst));
+    let one = barrier(true);
+    steps = one.steps;
+    if (one.failed) {
+      failed = 1.0;
+    } else if (sigma < 0.0) {
+      let two = barrier(false);
+      steps += two.steps;
+      if (two.failed) {
+        failed = 1.0;
+      } else {
+        solved = 1.0;
+        certified = select(0.0, 1.0, two.certified);
+      }
+    }
+  }
+  let N = uniforms.rows;
+  var outVar = array<i32, 4>(B, P, FUE, FES);
+  for (var i = 0; i < 4; i++) {
+    for (var m = 0; m < M; m++) {
+      result[(i * M + m) * N + row] = v[m][outVar[i]];
+    }
+  }
+  result[(4 * M) * N + row] = solved;
+  result[(4 * M + 1) * N + row] = certified;
+  result[(4 * M + 2) * N + row] = failed;
+  result[(4 * M + 3) * N + row] = f32(steps);
+}
+`;
+}

@@ -1,0 +1,86 @@
+/**
+ * The fused SP3 solver on the webgpu backend: phase one and phase two of SP3's barrier method
+ * for every realisation of a batch in one GPU dispatch, one thread per realisation (WGSL in
+ * ./sp3-barrier-wgsl.ts). It replaces some 1 300 tfjs kernels per Newton step of the plain
+ * solver (kernels/sp3-ipm.ts), which stays the reference this one is tested against.
+ *
+ * Shapes: coefficients and variables [N, M], rowActive [N, 1]; results [N, M] and [N, 1].
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { fail } from '../../engine/errors.js';
+import type { Sp3Coefficients, Vars } from '../sp3-slots.js';
+import type { BatchIpmOptions } from '../sp3-ipm.js';
+import { COEFFICIENT_ORDER, inRows, OUT_FLAGS, OUT_VARS, outRows, sp3BarrierWgsl, UNIFORMS, VAR_ORDER, type UniformName } from './sp3-barrier-wgsl.js';
+
+type T = tf.Tensor;
+
+/** Threads per workgroup (one realisation each). */
+const WORKGROUP = 64;
+
+export interface FusedBarrierResult {
+  /** The final iterate of phase two (b, p, fue, fes), [N, M]; the start where not solved. */
+  v: Pick<Vars, 'b' | 'p' | 'fue' | 'fes'>;
+  /** [N, 1] 0/1: phase two ran from a strictly interior point and did not fail. */
+  solved: T;
+  /** [N, 1] 0/1: phase two stopped centred with the gap below gapRtol |F|. */
+  certified: T;
+  /** [N, 1] 0/1: a Newton step produced NaN or Infinity. */
+  failed: T;
+  /** The largest number of Newton steps (both phases) over the batch. */
+  newtonSteps: number;
+}
+
+/** True when the fused solver can run: the webgpu backend is the active one. */
+export function fusedBarrierAvailable(): boolean {
+  return tf.getBackend() === 'webgpu';
+}
+
+function program(N: number, M: number): WebGPUProgram {
+  return {
+    variableNames: ['X'],
+    outputShape: [outRows(M), N],
+    shaderKey: `dtmcSp3Barrier_M${M}`,
+    dispatchLayout: { x: [0, 1] },
+    dispatch: [Math.ceil(N / WORKGROUP), 1, 1],
+    workgroupSize: [WORKGROUP, 1, 1],
+    uniforms: UNIFORMS.map(([name, type]) => `${name} : ${type},`).join(' '),
+    getUserCode: () => sp3BarrierWgsl(M),
+  };
+}
+
+/**
+ * Runs both phases of SP3's barrier method from v0 (pulled inside the boxes and coupling rows)
+ * for the rows where rowActive is 1, with the options of the plain solver (the straggler rule
+ * does not apply: every thread stops on its own).
+ */
+export async function solveBarrierFused(c: Sp3Coefficients, v0: Vars, rowActive: T, o: BatchIpmOptions): Promise<FusedBarrierResult> {
+  if (!fusedBarrierAvailable()) fail('backend', `the fused SP3 solver needs the webgpu backend (running: ${tf.getBackend()})`);
+  const { N, M, params: P } = c.problem;
+  const packed = tf.tidy(() => {
+    const columns = [...COEFFICIENT_ORDER.map((k) => c[k]), ...VAR_ORDER.map((k) => v0[k]), rowActive];
+    return tf.transpose(tf.concat(columns, 1)) as T; // [inRows, N]
+  });
+  if (packed.shape[0] !== inRows(M)) fail('invalid-argument', `fused SP3: packed input has ${packed.shape[0]} rows, expected ${inRows(M)}`);
+  const values: Record<UniformName, number> = {
+    rows: N, maxSteps: o.maxNewtonSteps, maxHalvings: o.maxHalvings,
+    K: P.rateScaleMbps, rMin: P.rMinMbps, tMax: P.tMaxMs, eMax: P.eMaxMj, pMax: P.pMaxW, fUeMax: P.fUeMaxGHz, fEsMax: P.fEsMaxGHz,
+    gapRtol: o.gapRtol, centringTol: o.centringTol, centringGapFraction: o.centringGapFraction, mu: o.mu,
+    initialGapFraction: o.initialGapFraction, sigmaTarget: o.sigmaTarget,
+  };
+  const uniforms = UNIFORMS.map(([name, type]) => ({ type: type === 'i32' ? 'int32' : 'float32', data: [values[name]] }));
+  const backend = tf.backend() as WebGPUBackend;
+  const info = backend.runWebGPUProgram(program(N, M), [packed], 'float32', uniforms as Parameters<WebGPUBackend['runWebGPUProgram']>[3]);
+  const out = tf.engine().makeTensorFromTensorInfo(info);
+  packed.dispose();
+  const result = tf.tidy(() => {
+    const rows = tf.transpose(out); // [N, outRows]
+    const vars = Object.fromEntries(OUT_VARS.map((k, i) => [k, tf.slice(rows, [0, i * M], [N, M])])) as FusedBarrierResult['v'];
+    const flag = (k: (typeof OUT_FLAGS)[number]): T => tf.slice(rows, [0, OUT_VARS.length * M + OUT_FLAGS.indexOf(k)], [N, 1]);
+    return { v: vars, solved: flag('solved'), certified: flag('certified'), failed: flag('failed'), steps: tf.max(flag('steps')) };
+  });
+  out.dispose();
+  const newtonSteps = (await result.steps.data())[0];
+  result.steps.dispose();
+  return { v: result.v, solved: result.solved, certified: result.certified, failed: result.failed, newtonSteps };
+}
