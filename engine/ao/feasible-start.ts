@@ -1,12 +1,12 @@
 /**
  * The feasible start of Algorithm 1 (SPEC section 4).
  *
- * 1. An exact test: if the smallest bandwidth shares that give R~ >= Rmin at Pmax sum to more
- *    than 1, the realisation is infeasible by (6c)/(6d), proven.
- * 2. The start s = 0, b = 1/M, p = Pmax, f_es = Fes_max/M, f_ue = Fue_max, alpha = 1/2, with
+ * 1. The start s = 0, b = 1/M, p = Pmax, f_es = Fes_max/M, f_ue = Fue_max, alpha = 1/2, with
  *    f_ue lowered to the energy-limited value where (6e) fails, and alpha searched on a grid of
- *    step 1/1000 (nearest to 1/2 first) where (6b) or (6e) still fails.
- * 3. If that point breaks (6): phase one (SCA over the SP3 surrogate with one slack), tried with
+ *    step 1/1000 (nearest to 1/2 first) where (6b) or (6e) still fails. If it meets (6), done.
+ * 2. An exact test: if the smallest bandwidth shares that give R~ >= Rmin at Pmax sum to more
+ *    than 1, the realisation is infeasible by (6c)/(6d), proven.
+ * 3. Else phase one (SCA over the SP3 surrogate with one slack), tried with
  *    s = 0 and the start's alpha, then alpha = 0, then alpha = 1, then s from SP1.
  */
 import type { Problem } from '../problem.js';
@@ -140,6 +140,13 @@ function phaseOne(problem: Problem, x: Point): PhaseOneResult {
 /** Finds a feasible start for problem (6) in x (SPEC section 4). */
 export function feasibleStart(problem: Problem, x: Point): StartResult {
   const M = x.alpha.length;
+  // The construction first: where it meets (6) the bandwidth test cannot prove infeasibility,
+  // so the test (15 bisections) runs only for the realisations the construction leaves infeasible.
+  constructStart(problem, x);
+  if (checkFeasibility(problem, x, 'v1').maxViolation === 0) {
+    return { feasible: true, method: 'direct', failedConstraint: null, proven: false, detail: '' };
+  }
+
   let bandwidthSum = 0;
   let provable = true;
   let hopeless = -1;
@@ -156,11 +163,6 @@ export function feasibleStart(problem: Problem, x: Point): StartResult {
         ? `UE ${hopeless} cannot reach Rmin at Pmax even with the whole band`
         : `the smallest bandwidth shares meeting Rmin at Pmax sum to ${bandwidthSum.toPrecision(6)} > 1`,
     };
-  }
-
-  constructStart(problem, x);
-  if (checkFeasibility(problem, x, 'v1').maxViolation === 0) {
-    return { feasible: true, method: 'direct', failedConstraint: null, proven: false, detail: '' };
   }
 
   const base = allocatePoint(M);

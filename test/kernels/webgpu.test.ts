@@ -1,17 +1,25 @@
 /**
- * The tensor engine on the webgpu backend (Dawn through the `webgpu` package). Where no GPU
- * adapter is found (CI, this project's build machines) every test here skips with the reason
- * printed; on a machine with a Vulkan-capable GPU the same tests run for real.
+ * The tensor engine on the webgpu backend (Dawn through the `webgpu` package): the fused WGSL SP3
+ * solver against the plain tfjs solver (its reference) and the float64 path, and the whole
+ * batched AO. Where no WebGPU adapter is found every GPU test skips with the reason printed. Any
+ * Vulkan driver serves: a GPU, or Mesa's lavapipe on the CPU (which .ci/run installs when it can).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Settings } from '../../engine/settings.js';
 import { resolveSettings } from '../../engine/settings.js';
-import { toProblem } from '../../engine/problem.js';
+import { toProblem, type Problem } from '../../engine/problem.js';
 import { generateScenario } from '../../engine/scenario.js';
+import { totalLatencyMs } from '../../engine/model/latency-energy.js';
 import { solveAo } from '../../engine/ao/solve-ao.js';
+import { DtmcError } from '../../engine/errors.js';
 import { findWebGpuAdapter, useBackend } from '../../kernels/backend.js';
+import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint } from '../../kernels/batch.js';
+import { solveResourcesBatch, type Sp3Solver } from '../../kernels/sp3-resources.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
 import { testBackend } from '../helpers/tf-backend.js';
+import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
 
 let skipReason = '';
 
@@ -20,26 +28,133 @@ test.before(async () => {
   if (!adapter) skipReason = reason;
 });
 
-test('the batched AO on webgpu agrees with the float64 reference', async () => {
+/** Runs `body` on the webgpu backend (then back to the test backend), or prints why it skips. */
+async function onWebGpu(name: string, body: () => Promise<void>): Promise<void> {
   if (skipReason) {
-    console.log(`  skipped (webgpu): ${skipReason}`);
+    console.log(`  skipped (${name}): ${skipReason}`);
     return;
   }
   await useBackend('webgpu');
   try {
-    const settings = resolveSettings({});
-    const problems = Array.from({ length: 200 }, (_, r) => toProblem(generateScenario(settings, { seed: 41, point: null, realisation: r }), settings));
-    const batch = await solveAoBatch(problems);
-    let close = 0;
-    problems.forEach((p, n) => {
-      const ref = solveAo(p);
-      if (Math.abs(batch[n].objectiveMs - ref.objectiveMs) <= 1e-3 * ref.objectiveMs) close++;
-      assert.ok(batch[n].maxViolation <= 1e-4, `realisation ${n}: violation ${batch[n].maxViolation}`);
-    });
-    assert.ok(close >= 199, `${close}/200 within 1e-3 of the float64 J`);
+    await body();
   } finally {
     await testBackend();
   }
+}
+
+const problems = (overrides: Partial<Settings>, count: number, seed: number): Problem[] => {
+  const settings = resolveSettings(overrides);
+  return Array.from({ length: count }, (_, r) => toProblem(generateScenario(settings, { seed, point: null, realisation: r }), settings));
+};
+
+/** SP3 of one batch of cases with the given solver: the candidate J (float64) and the flags. */
+async function sp3(cs: Sp3Case[], solver: Sp3Solver): Promise<{ j: number[]; solved: Float32Array; certified: Float32Array; failed: Float32Array }> {
+  const bp = batchProblem(cs.map((c) => c.problem));
+  const bx = batchPoint(cs.map((c) => c.before));
+  const rowActive = tf.ones([cs.length, 1]);
+  const r = await solveResourcesBatch(bp, bx, rowActive, {}, solver);
+  const points = await unbatchPoint({ ...bx, ...r.candidate });
+  const out = {
+    j: cs.map((c, n) => totalLatencyMs(c.problem, points[n])),
+    solved: (await r.solved.data()) as Float32Array,
+    certified: (await r.certified.data()) as Float32Array,
+    failed: (await r.failed.data()) as Float32Array,
+  };
+  tf.dispose([rowActive, ...Object.values(r.candidate), r.solved, r.certified, r.failed]);
+  disposeBatchProblem(bp);
+  disposeBatchPoint(bx);
+  return out;
+}
+
+test('the fused SP3 solver needs the webgpu backend and says so elsewhere', async () => {
+  await testBackend('wasm');
+  const cs = sp3Cases({}, 2, 1, 51);
+  try {
+    await sp3(cs, 'fused');
+    assert.unreachable('the fused solver ran on wasm');
+  } catch (e) {
+    assert.instance(e, DtmcError);
+    assert.match((e as Error).message, /needs the webgpu backend \(running: wasm\)/);
+  } finally {
+    await testBackend();
+  }
+});
+
+test('the fused SP3 solver agrees with the tfjs solver and the float64 optimum', async () => {
+  await onWebGpu('fused SP3', async () => {
+    const groups = [
+      sp3Cases({}, 30, 3, 52),
+      sp3Cases({ eMaxMj: 1.5, sMaxKbit: 0 }, 12, 2, 53),
+      sp3Cases({ fEsMaxGHz: 38, deltaUe: 0.02, deltaEs: 0.02 }, 12, 2, 54),
+      sp3Cases({ M: 5, eMaxMj: 0.5, tMaxMs: 3 }, 12, 2, 55),
+    ];
+    let total = 0;
+    let bothCertified = 0;
+    for (const cs of groups) {
+      const fused = await sp3(cs, 'fused');
+      const plain = await sp3(cs, 'tfjs');
+      cs.forEach((c, n) => {
+        total++;
+        assert.is(fused.failed[n], 0, `${c.label}: fused failed`);
+        assert.is(fused.solved[n], plain.solved[n], `${c.label}: solved flags differ`);
+        if (!(fused.certified[n] && plain.certified[n])) return;
+        bothCertified++;
+        const jRef = totalLatencyMs(c.problem, c.after);
+        assert.ok(Math.abs(fused.j[n] - plain.j[n]) <= 1e-4 * plain.j[n], `${c.label}: fused J ${fused.j[n]} vs tfjs ${plain.j[n]}`);
+        assert.ok(Math.abs(fused.j[n] - jRef) <= 1e-4 * jRef, `${c.label}: fused J ${fused.j[n]} vs float64 ${jRef}`);
+      });
+    }
+    assert.ok(bothCertified >= 0.95 * total, `${bothCertified}/${total} certified by both`);
+  });
+});
+
+test('the batched AO on webgpu (fused SP3) agrees with the float64 reference', async () => {
+  await onWebGpu('AO, fused SP3', async () => {
+    const ps = problems({}, 200, 41);
+    const batch = await solveAoBatch(ps);
+    let close = 0;
+    ps.forEach((p, n) => {
+      const ref = solveAo(p);
+      if (Math.abs(batch[n].objectiveMs - ref.objectiveMs) <= 1e-3 * ref.objectiveMs) close++;
+      assert.equal(Array.from(batch[n].point.cached), Array.from(ref.point.cached), `realisation ${n}: caching`);
+      assert.ok(batch[n].maxViolation <= 1e-4, `realisation ${n}: violation ${batch[n].maxViolation}`);
+      const trace = batch[n].traceMs;
+      for (let i = 1; i < trace.length; i++) assert.ok(trace[i] <= trace[i - 1] * (1 + 1e-6), `realisation ${n}: J rose at ${i}`);
+    });
+    assert.ok(close >= 199, `${close}/200 within 1e-3 of the float64 J`);
+  });
+});
+
+test('the batched AO on webgpu with the tfjs SP3 solver agrees with the fused one', async () => {
+  await onWebGpu('AO, tfjs SP3', async () => {
+    const ps = problems({ M: 8 }, 24, 42);
+    const fused = await solveAoBatch(ps, { sp3Solver: 'fused' });
+    const plain = await solveAoBatch(ps, { sp3Solver: 'tfjs' });
+    ps.forEach((_, n) => {
+      assert.is(fused[n].status, plain[n].status, `realisation ${n}`);
+      assert.ok(Math.abs(fused[n].objectiveMs - plain[n].objectiveMs) <= 1e-4 * plain[n].objectiveMs, `realisation ${n}`);
+    });
+  });
+});
+
+test('a poisoned realisation on webgpu carries the failure status alone', async () => {
+  await onWebGpu('poisoned row', async () => {
+    const ps = problems({}, 8, 43);
+    const poisoned = ps.map((p, n) => (n === 3 ? { ...p, cPerW: p.cPerW.map((v, m) => (m === 1 ? Number.NaN : v)) } : p));
+    const results = await solveAoBatch(poisoned);
+    assert.is(results[3].status, 'numerical-failure');
+    results.forEach((r, n) => n !== 3 && assert.is(r.status, 'converged', `realisation ${n}`));
+  });
+});
+
+test('a webgpu batch leaves no tensors behind', async () => {
+  await onWebGpu('memory', async () => {
+    const ps = problems({}, 6, 44);
+    await solveAoBatch(ps);
+    const before = tf.memory().numTensors;
+    await solveAoBatch(ps);
+    assert.is(tf.memory().numTensors, before);
+  });
 });
 
 test.run();
