@@ -33,8 +33,9 @@ const require = createRequire(import.meta.url);
 
 async function startWasm(): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // In Node the .wasm files are read from the package's own dist folder (no network).
-  wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
+  // In Node the .wasm files are read from the package's own dist folder (no network), or from
+  // DTMC_WASM_DIR where the engine runs bundled without node_modules.
+  wasm.setWasmPaths(`${process.env.DTMC_WASM_DIR ?? dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
   if (!(await tf.setBackend('wasm'))) fail('backend', 'the wasm backend failed to initialise');
   return 'wasm';
 }

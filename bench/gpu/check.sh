@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The GPU check, in one call, on a host prepared by bench/gpu/pack.sh (run from the repository
+# root): the webgpu agreement tests, then the tensor benchmark at several batch sizes with the
+# fused SP3 solver, then the plain tfjs SP3 solver for comparison. Logs go to $OUT (default
+# /tmp/gpu-check): gpu.txt, tests.log, bench.log.
+#
+#   OUT=/tmp/gpu-check bash bench/gpu/check.sh [SIZES]     # SIZES default 10000,100000,1000000
+set -uo pipefail
+OUT=${OUT:-/tmp/gpu-check}
+SIZES=${1:-10000,100000,1000000}
+mkdir -p "$OUT"
+if [ -z "${SKIP_DEBS:-}" ]; then
+  for f in .dev/gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -z "${VK_DRIVER_FILES:-}" ] && [ -f $NVIDIA_ICD ] && export VK_DRIVER_FILES=$NVIDIA_ICD
+NODE=/tmp/dtmc-node
+[ -x $NODE ] || { xz -dc .dev/node.xz > $NODE && chmod +x $NODE; }
+DAWN=.dev/app/node_modules/webgpu/dist/linux-x64/dawn.node
+[ -f $DAWN ] || xz -dc .dev/dawn.node.xz > $DAWN
+export DTMC_WASM_DIR=$PWD/.dev/wasm
+# The tests switch back to a CPU backend between GPU tests; the bundled wasm backend does not
+# start (its loader looks for files beside the bundle), so they use cpu here.
+export DTMC_TEST_BACKEND=cpu
+{ date -u; uname -a; nproc; (nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || true); } > "$OUT/gpu.txt"
+cat "$OUT/gpu.txt"
+echo "== webgpu tests"
+timeout 300 $NODE .dev/app/webgpu.test.mjs 2>&1 | grep -v 'artificially reduced' | tee "$OUT/tests.log"
+echo "== benchmark, fused SP3"
+timeout 400 $NODE .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes "$SIZES" --reference 2000 2>&1 | grep -v 'artificially reduced' | tee "$OUT/bench.log"
+echo "== benchmark, tfjs SP3"
+timeout 150 $NODE .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes 4096 --sp3 tfjs --reference 0 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"
