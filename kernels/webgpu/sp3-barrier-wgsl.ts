@@ -9,6 +9,10 @@
  * same centring, gap and t-update tests. One difference: inactive slots (a cached UE's tau and
  * energy slots, fixed CPU rates) are skipped outright instead of being read as -1.
  *
+ * Every local is initialised explicitly: on Dawn with lavapipe, a `var` declared without an
+ * initialiser inside a loop body kept its value from the previous iteration (the 5 x 5 blocks
+ * summed over the UEs), where WGSL says it starts at zero.
+ *
  * Layout (float32, realisation index n fastest so that a warp's reads coalesce):
  *   X      [IN_ROWS * N]: row r of realisation n at X[r * N + n]
  *            rows c * M + m, c = 0..13: the coefficients of UE m in COEFFICIENT_ORDER
