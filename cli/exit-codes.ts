@@ -12,6 +12,11 @@ export const EXIT = {
   badInput: 2,
   /** The solver ran and reported infeasible or numerical-failure. */
   unsolved: 3,
+  /** dtmc run: some chunks failed twice (the rest completed). */
+  incomplete: 4,
+  /** dtmc run: stopped by SIGINT or SIGTERM (128 + signal number); finished chunks stay. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 /** The exit code for a solver status: 0 when a point was found, 3 otherwise. */

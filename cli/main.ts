@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `dtmc` command line: `solve` and `params`.
+ * The `dtmc` command line: `solve`, `params`, `run` and `aggregate`.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
  * `dtmc: <message>` on stderr with exit code 2 and no stack; anything else is a bug and prints
@@ -14,6 +14,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { packageVersion } from './package-info.js';
 import { paramsCommand } from './params-command.js';
 import { solveCommand } from './solve-command.js';
+import { aggregateCommand, runCommand } from './job-commands.js';
 
 /** A usage error found by yargs (unknown option, missing command, ...). */
 class UsageError extends Error {
@@ -33,13 +34,16 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]')
     .command(solveCommand)
     .command(paramsCommand)
-    .demandCommand(1, 'a command is required: solve or params')
+    .command(runCommand)
+    .command(aggregateCommand)
+    .demandCommand(1, 'a command is required: solve, params, run or aggregate')
     .strict()
     .help()
     .alias('h', 'help')
     .version(packageVersion())
     .example('$0 solve --seed 1 --json', 'solve one realisation, print JSON')
     .example('$0 params --markdown', 'the parameter table in Markdown')
+    .example('$0 run jobs/fig2.json', 'a batch job: the letter\'s Fig. 2 sweep')
     .epilog(EXIT_CODES_HELP)
     .fail((msg: string | null, err: Error | undefined) => {
       // Validation messages come without an error; errors from handlers come as they were thrown.

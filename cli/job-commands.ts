@@ -1,0 +1,158 @@
+/**
+ * `dtmc run JOB` and `dtmc aggregate DIR`: batch jobs (jobs/run-job.ts) and their summary
+ * (output/aggregate.ts).
+ */
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { fail } from '../engine/errors.js';
+import { loadJob } from '../jobs/job-file.js';
+import { runJob, type Shard } from '../jobs/run-job.js';
+import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
+import { aggregate, STATUSES, writeSummary, type Aggregate } from '../output/aggregate.js';
+import { EXIT } from './exit-codes.js';
+import { formatFixed, formatTable } from './format-report.js';
+import { packageVersion } from './package-info.js';
+
+/** The job `dtmc run` runs when given none: jobs/smoke.json, shipped with the package. */
+export const DEFAULT_JOB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jobs', 'smoke.json');
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * The shard: --shard i/n, else Slurm job arrays (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT), else
+ * Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with the count from --shards or DTMC_SHARDS).
+ */
+export function resolveShard(flag: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): Shard {
+  const parse = (text: string, where: string): Shard => {
+    const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+    if (!m) fail('invalid-argument', `${where} must be i/n with 0 <= i < n, got "${text}"`);
+    const shard = { index: Number(m[1]), count: Number(m[2]) };
+    if (!(shard.count >= 1 && shard.index < shard.count)) fail('invalid-argument', `${where} must be i/n with 0 <= i < n, got "${text}"`);
+    return shard;
+  };
+  if (flag !== undefined) return parse(flag, '--shard');
+  const count = shards ?? (env.DTMC_SHARDS !== undefined ? Number(env.DTMC_SHARDS) : undefined);
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    const n = count ?? Number(env.SLURM_ARRAY_TASK_COUNT);
+    return parse(`${env.SLURM_ARRAY_TASK_ID}/${n}`, 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (or --shards)');
+  }
+  if (env.JOB_COMPLETION_INDEX !== undefined) {
+    if (count === undefined) fail('invalid-argument', 'JOB_COMPLETION_INDEX is set: give the number of shards with --shards N or DTMC_SHARDS');
+    return parse(`${env.JOB_COMPLETION_INDEX}/${count}`, 'JOB_COMPLETION_INDEX/--shards');
+  }
+  return { index: 0, count: 1 };
+}
+
+interface RunArgs {
+  job?: string;
+  out?: string;
+  shard?: string;
+  shards?: number;
+  workers?: number;
+  progress: string;
+  summary: boolean;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run [job]',
+  describe: 'Run a batch job: its sweep in chunks on a worker pool, one Arrow file per chunk',
+  builder: (y: Argv<object>): Argv<RunArgs> =>
+    y
+      .positional('job', { type: 'string', describe: 'job file (JSON) [default: jobs/smoke.json]' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'output folder [default: results/<job name>]' })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'run share i of n of the chunks, "i/n" [default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0/1]' })
+      .option('shards', { type: 'number', requiresArg: true, describe: 'number of shards when the index comes from the environment' })
+      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: the job\'s "workers"]' })
+      .option('progress', { type: 'string', default: 'auto', choices: PROGRESS_MODES as string[], describe: 'a bar on a terminal, log lines otherwise' })
+      .option('summary', { type: 'boolean', default: true, describe: 'aggregate and print the summary when every chunk is complete' })
+      .example('$0 run', 'the small default job (jobs/smoke.json) into results/smoke')
+      .example('$0 run jobs/fig2.json --out results/fig2', 'the letter\'s Fig. 2; run it again to resume')
+      .example('$0 run jobs/fig3.json --out /shared/fig3 --shard 3/8', 'share 3 of 8 (one node of eight)')
+      .epilog([
+        'Exit codes:',
+        '  0  every chunk of this shard is complete',
+        '  2  bad input: job file, arguments, or an output folder of another job',
+        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry)',
+        '  130, 143  stopped by SIGINT or SIGTERM; run the same command again to resume',
+      ].join('\n')),
+  handler: async (args) => {
+    const jobPath = args.job ?? DEFAULT_JOB;
+    const job = loadJob(jobPath);
+    const outDir = args.out ?? join('results', job.name);
+    if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) fail('invalid-argument', `--workers must be a positive integer, got ${args.workers}`);
+    const shard = resolveShard(args.shard, args.shards);
+    const outcome = await runJob({
+      job, outDir, shard, workers: args.workers, progress: args.progress as ProgressMode, engineVersion: packageVersion(), log,
+    });
+    const done = outcome.skipped + outcome.written;
+    log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
+      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : ''));
+    if (outcome.interrupted) {
+      log(`stopped by ${outcome.interrupted}; resume with: dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`);
+      process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+      return;
+    }
+    if (outcome.failed.length) {
+      log(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them`);
+      process.exitCode = EXIT.incomplete;
+      return;
+    }
+    if (args.summary) {
+      const a = aggregate(outDir);
+      if (a.missing.length) {
+        log(`the summary waits for ${a.missing.length} chunk(s) of other shards; run dtmc aggregate ${outDir} when they are done`);
+        return;
+      }
+      printSummary(a, writeSummary(outDir, a, packageVersion()));
+    }
+  },
+};
+
+interface AggregateArgs {
+  dir: string;
+  partial: boolean;
+  json: boolean;
+}
+
+export const aggregateCommand: CommandModule<object, AggregateArgs> = {
+  command: 'aggregate <dir>',
+  describe: 'Summarise a job\'s output folder per sweep point: summary.arrow, summary.csv and a table',
+  builder: (y: Argv<object>): Argv<AggregateArgs> =>
+    y
+      .positional('dir', { type: 'string', demandOption: true, describe: 'output folder of dtmc run' })
+      .option('partial', { type: 'boolean', default: false, describe: 'summarise an incomplete job (points flagged complete = false)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON instead of a table' })
+      .example('$0 aggregate results/fig2', 'per-point means with 95% confidence intervals')
+      .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs'),
+  handler: (args) => {
+    const a = aggregate(args.dir);
+    if (a.missing.length && !args.partial) {
+      fail('invalid-argument', `${args.dir} is incomplete: ${a.missing.length} chunk(s) missing`
+        + `${a.failed.length ? ` (${a.failed.length} recorded as failed)` : ''}, e.g. ${a.missing.slice(0, 3).join(', ')}. `
+        + 'Run the job again to finish it, or pass --partial to summarise what is there.');
+    }
+    const files = writeSummary(args.dir, a, packageVersion());
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, points: a.points }, null, 2)}\n`);
+      return;
+    }
+    if (a.missing.length) log(`incomplete: ${a.missing.length} chunk(s) missing; points with complete = no are partial`);
+    printSummary(a, files);
+  },
+};
+
+function printSummary(a: Aggregate, files: string[]): void {
+  const keys = Object.keys(a.points[0].values);
+  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached'];
+  const rows = a.points.map((p) => [
+    String(p.point), ...keys.map((k) => String(p.values[k])), String(p.rows), p.complete ? 'yes' : 'no',
+    formatFixed(p.objectiveMeanMs, 4), `±${formatFixed(p.objectiveCi95Ms, 4)}`, formatFixed(p.objectiveSdMs, 3), formatFixed(p.feasibleFraction, 4),
+    ...STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
+  ]);
+  const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');
+  process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${a.job.realisations} realisations each (J with the V = 1 rate; statistics over solved rows)\n`);
+  process.stdout.write(`${formatTable(header, rows, align).join('\n')}\n`);
+  process.stdout.write(`written: ${files.join(', ')}\n`);
+}
+

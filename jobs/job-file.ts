@@ -1,0 +1,206 @@
+/**
+ * Job files: a sweep described in JSON, validated up front (every error names its field and what
+ * was expected), normalised, hashed, and expanded into sweep points and chunks.
+ *
+ *   {
+ *     "name": "fig2", "seed": 1, "realisations": 10000,           // realisations per sweep point
+ *     "base": { "sMaxKbit": 60 },                                  // parameter overrides (dtmc params)
+ *     "sweep": { "sMaxKbit": [0, 20, 40, 60], "eMaxMj": [1.5, 2] }, // a grid: every combination
+ *     // a key may also list objects of parameters that move together (the key is then a label):
+ *     //   "delta": [{ "deltaUe": 0, "deltaEs": 0 }, { "deltaUe": 0.02, "deltaEs": 0.02 }]
+ *     "chunkSize": 1000, "backend": "float64", "workers": "auto",
+ *     "commonRandomNumbers": true                                  // realisation r alike at every point
+ *   }
+ *
+ * Sweep points are numbered in grid order, the first sweep key varying slowest. Chunks are
+ * numbered point by point; a chunk holds `chunkSize` consecutive realisations of one point (the
+ * last one fewer).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { fail, DtmcError } from '../engine/errors.js';
+import { DEFAULT_SETTINGS, resolveSettings, type Settings } from '../engine/settings.js';
+
+/** Engines a job can run on: the float64 path (one per worker) or a tensor backend. */
+export const JOB_BACKENDS = ['float64', 'wasm', 'cpu', 'webgpu', 'tensorflow', 'auto'] as const;
+export type JobBackend = (typeof JOB_BACKENDS)[number];
+/** Backends whose device one worker owns (several GPU contexts in one process fail). */
+export const GPU_BACKENDS: readonly JobBackend[] = ['webgpu', 'tensorflow', 'auto'];
+
+/** Upper bound on the sweep points of one job (each gets its settings validated up front). */
+const MAX_POINTS = 100_000;
+
+const settingValue = z.union([z.number(), z.string()], { error: 'must be a number (or a string for cachingRule)' });
+const sweepValue = z.union([z.number(), z.string(), z.record(z.string(), settingValue)], {
+  error: 'must be a parameter value, or an object of parameter values that move together',
+});
+
+const jobSchema = z.strictObject({
+  name: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be 1-100 letters, digits, ".", "_" or "-"' }),
+  description: z.string({ error: 'must be a string' }).optional(),
+  seed: z.number({ error: 'must be an integer in [0, 2^53)' }).int({ error: 'must be an integer in [0, 2^53)' }).min(0, { error: 'must be an integer in [0, 2^53)' }).max(Number.MAX_SAFE_INTEGER, { error: 'must be an integer in [0, 2^53)' }),
+  realisations: z.number({ error: 'must be an integer in [1, 2^32)' }).int({ error: 'must be an integer in [1, 2^32)' }).min(1, { error: 'must be an integer in [1, 2^32)' }).max(2 ** 32 - 1, { error: 'must be an integer in [1, 2^32)' }),
+  commonRandomNumbers: z.boolean({ error: 'must be true or false' }).default(true),
+  base: z.record(z.string(), settingValue, { error: 'must be an object of parameter overrides' }).default({}),
+  sweep: z.record(z.string(), z.array(sweepValue, { error: 'must be a non-empty array of values' }).min(1, { error: 'must be a non-empty array of values' }), { error: 'must be an object mapping parameter names to arrays of values' }).default({}),
+  chunkSize: z.number({ error: 'must be an integer in [1, 1000000]' }).int({ error: 'must be an integer in [1, 1000000]' }).min(1, { error: 'must be an integer in [1, 1000000]' }).max(1_000_000, { error: 'must be an integer in [1, 1000000]' }).default(1000),
+  backend: z.enum(JOB_BACKENDS, { error: `must be one of ${JOB_BACKENDS.join(', ')}` }).default('float64'),
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')], { error: 'must be "auto" or an integer in [1, 256]' }).default('auto'),
+}, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: name, description, seed, realisations, commonRandomNumbers, base, sweep, chunkSize, backend, workers` : 'must be a JSON object') });
+
+/** A validated job with every default filled in. */
+export type Job = z.output<typeof jobSchema>;
+
+export interface SweepPoint {
+  index: number;
+  /** The swept parameters' values at this point, in sweep order (groups flattened). */
+  values: Record<string, number | string>;
+  settings: Settings;
+}
+
+export interface Chunk {
+  /** Global chunk index (point by point). */
+  index: number;
+  point: number;
+  /** Chunk number within its point. */
+  k: number;
+  /** Realisations first .. first + count - 1. */
+  first: number;
+  count: number;
+  /** File stem, e.g. "p00003-c000012". */
+  id: string;
+}
+
+/** Validates a parsed job (`where` prefixes field names, e.g. the file name). */
+export function parseJob(raw: unknown, where = 'job'): Job {
+  const parsed = jobSchema.safeParse(raw);
+  if (!parsed.success) {
+    fail('invalid-argument', parsed.error.issues.map((i) => (i.path.length ? `${where}.${i.path.join('.')} ${i.message}` : `${where}: ${i.message}`)).join('\n'));
+  }
+  const job = parsed.data;
+  // Base parameters, then every sweep value on its own (so the message names the value), then
+  // every point (cross-field rules such as eta_min <= eta_max).
+  resolveSettings(job.base, `${where}.base`);
+  const known = new Set(Object.keys(DEFAULT_SETTINGS));
+  const errors: string[] = [];
+  for (const [key, values] of Object.entries(job.sweep)) {
+    const groups = values.filter((v) => typeof v === 'object');
+    if (groups.length && groups.length !== values.length) {
+      errors.push(`${where}.sweep.${key} mixes plain values and objects; use one kind`);
+      continue;
+    }
+    if (!groups.length && !known.has(key)) {
+      errors.push(`${where}.sweep.${key} is not a parameter (or give objects of parameters); known: ${[...known].join(', ')}`);
+      continue;
+    }
+    const names = groups.length ? Object.keys(groups[0]).sort().join(',') : key;
+    values.forEach((v, i) => {
+      const overrides = typeof v === 'object' ? v : { [key]: v };
+      if (typeof v === 'object' && Object.keys(v).sort().join(',') !== names) {
+        errors.push(`${where}.sweep.${key}[${i}] must set the same parameters as ${where}.sweep.${key}[0] (${names})`);
+        return;
+      }
+      try {
+        resolveSettings({ ...job.base, ...overrides }, `${where}.sweep.${key}[${i}]`);
+      } catch (e) {
+        if (!(e instanceof DtmcError)) throw e;
+        errors.push(typeof v === 'object' ? e.message : e.message.split(`${where}.sweep.${key}[${i}].${key}`).join(`${where}.sweep.${key}[${i}]`));
+      }
+    });
+    if (new Set(values.map((v) => canonicalJson(v))).size !== values.length) errors.push(`${where}.sweep.${key} lists a value twice`);
+  }
+  const flat = Object.entries(job.sweep).flatMap(([k, v]) => (typeof v[0] === 'object' ? Object.keys(v[0]) : [k]));
+  const twice = flat.filter((k, i) => flat.indexOf(k) !== i);
+  if (twice.length) errors.push(`${where}.sweep sets ${[...new Set(twice)].join(', ')} in more than one entry`);
+  if (errors.length) fail('invalid-argument', errors.join('\n'));
+  const count = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
+  if (count > MAX_POINTS) fail('invalid-argument', `${where}.sweep has ${count} points; at most ${MAX_POINTS}`);
+  sweepPoints(job, where); // validates every point's settings
+  return job;
+}
+
+/** Reads and validates a job file. */
+export function loadJob(path: string): Job {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return fail('io', `cannot read job file ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail('invalid-argument', `job file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseJob(raw, path);
+}
+
+/** The sweep points in grid order (first sweep key slowest), each with its validated settings. */
+export function sweepPoints(job: Job, where = 'job'): SweepPoint[] {
+  const keys = Object.keys(job.sweep);
+  const points: SweepPoint[] = [];
+  const total = keys.reduce((n, k) => n * job.sweep[k].length, 1);
+  for (let index = 0; index < total; index++) {
+    const chosen: Record<string, number | string | Record<string, number | string>> = {};
+    let rest = index;
+    for (let j = keys.length - 1; j >= 0; j--) {
+      const options = job.sweep[keys[j]];
+      chosen[keys[j]] = options[rest % options.length];
+      rest = Math.floor(rest / options.length);
+    }
+    const ordered: Record<string, number | string> = {};
+    for (const k of keys) {
+      const v = chosen[k];
+      if (typeof v === 'object') Object.assign(ordered, v);
+      else ordered[k] = v;
+    }
+    points.push({ index, values: ordered, settings: resolveSettings({ ...job.base, ...ordered }, `${where} point ${index}`) });
+  }
+  return points;
+}
+
+/** Every chunk of the job, point by point. */
+export function jobChunks(job: Job): Chunk[] {
+  const perPoint = Math.ceil(job.realisations / job.chunkSize);
+  const points = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
+  const chunks: Chunk[] = [];
+  for (let point = 0; point < points; point++) {
+    for (let k = 0; k < perPoint; k++) {
+      const first = k * job.chunkSize;
+      chunks.push({
+        index: chunks.length, point, k, first, count: Math.min(job.chunkSize, job.realisations - first),
+        id: `p${String(point).padStart(5, '0')}-c${String(k).padStart(6, '0')}`,
+      });
+    }
+  }
+  return chunks;
+}
+
+/** The chunks of shard i of n (a deterministic share: global index mod n). */
+export function shardChunks(chunks: readonly Chunk[], shard: { index: number; count: number }): Chunk[] {
+  return chunks.filter((c) => c.index % shard.count === shard.index);
+}
+
+/** Canonical JSON: keys sorted at every level (the hash does not depend on key order in the file). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The job's identity: sha256 of the canonical JSON of everything that shapes the results and the
+ * chunk files. `workers` and `description` are left out (results do not depend on the worker
+ * count); the sweep is kept as a list of entries, since its key order numbers the points.
+ */
+export function jobHash(job: Job): string {
+  const { workers: _w, description: _d, sweep, ...rest } = job;
+  void _w;
+  void _d;
+  const identity = { ...rest, sweep: Object.entries(sweep) };
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+}

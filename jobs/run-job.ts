@@ -1,0 +1,201 @@
+/**
+ * `dtmc run`: expands a job into chunks, skips the complete ones already in the output folder,
+ * and solves the rest on a Piscina pool, each worker writing its chunk's Arrow file.
+ *
+ * Output folder:
+ *   job.json                     the job, its hash and the engine version (a different job is refused)
+ *   chunks/<chunk>.arrow         one complete chunk (output/chunk-file.ts)
+ *   chunks/<chunk>.failed.json   a chunk whose worker crashed twice (retried on the next run)
+ *
+ * Nothing is lost: chunk files appear only complete (temporary name, then rename), a run on the
+ * same folder resumes (redoing missing, truncated or corrupt chunks), a worker crash is retried
+ * once and then recorded while the rest goes on, and SIGINT or SIGTERM stops cleanly: running
+ * chunks finish (a second signal abandons them) and finished ones stay.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { fail } from '../engine/errors.js';
+import { readChunkFile } from '../output/chunk-file.js';
+import { GPU_BACKENDS, jobChunks, jobHash, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
+import type { WorkerResult, WorkerTask } from './worker.js';
+import { createProgress, type ProgressMode } from './progress.js';
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface RunOptions {
+  job: Job;
+  outDir: string;
+  shard: Shard;
+  /** Overrides the job's worker count. */
+  workers?: number;
+  progress: ProgressMode;
+  engineVersion: string;
+  /** Log lines (stderr in the CLI). */
+  log: (line: string) => void;
+}
+
+export interface RunOutcome {
+  /** Chunks of this shard, and how many were already complete. */
+  chunks: number;
+  skipped: number;
+  written: number;
+  failed: { id: string; error: string }[];
+  /** Set when a signal stopped the run (its name). */
+  interrupted: NodeJS.Signals | null;
+  realisations: number;
+  seconds: number;
+  workers: number;
+  backend: string;
+}
+
+export const chunkPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.arrow`);
+const failedPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.failed.json`);
+
+/** The manifest of an output folder. */
+export interface Manifest {
+  job: Job;
+  jobHash: string;
+  engineVersion: string;
+}
+
+/** Reads DIR/job.json, or null when there is none. */
+export function readManifest(outDir: string): Manifest | null {
+  const path = join(outDir, 'job.json');
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (e) {
+    return fail('io', `${path} is not readable JSON (${(e as Error).message}); it is not an output folder of dtmc run`);
+  }
+}
+
+/** Creates DIR/job.json, or checks that the folder holds this job. */
+function claimFolder(outDir: string, manifest: Manifest): void {
+  mkdirSync(join(outDir, 'chunks'), { recursive: true });
+  const existing = readManifest(outDir);
+  if (existing) {
+    if (existing.jobHash !== manifest.jobHash) {
+      fail('invalid-argument',
+        `${outDir} holds results of a different job (${existing.job?.name ?? '?'}, hash ${String(existing.jobHash).slice(0, 12)}; this job: `
+        + `${manifest.job.name}, hash ${manifest.jobHash.slice(0, 12)}). Use another --out folder, or the job file that made it.`);
+    }
+    return;
+  }
+  const tmp = join(outDir, `job.json.tmp-${process.pid}`);
+  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, join(outDir, 'job.json'));
+}
+
+/** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */
+function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: string) => void): { todo: Chunk[]; skipped: number } {
+  const leftovers = new Set(readdirSync(join(outDir, 'chunks')).filter((f) => f.includes('.arrow.tmp-')));
+  const todo: Chunk[] = [];
+  let skipped = 0;
+  for (const c of chunks) {
+    const path = chunkPath(outDir, c.id);
+    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.tmp-`)) unlinkSync(join(outDir, 'chunks', f));
+    if (existsSync(failedPath(outDir, c.id))) unlinkSync(failedPath(outDir, c.id));
+    if (existsSync(path)) {
+      const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, first: c.first, count: c.count });
+      if (!problem) {
+        skipped++;
+        continue;
+      }
+      log(`redoing chunk ${c.id}: its file ${problem}`);
+      unlinkSync(path);
+    }
+    todo.push(c);
+  }
+  return { todo, skipped };
+}
+
+export async function runJob(o: RunOptions): Promise<RunOutcome> {
+  const { job, outDir } = o;
+  const hash = jobHash(job);
+  claimFolder(outDir, { job, jobHash: hash, engineVersion: o.engineVersion });
+  const points = sweepPoints(job);
+  const chunks = shardChunks(jobChunks(job), o.shard);
+  const { todo, skipped } = planChunks(outDir, hash, chunks, o.log);
+
+  let workers = o.workers ?? (job.workers === 'auto' ? availableParallelism() : job.workers);
+  if (GPU_BACKENDS.includes(job.backend) && workers > 1) {
+    o.log(`backend ${job.backend}: one worker owns the device (asked for ${workers})`);
+    workers = 1;
+  }
+  workers = Math.max(1, Math.min(workers, todo.length || 1));
+  const outcome: RunOutcome = {
+    chunks: chunks.length, skipped, written: 0, failed: [], interrupted: null, realisations: 0, seconds: 0, workers, backend: job.backend,
+  };
+  const totalRealisations = todo.reduce((s, c) => s + c.count, 0);
+  o.log(`job ${job.name}: ${points.length} sweep point(s), ${jobChunks(job).length} chunk(s)`
+    + `${o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}: ${chunks.length}` : ''}; `
+    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${job.backend}`);
+  if (todo.length === 0) return outcome;
+
+  const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const progress = createProgress(o.progress, todo.length, totalRealisations, o.log);
+  const started = performance.now();
+  const queue: { chunk: Chunk; attempt: number }[] = todo.map((chunk) => ({ chunk, attempt: 1 }));
+  let stopping = false;
+  let abandon: () => void = () => {};
+  const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stopping) {
+      stopping = true;
+      outcome.interrupted = signal;
+      o.log(`${signal}: no new chunks; letting the running ones finish (send it again to abandon them)`);
+    } else {
+      o.log(`${signal}: abandoning the running chunks`);
+      abandon();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const runOne = async (item: { chunk: Chunk; attempt: number }): Promise<void> => {
+    const { chunk, attempt } = item;
+    const point = points[chunk.point];
+    const task: WorkerTask = {
+      task: {
+        settings: point.settings, sweepValues: point.values, seed: job.seed, point: chunk.point,
+        commonRandomNumbers: job.commonRandomNumbers, first: chunk.first, count: chunk.count, backend: job.backend,
+      },
+      chunkId: chunk.id, attempt, path: chunkPath(outDir, chunk.id),
+      meta: { job: JSON.stringify(job), jobHash: hash, engineVersion: o.engineVersion, chunk: chunk.id },
+    };
+    try {
+      const r = (await pool.run(task)) as WorkerResult;
+      outcome.backend = r.backend;
+      outcome.written++;
+      outcome.realisations += r.rows;
+      progress.chunkDone(r.rows);
+    } catch (e) {
+      const error = (e as Error).message;
+      if (attempt === 1 && !stopping) {
+        o.log(`chunk ${chunk.id} failed (${error}); retrying it once`);
+        queue.push({ chunk, attempt: 2 });
+      } else {
+        o.log(`chunk ${chunk.id} failed again (${error}); recorded in ${failedPath(outDir, chunk.id)}`);
+        writeFileSync(failedPath(outDir, chunk.id), `${JSON.stringify({ chunk: chunk.id, attempts: attempt, error }, null, 2)}\n`);
+        outcome.failed.push({ id: chunk.id, error });
+      }
+    }
+  };
+
+  // At most `workers` chunks in flight; a finished one makes room for the next.
+  const lanes = Array.from({ length: workers }, async () => {
+    while (!stopping && queue.length) await runOne(queue.shift()!);
+  });
+  await Promise.race([Promise.all(lanes), abandoned]);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  progress.stop();
+  await pool.destroy();
+  outcome.seconds = (performance.now() - started) / 1000;
+  return outcome;
+}

@@ -1,0 +1,104 @@
+/**
+ * Solves one chunk of a job (consecutive realisations of one sweep point) on the job's engine and
+ * returns its rows: the float64 path one realisation after another, or the tensor engine on a
+ * tfjs backend as one batch.
+ */
+import type { Settings } from '../engine/settings.js';
+import { toProblem, type Problem } from '../engine/problem.js';
+import { generateScenario } from '../engine/scenario.js';
+import { solveAo, type AoStatus } from '../engine/ao/solve-ao.js';
+import { evaluate } from '../engine/model/latency-energy.js';
+import type { Point } from '../engine/model/point.js';
+import { DEVICE_COLUMNS, type ChunkRows, type DeviceColumn } from '../output/chunk-file.js';
+import type { JobBackend } from './job-file.js';
+
+export interface ChunkTask {
+  settings: Settings;
+  sweepValues: Record<string, number | string>;
+  seed: number;
+  point: number;
+  commonRandomNumbers: boolean;
+  first: number;
+  count: number;
+  backend: JobBackend;
+}
+
+/** What the rows need of a solver's result (AoResult and BatchAoResult both have it). */
+interface RowResult {
+  status: AoStatus;
+  iterations: number;
+  objectiveMs: number;
+  objectiveExactMs: number;
+  maxViolation: number;
+  traceMs: number[];
+  point: Point;
+}
+
+/** Solves the chunk; also returns a line describing the engine (for the file metadata). */
+export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; backend: string }> {
+  const { settings, count, first } = task;
+  const problems: Problem[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = { seed: task.seed, point: task.commonRandomNumbers ? null : task.point, realisation: first + i };
+    problems.push(toProblem(generateScenario(settings, key), settings));
+  }
+  let results: RowResult[];
+  let backend: string;
+  if (task.backend === 'float64') {
+    results = problems.map((p) => solveAo(p));
+    backend = 'float64 (reference path)';
+  } else {
+    // Loaded only for tensor jobs: the float64 path needs no tfjs.
+    const { useBackend } = await import('../kernels/backend.js');
+    const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');
+    backend = (await useBackend(task.backend)).detail;
+    results = await solveAoBatch(problems);
+  }
+  return { rows: toRows(task, problems, results), backend };
+}
+
+function toRows(task: ChunkTask, problems: Problem[], results: RowResult[]): ChunkRows {
+  const n = results.length;
+  const M = task.settings.M;
+  const device = Object.fromEntries(DEVICE_COLUMNS.map((c) => [c, new Float64Array(n * M)])) as Record<DeviceColumn, Float64Array>;
+  const rows: ChunkRows = {
+    n, M, point: task.point, sweepValues: task.sweepValues,
+    realisation: new Uint32Array(n), status: [], iterations: new Int32Array(n),
+    objectiveMs: new Float64Array(n), objectiveExactMs: new Float64Array(n), maxViolation: new Float64Array(n),
+    offloadPortion: new Float64Array(n), cachedCount: new Int32Array(n), cached: new Uint8Array(n * M), device,
+    traceOffsets: new Int32Array(n + 1), traceValues: new Float64Array(results.reduce((s, r) => s + r.traceMs.length, 0)),
+  };
+  let traceAt = 0;
+  results.forEach((r, i) => {
+    const x = r.point;
+    rows.realisation[i] = task.first + i;
+    rows.status.push(r.status);
+    rows.iterations[i] = r.iterations;
+    rows.objectiveMs[i] = r.objectiveMs;
+    rows.objectiveExactMs[i] = r.objectiveExactMs;
+    rows.maxViolation[i] = r.maxViolation;
+    const exact = evaluate(problems[i], x, 'exact');
+    let cached = 0;
+    let offload = 0;
+    for (let m = 0; m < M; m++) {
+      const at = i * M + m;
+      rows.cached[at] = x.cached[m];
+      cached += x.cached[m];
+      if (!x.cached[m]) offload += 1 - x.alpha[m];
+      device.alpha[at] = x.alpha[m];
+      device.bandwidth[at] = x.bandwidth[m];
+      device.power_w[at] = x.powerW[m];
+      device.f_ue_ghz[at] = x.fUeGHz[m];
+      device.f_es_ghz[at] = x.fEsGHz[m];
+      device.latency_ms[at] = exact.latencyMs[m];
+      device.energy_mj[at] = exact.energyMj[m];
+      device.rate_mbps[at] = exact.rateMbps[m];
+    }
+    rows.cachedCount[i] = cached;
+    rows.offloadPortion[i] = cached < M ? offload / (M - cached) : Number.NaN;
+    rows.traceValues.set(r.traceMs, traceAt);
+    traceAt += r.traceMs.length;
+    rows.traceOffsets[i + 1] = traceAt;
+  });
+  return rows;
+}

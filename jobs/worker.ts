@@ -1,0 +1,37 @@
+/**
+ * The Piscina worker of `dtmc run`: solves one chunk and writes its Arrow file (through a
+ * temporary name), so results never travel back through the main thread.
+ *
+ * DTMC_FAULT_CHUNK=<chunk id>[:once] makes the worker exit abruptly on that chunk (every attempt,
+ * or the first only): the fault injection the tests use to check retries and failure records.
+ */
+import { chunkTable, writeTableAtomically, type ChunkMeta } from '../output/chunk-file.js';
+import { solveChunk, type ChunkTask } from './solve-chunk.js';
+
+export interface WorkerTask {
+  task: ChunkTask;
+  chunkId: string;
+  attempt: number;
+  /** The chunk file to write. */
+  path: string;
+  meta: Omit<ChunkMeta, 'backend' | 'settings'>;
+}
+
+export interface WorkerResult {
+  rows: number;
+  backend: string;
+  statuses: Record<string, number>;
+}
+
+export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
+  const fault = process.env.DTMC_FAULT_CHUNK;
+  if (fault) {
+    const [id, mode] = fault.split(':');
+    if (id === w.chunkId && (mode !== 'once' || w.attempt === 1)) process.exit(70);
+  }
+  const { rows, backend } = await solveChunk(w.task);
+  writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
+  const statuses: Record<string, number> = {};
+  for (const s of rows.status) statuses[s] = (statuses[s] ?? 0) + 1;
+  return { rows: rows.n, backend, statuses };
+}

@@ -1,0 +1,176 @@
+/**
+ * `dtmc aggregate DIR`: per sweep point, over the chunk files of a job's output folder: the mean,
+ * standard deviation and 95% confidence interval of the objective, the feasible fraction, status
+ * counts, mean iterations, mean offloading portion and mean cached count. Chunk files are read one
+ * at a time (memory does not grow with the job), each re-checked as `dtmc run` checks it.
+ *
+ * Statistics of J, iterations, offloading portion and cached count are over the solved rows
+ * (status converged or max-iterations); the feasible fraction is solved rows / rows.
+ */
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { fail } from '../engine/errors.js';
+import { jobChunks, sweepPoints, type Job } from '../jobs/job-file.js';
+import { chunkPath, readManifest } from '../jobs/run-job.js';
+import { readChunkFile, writeTableAtomically } from './chunk-file.js';
+
+export const STATUSES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure'] as const;
+
+export interface PointSummary {
+  point: number;
+  values: Record<string, number | string>;
+  /** Realisations the job asks for, rows found, and whether every chunk of the point is there. */
+  expected: number;
+  rows: number;
+  complete: boolean;
+  solved: number;
+  feasibleFraction: number;
+  objectiveMeanMs: number;
+  objectiveSdMs: number;
+  /** Half-width of the 95% confidence interval of the mean: 1.96 sd / sqrt(solved). */
+  objectiveCi95Ms: number;
+  objectiveExactMeanMs: number;
+  statuses: Record<(typeof STATUSES)[number], number>;
+  iterationsMean: number;
+  offloadPortionMean: number;
+  cachedMean: number;
+}
+
+export interface Aggregate {
+  job: Job;
+  jobHash: string;
+  points: PointSummary[];
+  /** Chunk ids with no valid file, and those recorded as failed. */
+  missing: string[];
+  failed: string[];
+}
+
+/** Running sums of one point. */
+class Sums {
+  rows = 0;
+  solved = 0;
+  statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as PointSummary['statuses'];
+  // Welford's mean and M2 of J (numerically stable for 10^6 rows).
+  mean = 0;
+  m2 = 0;
+  exact = 0;
+  iterations = 0;
+  offload = 0;
+  offloadCount = 0;
+  cached = 0;
+}
+
+export function aggregate(outDir: string): Aggregate {
+  const manifest = readManifest(outDir);
+  if (!manifest) fail('io', `${outDir} has no job.json: not an output folder of dtmc run`);
+  const { job, jobHash } = manifest;
+  const points = sweepPoints(job);
+  const sums = points.map(() => new Sums());
+  const incomplete = new Set<number>();
+  const missing: string[] = [];
+  const failed: string[] = [];
+  for (const c of jobChunks(job)) {
+    const path = chunkPath(outDir, c.id);
+    const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, first: c.first, count: c.count }) : { table: null };
+    if (!table) {
+      missing.push(c.id);
+      if (existsSync(join(outDir, 'chunks', `${c.id}.failed.json`))) failed.push(c.id);
+      incomplete.add(c.point);
+      continue;
+    }
+    addChunk(sums[c.point], table);
+  }
+  return {
+    job, jobHash, missing, failed,
+    points: points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i])),
+  };
+}
+
+function addChunk(s: Sums, table: Table): void {
+  const col = (name: string): Vector => table.getChild(name)!;
+  const status = col('status');
+  const j = col('objective_ms');
+  const exact = col('objective_exact_ms');
+  const iterations = col('iterations');
+  const offload = col('offload_portion');
+  const cached = col('cached_count');
+  for (let r = 0; r < table.numRows; r++) {
+    s.rows++;
+    const st = status.get(r) as keyof Sums['statuses'];
+    s.statuses[st] = (s.statuses[st] ?? 0) + 1;
+    if (st !== 'converged' && st !== 'max-iterations') continue;
+    s.solved++;
+    const x = j.get(r) as number;
+    const delta = x - s.mean;
+    s.mean += delta / s.solved;
+    s.m2 += delta * (x - s.mean);
+    s.exact += exact.get(r) as number;
+    s.iterations += iterations.get(r) as number;
+    const o = offload.get(r) as number;
+    if (Number.isFinite(o)) {
+      s.offload += o;
+      s.offloadCount++;
+    }
+    s.cached += cached.get(r) as number;
+  }
+}
+
+function summarise(point: number, values: Record<string, number | string>, expected: number, complete: boolean, s: Sums): PointSummary {
+  const n = s.solved;
+  const sd = n > 1 ? Math.sqrt(s.m2 / (n - 1)) : Number.NaN;
+  return {
+    point, values, expected, rows: s.rows, complete, solved: n,
+    feasibleFraction: s.rows ? n / s.rows : Number.NaN,
+    objectiveMeanMs: n ? s.mean : Number.NaN,
+    objectiveSdMs: sd,
+    objectiveCi95Ms: n > 1 ? (1.96 * sd) / Math.sqrt(n) : Number.NaN,
+    objectiveExactMeanMs: n ? s.exact / n : Number.NaN,
+    statuses: s.statuses,
+    iterationsMean: n ? s.iterations / n : Number.NaN,
+    offloadPortionMean: s.offloadCount ? s.offload / s.offloadCount : Number.NaN,
+    cachedMean: n ? s.cached / n : Number.NaN,
+  };
+}
+
+/** The summary's columns: name, Arrow type, value per point. */
+function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | Utf8 | Bool; values: (p: PointSummary) => number | string | boolean }[] {
+  const first = a.points[0];
+  const sweepKeys = Object.keys(first.values);
+  return [
+    { name: 'point', type: new Int32(), values: (p) => p.point },
+    ...sweepKeys.map((k) => ({ name: k, type: typeof first.values[k] === 'number' ? new Float64() : new Utf8(), values: (p: PointSummary) => p.values[k] })),
+    { name: 'realisations', type: new Int32(), values: (p) => p.expected },
+    { name: 'rows', type: new Int32(), values: (p) => p.rows },
+    { name: 'complete', type: new Bool(), values: (p) => p.complete },
+    { name: 'solved', type: new Int32(), values: (p) => p.solved },
+    { name: 'feasible_fraction', type: new Float64(), values: (p) => p.feasibleFraction },
+    { name: 'objective_mean_ms', type: new Float64(), values: (p) => p.objectiveMeanMs },
+    { name: 'objective_sd_ms', type: new Float64(), values: (p) => p.objectiveSdMs },
+    { name: 'objective_ci95_ms', type: new Float64(), values: (p) => p.objectiveCi95Ms },
+    { name: 'objective_exact_mean_ms', type: new Float64(), values: (p) => p.objectiveExactMeanMs },
+    ...STATUSES.map((st) => ({ name: st.replace('-', '_'), type: new Int32(), values: (p: PointSummary) => p.statuses[st] })),
+    { name: 'iterations_mean', type: new Float64(), values: (p) => p.iterationsMean },
+    { name: 'offload_portion_mean', type: new Float64(), values: (p) => p.offloadPortionMean },
+    { name: 'cached_mean', type: new Float64(), values: (p) => p.cachedMean },
+  ];
+}
+
+/** Writes DIR/summary.arrow and DIR/summary.csv; returns their paths. */
+export function writeSummary(outDir: string, a: Aggregate, engineVersion: string): string[] {
+  const cols = summaryColumns(a);
+  const vectors = Object.fromEntries(cols.map((c) => [c.name, vectorFromArray(a.points.map(c.values) as never[], c.type as never)]));
+  const plain = new Table(vectors);
+  const metadata = new Map([['dtmc.job', JSON.stringify(a.job)], ['dtmc.job_hash', a.jobHash], ['dtmc.engine_version', engineVersion]]);
+  const schema = new Schema(plain.schema.fields, metadata);
+  const table = new Table(schema, plain.batches.map((b) => new RecordBatch(schema, b.data)));
+  const arrowPath = join(outDir, 'summary.arrow');
+  writeTableAtomically(arrowPath, table);
+  const cell = (v: number | string | boolean): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
+  const csvPath = join(outDir, 'summary.csv');
+  const tmp = `${csvPath}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${csv}\n`);
+  renameSync(tmp, csvPath);
+  return [arrowPath, csvPath];
+}
