@@ -28,6 +28,8 @@ export type JobBackend = (typeof JOB_BACKENDS)[number];
 /** Backends whose device one worker owns (several GPU contexts in one process fail). */
 export const GPU_BACKENDS: readonly JobBackend[] = ['webgpu', 'tensorflow', 'auto'];
 
+const WORKERS_ERROR = 'must be "auto" or an integer in [1, 256]';
+
 /** Upper bound on the sweep points of one job (each gets its settings validated up front). */
 const MAX_POINTS = 100_000;
 
@@ -46,7 +48,7 @@ const jobSchema = z.strictObject({
   sweep: z.record(z.string(), z.array(sweepValue, { error: 'must be a non-empty array of values' }).min(1, { error: 'must be a non-empty array of values' }), { error: 'must be an object mapping parameter names to arrays of values' }).default({}),
   chunkSize: z.number({ error: 'must be an integer in [1, 1000000]' }).int({ error: 'must be an integer in [1, 1000000]' }).min(1, { error: 'must be an integer in [1, 1000000]' }).max(1_000_000, { error: 'must be an integer in [1, 1000000]' }).default(1000),
   backend: z.enum(JOB_BACKENDS, { error: `must be one of ${JOB_BACKENDS.join(', ')}` }).default('float64'),
-  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')], { error: 'must be "auto" or an integer in [1, 256]' }).default('auto'),
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default('auto'),
 }, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: name, description, seed, realisations, commonRandomNumbers, base, sweep, chunkSize, backend, workers` : 'must be a JSON object') });
 
 /** A validated job with every default filled in. */
@@ -76,7 +78,8 @@ export interface Chunk {
 export function parseJob(raw: unknown, where = 'job'): Job {
   const parsed = jobSchema.safeParse(raw);
   if (!parsed.success) {
-    fail('invalid-argument', parsed.error.issues.map((i) => (i.path.length ? `${where}.${i.path.join('.')} ${i.message}` : `${where}: ${i.message}`)).join('\n'));
+    const message = (i: z.core.$ZodIssue): string => (i.path[0] === 'workers' ? WORKERS_ERROR : i.message);
+    fail('invalid-argument', parsed.error.issues.map((i) => (i.path.length ? `${where}.${i.path.join('.')} ${message(i)}` : `${where}: ${message(i)}`)).join('\n'));
   }
   const job = parsed.data;
   // Base parameters, then every sweep value on its own (so the message names the value), then
