@@ -1,0 +1,79 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chunkMeta, chunkTable, DEVICE_COLUMNS, readChunkFile, writeTableAtomically, type ChunkRows } from '../../output/chunk-file.js';
+import { mulberry32 } from '../helpers/random.js';
+import { tempDir } from '../helpers/job-runs.js';
+
+/** Random rows of n realisations of M devices (traces of varying length). */
+function randomRows(n: number, M: number, seed: number): ChunkRows {
+  const rnd = mulberry32(seed);
+  const f64 = (k: number): Float64Array => Float64Array.from({ length: k }, () => rnd() * 10);
+  const lengths = Array.from({ length: n }, () => 1 + Math.floor(rnd() * 6));
+  const offsets = new Int32Array(n + 1);
+  lengths.forEach((l, i) => (offsets[i + 1] = offsets[i] + l));
+  return {
+    n, M, point: 4, sweepValues: { eMaxMj: 2.5, cachingRule: 'saving' },
+    realisation: Uint32Array.from({ length: n }, (_, i) => 100 + i),
+    status: Array.from({ length: n }, (_, i) => (i % 3 ? 'converged' : 'infeasible')),
+    iterations: Int32Array.from({ length: n }, () => Math.floor(rnd() * 20)),
+    objectiveMs: f64(n), objectiveExactMs: f64(n), maxViolation: f64(n),
+    offloadPortion: Float64Array.from({ length: n }, (_, i) => (i === 1 ? Number.NaN : rnd())),
+    cachedCount: Int32Array.from({ length: n }, () => Math.floor(rnd() * M)),
+    cached: Uint8Array.from({ length: n * M }, () => (rnd() < 0.3 ? 1 : 0)),
+    device: Object.fromEntries(DEVICE_COLUMNS.map((c) => [c, f64(n * M)])) as ChunkRows['device'],
+    traceOffsets: offsets, traceValues: f64(offsets[n]),
+  };
+}
+
+const META = { job: '{"name":"t"}', jobHash: 'abc123', engineVersion: '0.0.0-test', backend: 'float64 (reference path)', chunk: 'p00004-c000002', settings: '{"M":5}' };
+
+test('a chunk file reads back with the schema, metadata and values written', () => {
+  const dir = tempDir('chunk');
+  const rows = randomRows(7, 5, 1);
+  const path = join(dir, 'p00004-c000002.arrow');
+  writeTableAtomically(path, chunkTable(rows, META));
+  const { table, problem } = readChunkFile(path, { jobHash: 'abc123', chunk: 'p00004-c000002', first: 100, count: 7 });
+  assert.is(problem, null);
+  assert.equal(chunkMeta(table!), META);
+  assert.equal(table!.schema.fields.map((f) => `${f.name}:${f.type}`), [
+    'point:Int32', 'eMaxMj:Float64', 'cachingRule:Utf8', 'realisation:Uint32', 'status:Utf8', 'iterations:Int32',
+    'objective_ms:Float64', 'objective_exact_ms:Float64', 'max_violation:Float64', 'offload_portion:Float64', 'cached_count:Int32',
+    'cached:FixedSizeList[5]<Uint8>', ...DEVICE_COLUMNS.map((c) => `${c}:FixedSizeList[5]<Float64>`), 'trace_ms:List<Float64>',
+  ]);
+  const get = (name: string, r: number): unknown => table!.getChild(name)!.get(r);
+  const list = (name: string, r: number): number[] => Array.from((get(name, r) as { toArray(): ArrayLike<number> }).toArray());
+  for (let r = 0; r < 7; r++) {
+    assert.is(get('point', r), 4);
+    assert.is(get('eMaxMj', r), 2.5);
+    assert.is(get('cachingRule', r), 'saving');
+    assert.is(get('realisation', r), 100 + r);
+    assert.is(get('status', r), rows.status[r]);
+    assert.is(get('iterations', r), rows.iterations[r]);
+    assert.is(get('objective_ms', r), rows.objectiveMs[r]);
+    assert.is(get('objective_exact_ms', r), rows.objectiveExactMs[r]);
+    assert.is(get('max_violation', r), rows.maxViolation[r]);
+    assert.equal(get('offload_portion', r), rows.offloadPortion[r]);
+    assert.is(get('cached_count', r), rows.cachedCount[r]);
+    assert.equal(list('cached', r), Array.from(rows.cached.subarray(r * 5, r * 5 + 5)));
+    for (const c of DEVICE_COLUMNS) assert.equal(list(c, r), Array.from(rows.device[c].subarray(r * 5, r * 5 + 5)), `${c} row ${r}`);
+    assert.equal(list('trace_ms', r), Array.from(rows.traceValues.subarray(rows.traceOffsets[r], rows.traceOffsets[r + 1])));
+  }
+});
+
+test('a chunk file that is not the expected chunk says why', () => {
+  const dir = tempDir('chunk-bad');
+  const path = join(dir, 'c.arrow');
+  writeTableAtomically(path, chunkTable(randomRows(4, 3, 2), META));
+  const expect = { jobHash: 'abc123', chunk: 'p00004-c000002', first: 100, count: 4 };
+  assert.is(readChunkFile(path, { ...expect, jobHash: 'zzz' }).problem, 'written by a different job');
+  assert.is(readChunkFile(path, { ...expect, chunk: 'p00000-c000000' }).problem, 'holds chunk p00004-c000002');
+  assert.is(readChunkFile(path, { ...expect, count: 5 }).problem, 'has 4 rows, expected 5');
+  assert.is(readChunkFile(path, { ...expect, first: 99 }).problem, 'row 0 holds realisation 100, expected 99');
+  const bytes = readFileSync(path);
+  writeFileSync(path, bytes.subarray(0, bytes.length - 20));
+  assert.match(readChunkFile(path, expect).problem ?? '', /^unreadable/);
+});
+
+test.run();
