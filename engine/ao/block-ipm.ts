@@ -169,7 +169,15 @@ export class BlockIpm {
         let dec2 = this.withSigma ? this.newton.rhsSigma * dSigma : 0;
         for (let j = 0; j < this.n; j++) dec2 += this.newton.rhsCopy[j] * this.dx[j];
         decrement2 = dec2;
-        if (!(dec2 >= 0) || !Number.isFinite(dec2)) return result('numerical-failure');
+        if (!Number.isFinite(dec2)) return result('numerical-failure');
+        // dec2 = rhs' H^-1 rhs > 0 in exact arithmetic. Late in the barrier (t ~ 1e10) the Newton
+        // system is so ill-conditioned that a step this small comes out with the wrong sign: no
+        // descent is possible at this t, so the point is centred as far as rounding allows (as
+        // when the line search fails). A clearly negative dec2 is a failure.
+        if (dec2 < 0) {
+          if (-dec2 <= this.o.gapRtol * fScale()) break;
+          return result('numerical-failure');
+        }
         // Approximate centring: the point's distance to the central point (about dec2/2 in psi)
         // only needs to be small beside the gap m/t that the certificate reports.
         if (dec2 / 2 <= Math.max(this.o.centringTol * fScale(), this.o.centringGapFraction * (mActive / t))) break;

@@ -176,4 +176,17 @@ test('a warm-started SP3 call that stalls is retried from phase one instead of e
   assert.ok(isNonIncreasing(r.traceMs));
 });
 
+test('an SP3 call whose last Newton decrement rounds below zero ends centred, not failed', () => {
+  // Found by jobs/fig2.json (1 realisation in 10 000 at Emax = 3 and 4 mJ): late in the second
+  // SP3 call (t ~ 1e10) the Newton decrement came out as -1.5e-9 beside J = 15.5 ms and the
+  // whole realisation ended as numerical-failure.
+  const settings = resolveSettings({ eMaxMj: 3 });
+  const r = solveAo(toProblem(generateScenario(settings, { seed: 2022, point: null, realisation: 2515 }), settings));
+  assert.is(r.status, 'converged', r.message);
+  assert.is(r.sp3.certified, r.sp3.calls);
+  assert.ok(r.sp3.maxRelativeGap <= 1e-9, `gap ${r.sp3.maxRelativeGap}`);
+  assert.ok(r.maxViolation <= 1e-9);
+  assert.ok(isNonIncreasing(r.traceMs));
+});
+
 test.run();
