@@ -75,7 +75,7 @@ export function readManifest(outDir: string): Manifest | null {
 }
 
 /** Creates DIR/job.json, or checks that the folder holds this job. */
-function claimFolder(outDir: string, manifest: Manifest): void {
+function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => void): void {
   mkdirSync(join(outDir, 'chunks'), { recursive: true });
   const existing = readManifest(outDir);
   if (existing) {
@@ -83,6 +83,10 @@ function claimFolder(outDir: string, manifest: Manifest): void {
       fail('invalid-argument',
         `${outDir} holds results of a different job (${existing.job?.name ?? '?'}, hash ${String(existing.jobHash).slice(0, 12)}; this job: `
         + `${manifest.job.name}, hash ${manifest.jobHash.slice(0, 12)}). Use another --out folder, or the job file that made it.`);
+    }
+    if (existing.engineVersion !== manifest.engineVersion) {
+      log(`note: ${outDir} was started by engine ${existing.engineVersion}, this is ${manifest.engineVersion}; `
+        + 'each chunk file records the version that wrote it (dtmc.engine_version)');
     }
     return;
   }
@@ -117,7 +121,7 @@ function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: s
 export async function runJob(o: RunOptions): Promise<RunOutcome> {
   const { job, outDir } = o;
   const hash = jobHash(job);
-  claimFolder(outDir, { job, jobHash: hash, engineVersion: o.engineVersion });
+  claimFolder(outDir, { job, jobHash: hash, engineVersion: o.engineVersion }, o.log);
   const points = sweepPoints(job);
   const chunks = shardChunks(jobChunks(job), o.shard);
   const { todo, skipped } = planChunks(outDir, hash, chunks, o.log);
