@@ -135,6 +135,21 @@ test('SIGTERM stops cleanly: running chunks finish, the command says how to resu
   assert.equal(readRows(out), readRows(join(dir, 'killed-ref')).map((r) => r));
 });
 
+test('a job on the tensor engine (wasm workers) agrees with the float64 job and records its backend', () => {
+  const out = join(dir, 'wasm');
+  const r = dtmc(['run', writeJob(dir, { ...JOB, backend: 'wasm' }, 'wasm.json'), '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const rows = readRows(out);
+  assert.is(rows.length, baseline.length);
+  rows.forEach((row, i) => {
+    const ref = baseline[i];
+    assert.is(row.realisation, ref.realisation);
+    assert.equal(row.cached, ref.cached, `row ${i}: caching`);
+    assert.ok(Math.abs((row.objective_ms as number) - (ref.objective_ms as number)) <= 1e-3 * (ref.objective_ms as number), `row ${i}`);
+  });
+  assert.match(r.stderr, /2 worker\(s\), wasm\)/);
+});
+
 test('a malformed job file is refused before anything is written', () => {
   const out = join(dir, 'never');
   const r = dtmc(['run', writeJob(dir, { ...JOB, realisations: -3 }, 'bad.json'), '--out', out]);
