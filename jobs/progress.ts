@@ -29,6 +29,8 @@ export function createProgress(mode: ProgressMode, chunks: number, realisations:
     const bar = new cliProgress.SingleBar({
       format: 'chunks {bar} {value}/{total} | {rate} realisations/s | ETA {eta_text}',
       stream: process.stderr, hideCursor: true, clearOnComplete: false,
+      // --progress bar asks for the bar even where stderr is not a terminal (redrawn every 2 s).
+      noTTYOutput: mode === 'bar', notTTYSchedule: 2000,
     }, cliProgress.Presets.shades_classic);
     bar.start(chunks, 0, { rate: '0', eta_text: '?' });
     return {
