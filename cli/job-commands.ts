@@ -142,7 +142,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
   },
 };
 
-function printSummary(a: Aggregate, files: string[]): void {
+export function printSummary(a: Aggregate, files: string[]): void {
   const keys = Object.keys(a.points[0].values);
   const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached'];
   const rows = a.points.map((p) => [

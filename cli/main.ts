@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `dtmc` command line: `solve`, `params`, `run` and `aggregate`.
+ * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `plot` and `reproduce`.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
  * `dtmc: <message>` on stderr with exit code 2 and no stack; anything else is a bug and prints
@@ -15,6 +15,7 @@ import { packageVersion } from './package-info.js';
 import { paramsCommand } from './params-command.js';
 import { solveCommand } from './solve-command.js';
 import { aggregateCommand, runCommand } from './job-commands.js';
+import { plotCommand, reproduceCommand } from './plot-commands.js';
 
 /** A usage error found by yargs (unknown option, missing command, ...). */
 class UsageError extends Error {
@@ -36,7 +37,9 @@ export async function main(args: string[]): Promise<number> {
     .command(paramsCommand)
     .command(runCommand)
     .command(aggregateCommand)
-    .demandCommand(1, 'a command is required: solve, params, run or aggregate')
+    .command(plotCommand)
+    .command(reproduceCommand)
+    .demandCommand(1, 'a command is required: solve, params, run, aggregate, plot or reproduce')
     .strict()
     .help()
     .alias('h', 'help')

@@ -9,7 +9,8 @@
  *     // a key may also list objects of parameters that move together (the key is then a label):
  *     //   "delta": [{ "deltaUe": 0, "deltaEs": 0 }, { "deltaUe": 0.02, "deltaEs": 0.02 }]
  *     "chunkSize": 1000, "backend": "float64", "workers": "auto",
- *     "commonRandomNumbers": true                                  // realisation r alike at every point
+ *     "commonRandomNumbers": true,                                 // realisation r alike at every point
+ *     "plot": { "x": "eMaxMj", "panels": ["latency"] }             // how dtmc plot draws it
  *   }
  *
  * Sweep points are numbered in grid order, the first sweep key varying slowest. Chunks are
@@ -30,6 +31,10 @@ export const GPU_BACKENDS: readonly JobBackend[] = ['webgpu', 'tensorflow', 'aut
 
 const WORKERS_ERROR = 'must be "auto" or an integer in [1, 256]';
 
+/** Panels `dtmc plot` can draw against the x parameter: mean J with its 95% CI, mean offloading portion. */
+export const PLOT_PANELS = ['latency', 'offload'] as const;
+export type PlotPanel = (typeof PLOT_PANELS)[number];
+
 /** Upper bound on the sweep points of one job (each gets its settings validated up front). */
 const MAX_POINTS = 100_000;
 
@@ -49,7 +54,12 @@ const jobSchema = z.strictObject({
   chunkSize: z.number({ error: 'must be an integer in [1, 1000000]' }).int({ error: 'must be an integer in [1, 1000000]' }).min(1, { error: 'must be an integer in [1, 1000000]' }).max(1_000_000, { error: 'must be an integer in [1, 1000000]' }).default(1000),
   backend: z.enum(JOB_BACKENDS, { error: `must be one of ${JOB_BACKENDS.join(', ')}` }).default('float64'),
   workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default('auto'),
-}, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: name, description, seed, realisations, commonRandomNumbers, base, sweep, chunkSize, backend, workers` : 'must be a JSON object') });
+  plot: z.strictObject({
+    title: z.string({ error: 'must be a string' }).optional(),
+    x: z.string({ error: 'must be the name of a swept parameter' }).optional(),
+    panels: z.array(z.enum(PLOT_PANELS, { error: `must be one of ${PLOT_PANELS.join(', ')}` })).min(1, { error: 'must list at least one panel' }).optional(),
+  }, { error: 'must be an object with title, x and panels' }).default({}),
+}, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: name, description, seed, realisations, commonRandomNumbers, base, sweep, chunkSize, backend, workers, plot` : 'must be a JSON object') });
 
 /** A validated job with every default filled in. */
 export type Job = z.output<typeof jobSchema>;
@@ -116,6 +126,7 @@ export function parseJob(raw: unknown, where = 'job'): Job {
   const flat = Object.entries(job.sweep).flatMap(([k, v]) => (typeof v[0] === 'object' ? Object.keys(v[0]) : [k]));
   const twice = flat.filter((k, i) => flat.indexOf(k) !== i);
   if (twice.length) errors.push(`${where}.sweep sets ${[...new Set(twice)].join(', ')} in more than one entry`);
+  if (job.plot.x !== undefined && !flat.includes(job.plot.x)) errors.push(`${where}.plot.x must be one of the swept parameters (${flat.join(', ') || 'none'}), got "${job.plot.x}"`);
   if (errors.length) fail('invalid-argument', errors.join('\n'));
   const count = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
   if (count > MAX_POINTS) fail('invalid-argument', `${where}.sweep has ${count} points; at most ${MAX_POINTS}`);
@@ -197,13 +208,14 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The job's identity: sha256 of the canonical JSON of everything that shapes the results and the
- * chunk files. `workers` and `description` are left out (results do not depend on the worker
+ * chunk files. `workers`, `description` and `plot` are left out (results do not depend on the worker
  * count); the sweep is kept as a list of entries, since its key order numbers the points.
  */
 export function jobHash(job: Job): string {
-  const { workers: _w, description: _d, sweep, ...rest } = job;
+  const { workers: _w, description: _d, plot: _p, sweep, ...rest } = job;
   void _w;
   void _d;
+  void _p;
   const identity = { ...rest, sweep: Object.entries(sweep) };
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { fail } from '../engine/errors.js';
 import { readChunkFile } from '../output/chunk-file.js';
-import { GPU_BACKENDS, jobChunks, jobHash, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
+import { canonicalJson, GPU_BACKENDS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 
@@ -67,11 +67,20 @@ export interface Manifest {
 export function readManifest(outDir: string): Manifest | null {
   const path = join(outDir, 'job.json');
   if (!existsSync(path)) return null;
+  let raw: Manifest;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   } catch (e) {
     return fail('io', `${path} is not readable JSON (${(e as Error).message}); it is not an output folder of dtmc run`);
   }
+  // Through the schema, so that a manifest written before a field existed gets its default.
+  return { ...raw, job: parseJob(raw.job, path) };
+}
+
+function writeManifest(outDir: string, manifest: Manifest): void {
+  const tmp = join(outDir, `job.json.tmp-${process.pid}`);
+  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, join(outDir, 'job.json'));
 }
 
 /** Creates DIR/job.json, or checks that the folder holds this job. */
@@ -88,11 +97,11 @@ function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => 
       log(`note: ${outDir} was started by engine ${existing.engineVersion}, this is ${manifest.engineVersion}; `
         + 'each chunk file records the version that wrote it (dtmc.engine_version)');
     }
+    // Same results; the fields outside the hash (plot, description, workers) follow the job file.
+    if (canonicalJson(existing.job) !== canonicalJson(manifest.job)) writeManifest(outDir, { ...existing, job: manifest.job });
     return;
   }
-  const tmp = join(outDir, `job.json.tmp-${process.pid}`);
-  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(tmp, join(outDir, 'job.json'));
+  writeManifest(outDir, manifest);
 }
 
 /** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */

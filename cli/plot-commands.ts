@@ -1,0 +1,101 @@
+/**
+ * `dtmc plot DIR` (the charts of output/plot.ts) and `dtmc reproduce fig2|fig3|all` (run or resume
+ * a shipped job, aggregate, plot: one command per figure of the letter).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { fail } from '../engine/errors.js';
+import { loadJob, parseJob } from '../jobs/job-file.js';
+import { runJob } from '../jobs/run-job.js';
+import type { ProgressMode } from '../jobs/progress.js';
+import { aggregate, writeSummary } from '../output/aggregate.js';
+import { convergence } from '../output/convergence.js';
+import { convergenceSpec, summarySpec, writeChart } from '../output/plot.js';
+import { EXIT } from './exit-codes.js';
+import { printSummary } from './job-commands.js';
+import { packageVersion } from './package-info.js';
+
+const JOBS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jobs');
+export const FIGURES = ['fig2', 'fig3'] as const;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** Aggregates DIR and writes its charts; returns the files written. */
+export async function plotFolder(outDir: string, partial: boolean): Promise<string[]> {
+  const a = aggregate(outDir);
+  if (a.missing.length && !partial) {
+    fail('invalid-argument', `${outDir} is incomplete: ${a.missing.length} chunk(s) missing; run the job again, or pass --partial`);
+  }
+  if (!a.points.some((p) => p.solved > 0)) fail('invalid-argument', `${outDir} has no solved realisation to plot`);
+  const files = writeSummary(outDir, a, packageVersion());
+  files.push(...(await writeChart(outDir, a.job.name, summarySpec(a))));
+  files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(outDir)))));
+  return files;
+}
+
+interface PlotArgs {
+  dir: string;
+  partial: boolean;
+}
+
+export const plotCommand: CommandModule<object, PlotArgs> = {
+  command: 'plot <dir>',
+  describe: 'Draw a job\'s results: mean J with 95% CI against the swept parameter, and AO convergence (SVG and PNG)',
+  builder: (y: Argv<object>): Argv<PlotArgs> =>
+    y
+      .positional('dir', { type: 'string', demandOption: true, describe: 'output folder of dtmc run' })
+      .option('partial', { type: 'boolean', default: false, describe: 'plot an incomplete job' })
+      .example('$0 plot results/fig2', 'results/fig2/plots/fig2.{svg,png}, fig2-convergence.{svg,png}'),
+  handler: async (args) => {
+    for (const f of await plotFolder(args.dir, args.partial)) process.stdout.write(`written: ${f}\n`);
+  },
+};
+
+interface ReproduceArgs {
+  figure: string;
+  realisations?: number;
+  root: string;
+  workers?: number;
+  progress: string;
+}
+
+export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
+  command: 'reproduce <figure>',
+  describe: 'Run (or resume) the letter\'s experiment, aggregate and plot it: fig2, fig3 or all',
+  builder: (y: Argv<object>): Argv<ReproduceArgs> =>
+    y
+      .positional('figure', { type: 'string', demandOption: true, choices: [...FIGURES, 'all'], describe: 'which figure' })
+      .option('realisations', { type: 'number', requiresArg: true, describe: 'realisations per point for a quick look [default: the job\'s 10 000]' })
+      .option('root', { type: 'string', default: 'results', describe: 'folder under which each job gets its output folder' })
+      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: all cores]' })
+      .option('progress', { type: 'string', default: 'auto', choices: ['auto', 'bar', 'log', 'none'], describe: 'progress display' })
+      .example('$0 reproduce all', 'both figures at 10 000 realisations per point (about 5 min on 2 cores)')
+      .example('$0 reproduce fig3 --realisations 200', 'a quick look, in results/fig3-r200'),
+  handler: async (args) => {
+    const figures = args.figure === 'all' ? [...FIGURES] : [args.figure];
+    if (args.realisations !== undefined && !(Number.isInteger(args.realisations) && args.realisations >= 1)) {
+      fail('invalid-argument', `--realisations must be a positive integer, got ${args.realisations}`);
+    }
+    for (const figure of figures) {
+      const shipped = loadJob(join(JOBS_DIR, `${figure}.json`));
+      const job = args.realisations === undefined ? shipped : parseJob({ ...shipped, realisations: args.realisations, chunkSize: Math.min(shipped.chunkSize, args.realisations) });
+      const outDir = join(args.root, args.realisations === undefined ? figure : `${figure}-r${args.realisations}`);
+      const outcome = await runJob({
+        job, outDir, shard: { index: 0, count: 1 }, workers: args.workers, progress: args.progress as ProgressMode, engineVersion: packageVersion(), log,
+      });
+      if (outcome.interrupted) {
+        log(`stopped by ${outcome.interrupted}; run the same command again to resume`);
+        process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+        return;
+      }
+      if (outcome.failed.length) {
+        log(`${outcome.failed.length} chunk(s) failed; run the same command again to retry them`);
+        process.exitCode = EXIT.incomplete;
+        return;
+      }
+      const files = await plotFolder(outDir, false);
+      printSummary(aggregate(outDir), files);
+    }
+  },
+};
