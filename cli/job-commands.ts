@@ -144,11 +144,13 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
 
 export function printSummary(a: Aggregate, files: string[]): void {
   const keys = Object.keys(a.points[0].values);
-  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached'];
+  const baselines = a.points.some((p) => !Number.isNaN(p.beatsAoFraction));
+  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO'] : [])];
   const rows = a.points.map((p) => [
     String(p.point), ...keys.map((k) => String(p.values[k])), String(p.rows), p.complete ? 'yes' : 'no',
     formatFixed(p.objectiveMeanMs, 4), `±${formatFixed(p.objectiveCi95Ms, 4)}`, formatFixed(p.objectiveSdMs, 3), formatFixed(p.feasibleFraction, 4),
     ...STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
+    ...(baselines ? [Number.isNaN(p.beatsAoFraction) ? '-' : `${(100 * p.beatsAoFraction).toFixed(1)}%`] : []),
   ]);
   const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');
   process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${a.job.realisations} realisations each (J with the V = 1 rate; statistics over solved rows)\n`);

@@ -17,7 +17,7 @@ import { printSummary } from './job-commands.js';
 import { packageVersion } from './package-info.js';
 
 const JOBS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jobs');
-export const FIGURES = ['fig2', 'fig3'] as const;
+export const FIGURES = ['fig2', 'fig3', 'baselines'] as const;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -62,7 +62,7 @@ interface ReproduceArgs {
 
 export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
   command: 'reproduce <figure>',
-  describe: 'Run (or resume) the letter\'s experiment, aggregate and plot it: fig2, fig3 or all',
+  describe: 'Run (or resume) a shipped experiment, aggregate and plot it: fig2, fig3, baselines or all',
   builder: (y: Argv<object>): Argv<ReproduceArgs> =>
     y
       .positional('figure', { type: 'string', demandOption: true, choices: [...FIGURES, 'all'], describe: 'which figure' })
@@ -70,7 +70,7 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
       .option('root', { type: 'string', default: 'results', describe: 'folder under which each job gets its output folder' })
       .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: all cores]' })
       .option('progress', { type: 'string', default: 'auto', choices: ['auto', 'bar', 'log', 'none'], describe: 'progress display' })
-      .example('$0 reproduce all', 'both figures at 10 000 realisations per point (about 5 min on 2 cores)')
+      .example('$0 reproduce all', 'fig2, fig3 (10 000 realisations per point) and baselines (about 5 min on 2 cores)')
       .example('$0 reproduce fig3 --realisations 200', 'a quick look, in results/fig3-r200'),
   handler: async (args) => {
     const figures = args.figure === 'all' ? [...FIGURES] : [args.figure];

@@ -2,7 +2,7 @@
  * One realisation of problem (6) in model units (see units.ts), ready for the solvers, and the
  * conversion from a scenario (SI units, as in scenario files) plus settings.
  */
-import type { CachingRule, Settings } from './settings.js';
+import type { CachingRule, Method, Settings } from './settings.js';
 import { qInverse } from './model/qinv.js';
 import { bitsToKbit, cyclesToMcycles, dbmToW, mhzToHz, msToS, thetaToModel } from './units.js';
 
@@ -37,6 +37,7 @@ export interface ModelParams {
   tolerance: number;
   maxIterations: number;
   cachingRule: CachingRule;
+  method: Method;
 }
 
 export interface Problem {
@@ -68,6 +69,7 @@ export function modelParams(s: Settings): ModelParams {
     tolerance: s.tolerance,
     maxIterations: s.maxIterations,
     cachingRule: s.cachingRule,
+    method: s.method,
   };
 }
 

@@ -10,6 +10,12 @@ import { fail } from './errors.js';
 
 /** How SP1 ranks the UEs it visits (SPEC section 3, step 1). */
 export type CachingRule = 'latency' | 'saving';
+/**
+ * What is optimised: `ao`, the letter's Algorithm 1; or a baseline that fixes part of the
+ * decisions and optimises the rest with the same AO: `no-cache` (nothing cached), `offload-all`
+ * (alpha = 0), `local-all` (alpha = 1), `equal-radio` (b = 1/M at p = Pmax).
+ */
+export type Method = 'ao' | 'no-cache' | 'offload-all' | 'local-all' | 'equal-radio';
 
 export interface Settings {
   M: number;
@@ -38,9 +44,10 @@ export interface Settings {
   tolerance: number;
   maxIterations: number;
   cachingRule: CachingRule;
+  method: Method;
 }
 
-type NumericName = Exclude<keyof Settings, 'cachingRule'>;
+type NumericName = Exclude<keyof Settings, 'cachingRule' | 'method'>;
 
 interface NumericParameter {
   name: NumericName;
@@ -100,6 +107,7 @@ export const PARAMETERS: readonly NumericParameter[] = [
 ];
 
 export const CACHING_RULES: readonly CachingRule[] = ['latency', 'saving'];
+export const METHODS: readonly Method[] = ['ao', 'no-cache', 'offload-all', 'local-all', 'equal-radio'];
 
 const rangeText = (q: NumericParameter): string =>
   `${q.minInclusive ? '[' : '('}${q.min}, ${q.max}${q.maxInclusive ? ']' : ')'}`;
@@ -122,12 +130,14 @@ const overridesSchema = z
     cachingRule: z.enum(CACHING_RULES as [CachingRule, ...CachingRule[]], {
       error: `must be one of ${CACHING_RULES.join(', ')}`,
     }).optional(),
+    method: z.enum(METHODS as [Method, ...Method[]], { error: `must be one of ${METHODS.join(', ')}` }).optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown parameter(s) ${iss.keys.join(', ')}; known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}` : 'must be an object of parameter overrides') });
 
 /** SPEC section 5 defaults. */
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  ...(Object.fromEntries(PARAMETERS.map((q) => [q.name, q.default])) as Omit<Settings, 'cachingRule'>),
+  ...(Object.fromEntries(PARAMETERS.map((q) => [q.name, q.default])) as Omit<Settings, 'cachingRule' | 'method'>),
   cachingRule: 'latency' as CachingRule,
+  method: 'ao' as Method,
 });
 
 /**
@@ -153,7 +163,7 @@ export function resolveSettings(overrides: unknown = {}, where = 'settings'): Se
 
 /**
  * Parses `NAME=VALUE` strings (the CLI's `--set`) into an overrides object; values are numbers
- * except for `cachingRule`. Validation of ranges happens in `resolveSettings`.
+ * except for `cachingRule` and `method`. Validation of ranges happens in `resolveSettings`.
  */
 export function parseAssignments(assignments: readonly string[]): Record<string, number | string> {
   const out: Record<string, number | string> = {};
@@ -162,7 +172,7 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
     if (eq <= 0) fail('invalid-settings', `--set expects NAME=VALUE, got "${a}"`);
     const name = a.slice(0, eq).trim();
     const raw = a.slice(eq + 1).trim();
-    if (name === 'cachingRule') {
+    if (name === 'cachingRule' || name === 'method') {
       out[name] = raw;
     } else {
       const v = raw === '' ? Number.NaN : Number(raw);
@@ -185,6 +195,10 @@ export function parameterTable(): ParameterRow[] {
     name: 'cachingRule', symbol: '-', default: DEFAULT_SETTINGS.cachingRule, unit: '-',
     range: CACHING_RULES.join(' | '), source: 'assumed',
     doc: 'SP1 visiting order: latency (the letter: descending t_m) or saving (descending t_m - C/f\'es)',
+  });
+  rows.push({
+    name: 'method', symbol: '-', default: DEFAULT_SETTINGS.method, unit: '-', range: METHODS.join(' | '), source: 'assumed',
+    doc: 'ao (Algorithm 1) or a baseline with the rest optimised by the same AO: no-cache, offload-all (alpha = 0), local-all (alpha = 1), equal-radio (b = 1/M, p = Pmax)',
   });
   return rows;
 }

@@ -38,7 +38,7 @@ export type PlotPanel = (typeof PLOT_PANELS)[number];
 /** Upper bound on the sweep points of one job (each gets its settings validated up front). */
 const MAX_POINTS = 100_000;
 
-const settingValue = z.union([z.number(), z.string()], { error: 'must be a number (or a string for cachingRule)' });
+const settingValue = z.union([z.number(), z.string()], { error: 'must be a number (or a string for cachingRule and method)' });
 const sweepValue = z.union([z.number(), z.string(), z.record(z.string(), settingValue)], {
   error: 'must be a parameter value, or an object of parameter values that move together',
 });
@@ -130,7 +130,10 @@ export function parseJob(raw: unknown, where = 'job'): Job {
   if (errors.length) fail('invalid-argument', errors.join('\n'));
   const count = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
   if (count > MAX_POINTS) fail('invalid-argument', `${where}.sweep has ${count} points; at most ${MAX_POINTS}`);
-  sweepPoints(job, where); // validates every point's settings
+  const points = sweepPoints(job, where); // validates every point's settings
+  if (job.backend !== 'float64' && points.some((p) => p.settings.method !== 'ao')) {
+    fail('invalid-argument', `${where}.backend must be float64 when a point runs a baseline (method other than ao); the tensor engine runs method ao only`);
+  }
   return job;
 }
 

@@ -21,6 +21,7 @@ import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility
 import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
 import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
+import { fail } from '../engine/errors.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint } from './batch.js';
 import { constraintViolations, totalLatencyMs } from './model.js';
 import { solveCachingBatch } from './sp1-caching.js';
@@ -77,6 +78,9 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   const N = problems.length;
   const M = problems[0].cPerW.length;
   const { params } = problems[0];
+  if (params.method !== 'ao') {
+    fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the tensor engine runs method ao`);
+  }
   const acceptViolation = options.acceptViolation ?? 1e-5;
   const timings = options.timings;
   let clock = performance.now();

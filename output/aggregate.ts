@@ -11,7 +11,7 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { fail } from '../engine/errors.js';
-import { jobChunks, sweepPoints, type Job } from '../jobs/job-file.js';
+import { canonicalJson, jobChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { chunkPath, readManifest } from '../jobs/run-job.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 
@@ -35,6 +35,12 @@ export interface PointSummary {
   iterationsMean: number;
   offloadPortionMean: number;
   cachedMean: number;
+  /**
+   * For a baseline point of a job that sweeps `method` with `ao` among its values: the fraction
+   * of realisations solved at both points where the baseline's J is below the AO's (by more than
+   * 1e-9 relative). NaN elsewhere.
+   */
+  beatsAoFraction: number;
 }
 
 export interface Aggregate {
@@ -67,6 +73,10 @@ export function aggregate(outDir: string): Aggregate {
   const { job, jobHash } = manifest;
   const points = sweepPoints(job);
   const sums = points.map(() => new Sums());
+  // Per-realisation J of each point, kept only to pair baselines with the AO.
+  const methods = job.sweep.method;
+  const paired = Array.isArray(methods) && methods.includes('ao');
+  const objectives = paired ? points.map(() => new Float64Array(job.realisations).fill(Number.NaN)) : null;
   const incomplete = new Set<number>();
   const missing: string[] = [];
   const failed: string[] = [];
@@ -79,15 +89,31 @@ export function aggregate(outDir: string): Aggregate {
       incomplete.add(c.point);
       continue;
     }
-    addChunk(sums[c.point], table);
+    addChunk(sums[c.point], table, objectives?.[c.point] ?? null, c.first);
   }
-  return {
-    job, jobHash, missing, failed,
-    points: points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i])),
-  };
+  const summaries = points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i]));
+  if (objectives) {
+    const key = (values: Record<string, number | string>): string => canonicalJson({ ...values, method: 'ao' });
+    const aoPoint = new Map(points.filter((p) => p.values.method === 'ao').map((p) => [key(p.values), p.index]));
+    for (const p of points) {
+      const partner = aoPoint.get(key(p.values));
+      if (p.values.method === 'ao' || partner === undefined) continue;
+      const mine = objectives[p.index];
+      const ao = objectives[partner];
+      let both = 0;
+      let beats = 0;
+      for (let r = 0; r < mine.length; r++) {
+        if (Number.isNaN(mine[r]) || Number.isNaN(ao[r])) continue;
+        both++;
+        if (mine[r] < ao[r] * (1 - 1e-9)) beats++;
+      }
+      summaries[p.index].beatsAoFraction = both ? beats / both : Number.NaN;
+    }
+  }
+  return { job, jobHash, missing, failed, points: summaries };
 }
 
-function addChunk(s: Sums, table: Table): void {
+function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first: number): void {
   const col = (name: string): Vector => table.getChild(name)!;
   const status = col('status');
   const j = col('objective_ms');
@@ -102,6 +128,7 @@ function addChunk(s: Sums, table: Table): void {
     if (st !== 'converged' && st !== 'max-iterations') continue;
     s.solved++;
     const x = j.get(r) as number;
+    if (objectives) objectives[first + r] = x;
     const delta = x - s.mean;
     s.mean += delta / s.solved;
     s.m2 += delta * (x - s.mean);
@@ -130,6 +157,7 @@ function summarise(point: number, values: Record<string, number | string>, expec
     iterationsMean: n ? s.iterations / n : Number.NaN,
     offloadPortionMean: s.offloadCount ? s.offload / s.offloadCount : Number.NaN,
     cachedMean: n ? s.cached / n : Number.NaN,
+    beatsAoFraction: Number.NaN,
   };
 }
 
@@ -153,6 +181,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
     { name: 'iterations_mean', type: new Float64(), values: (p) => p.iterationsMean },
     { name: 'offload_portion_mean', type: new Float64(), values: (p) => p.offloadPortionMean },
     { name: 'cached_mean', type: new Float64(), values: (p) => p.cachedMean },
+    { name: 'beats_ao_fraction', type: new Float64(), values: (p) => p.beatsAoFraction },
   ];
 }
 

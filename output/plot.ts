@@ -28,8 +28,9 @@ export function axisTitle(name: string): string {
   return q ? `${q.symbol} [${q.unit}]` : name;
 }
 
+const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symbol ?? k;
 const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
-  keys.map((k) => `${PARAMETERS.find((p) => p.name === k)?.symbol ?? k} = ${values[k]}`).join(', ') || 'all';
+  keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
 /** The x parameter and the series parameters of a job's plots. */
 export function plotAxes(job: Job, sweepColumns: readonly string[]): { x: string; series: string[]; panels: PlotPanel[] } {
@@ -48,7 +49,7 @@ export function summarySpec(a: Aggregate): Spec {
     lo: p.objectiveMeanMs - p.objectiveCi95Ms, hi: p.objectiveMeanMs + p.objectiveCi95Ms, offload: p.offloadPortionMean, n: p.solved,
   }));
   const xEnc = { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false } };
-  const color = { field: 'series', type: 'nominal' as const, title: series.map((k) => PARAMETERS.find((p) => p.name === k)?.symbol ?? k).join(', ') || null, legend: { labelLimit: 400 } };
+  const color = { field: 'series', type: 'nominal' as const, title: series.map(symbol).join(', ') || null, legend: { labelLimit: 400 } };
   const panel = (kind: PlotPanel) => (kind === 'latency'
     ? {
       width: 480, height: 300,

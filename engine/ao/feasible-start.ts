@@ -17,6 +17,7 @@ import { rateV1Mbps } from '../model/rate.js';
 import { solveCaching } from './sp1-caching.js';
 import { expansionTau, Sp3Surrogate } from './sp3-surrogate.js';
 import { findInterior, packPoint, pullInside, unpackPoint } from './sp3-resources.js';
+import { aoVariant } from './variant.js';
 
 export interface StartResult {
   feasible: boolean;
@@ -60,8 +61,11 @@ export function smallestBandwidth(problem: Problem, m: number): { bandwidth: num
   return { bandwidth: hi, monotone };
 }
 
-/** Fills x with the construction of SPEC section 4 (steps before phase one). */
-export function constructStart(problem: Problem, x: Point): void {
+/**
+ * Fills x with the construction of SPEC section 4 (steps before phase one); with a fixed alpha
+ * (the offload-all and local-all baselines) every UE keeps it and only f_ue is adapted.
+ */
+export function constructStart(problem: Problem, x: Point, fixedAlpha: number | null = null): void {
   const { params } = problem;
   const M = x.alpha.length;
   const ku = 1 - params.deltaUe;
@@ -71,7 +75,8 @@ export function constructStart(problem: Problem, x: Point): void {
     x.powerW[m] = params.pMaxW;
     x.fEsGHz[m] = params.fEsMaxGHz / M;
     x.fUeGHz[m] = params.fUeMaxGHz;
-    x.alpha[m] = 0.5;
+    const alpha0 = fixedAlpha ?? 0.5;
+    x.alpha[m] = alpha0;
     const C = problem.cyclesMc[m];
     const D = problem.bitsKbit[m];
     const r = rateV1Mbps(params, problem.cPerW[m], x.bandwidth[m], x.powerW[m]);
@@ -86,12 +91,13 @@ export function constructStart(problem: Problem, x: Point): void {
     const meets = (alpha: number, fue: number): boolean =>
       uncachedMs(params, C, D, alpha, fue, x.fEsGHz[m], r) <= params.tMaxMs
       && uncachedMj(params, C, D, alpha, fue, x.powerW[m], r) <= params.eMaxMj;
-    if (meets(0.5, params.fUeMaxGHz)) continue;
-    const fHalf = energyLimitedFue(0.5);
-    if (fHalf !== null && meets(0.5, fHalf)) {
+    if (meets(alpha0, params.fUeMaxGHz)) continue;
+    const fHalf = energyLimitedFue(alpha0);
+    if (fHalf !== null && (meets(alpha0, fHalf) || fixedAlpha !== null)) {
       x.fUeGHz[m] = fHalf;
       continue;
     }
+    if (fixedAlpha !== null) continue;
     for (const alpha of ALPHA_GRID) {
       const fue = energyLimitedFue(alpha);
       if (fue !== null && meets(alpha, fue)) {
@@ -140,9 +146,10 @@ function phaseOne(problem: Problem, x: Point): PhaseOneResult {
 /** Finds a feasible start for problem (6) in x (SPEC section 4). */
 export function feasibleStart(problem: Problem, x: Point): StartResult {
   const M = x.alpha.length;
+  const variant = aoVariant(problem.params.method);
   // The construction first: where it meets (6) the bandwidth test cannot prove infeasibility,
   // so the test (15 bisections) runs only for the realisations the construction leaves infeasible.
-  constructStart(problem, x);
+  constructStart(problem, x, variant.fixedAlpha);
   if (checkFeasibility(problem, x, 'v1').maxViolation === 0) {
     return { feasible: true, method: 'direct', failedConstraint: null, proven: false, detail: '' };
   }
@@ -165,13 +172,29 @@ export function feasibleStart(problem: Problem, x: Point): StartResult {
     };
   }
 
+  if (variant.fixedRadio) {
+    // b and p are fixed, so the rate is: (6d) holds for UE m or cannot.
+    const { params } = problem;
+    for (let m = 0; m < M; m++) {
+      if (!(rateV1Mbps(params, problem.cPerW[m], 1 / M, params.pMaxW) >= params.rMinMbps)) {
+        return {
+          feasible: false, method: 'equal-radio rate', failedConstraint: '6d', proven: true,
+          detail: `UE ${m} cannot reach Rmin with b = 1/M at Pmax`,
+        };
+      }
+    }
+  }
+
   const base = allocatePoint(M);
   copyPointInto(x, base);
+  // A baseline's fixed decisions restrict the attempts: no other alpha, no caching.
   const attempts: [string, (y: Point) => void][] = [
     ['s = 0, start alpha', () => {}],
-    ['s = 0, alpha = 0', (y) => y.alpha.fill(0)],
-    ['s = 0, alpha = 1', (y) => y.alpha.fill(1)],
-    ['s from SP1, start alpha', (y) => solveCaching(problem, y, false)],
+    ...(variant.fixedAlpha === null ? [
+      ['s = 0, alpha = 0', (y: Point) => y.alpha.fill(0)],
+      ['s = 0, alpha = 1', (y: Point) => y.alpha.fill(1)],
+    ] as [string, (y: Point) => void][] : []),
+    ...(variant.optimiseCaching ? [['s from SP1, start alpha', (y: Point) => solveCaching(problem, y, false)]] as [string, (y: Point) => void][] : []),
   ];
   let closest: PhaseOneResult | null = null;
   for (const [name, prepare] of attempts) {

@@ -13,6 +13,7 @@ import { checkFeasibility, type ConstraintId } from '../model/feasibility.js';
 import { totalLatencyMs } from '../model/latency-energy.js';
 import { allocatePoint, copyPointInto, pointIsFinite, type Point } from '../model/point.js';
 import { feasibleStart, type StartResult } from './feasible-start.js';
+import { aoVariant } from './variant.js';
 import { solveCaching } from './sp1-caching.js';
 import { solveOffloading } from './sp2-offloading.js';
 import { solveResources, type Sp3WarmStart } from './sp3-resources.js';
@@ -70,6 +71,7 @@ export function badInput(problem: Problem): string | null {
 
 export function solveAo(problem: Problem): AoResult {
   const { params } = problem;
+  const variant = aoVariant(params.method);
   const M = problem.cPerW.length;
   const x = allocatePoint(M);
   const sp3: Sp3Certificate = { calls: 0, certified: 0, maxRelativeGap: 0, kept: 0, newtonSteps: 0 };
@@ -118,9 +120,11 @@ export function solveAo(problem: Problem): AoResult {
     copyPointInto(x, lastGood);
     const jPrev = j;
 
-    solveCaching(problem, x); //                                          SP1
+    // Baselines (params.method) keep their fixed decisions: no SP1 without caching, no SP2
+    // with a fixed alpha; equal-radio fixes b and p inside SP3's surrogate.
+    if (variant.optimiseCaching) solveCaching(problem, x); //             SP1
     result.stepTraceMs.push(totalLatencyMs(problem, x));
-    if (!solveOffloading(problem, x).solved) { //                         SP2
+    if (variant.fixedAlpha === null && !solveOffloading(problem, x).solved) { // SP2
       copyPointInto(lastGood, x);
       return finish('numerical-failure', `SP2 found its LP infeasible at iteration ${i}`);
     }

@@ -78,8 +78,8 @@ export function pullInside(s: Sp3Surrogate, v: Float64Array): void {
   const keep = 1 - PULL;
   for (let m = 0; m < s.M; m++) {
     const f = m * NV;
-    v[f + V_B] *= keep;
-    v[f + V_P] = Math.min(v[f + V_P], params.pMaxW * keep);
+    if (s.free[f + V_B]) v[f + V_B] *= keep;
+    if (s.free[f + V_P]) v[f + V_P] = Math.min(v[f + V_P], params.pMaxW * keep);
     if (s.free[f + V_FUE]) v[f + V_FUE] = Math.min(v[f + V_FUE], params.fUeMaxGHz * keep);
     if (s.free[f + V_FES]) v[f + V_FES] = Math.min(v[f + V_FES] * keep, params.fEsMaxGHz * keep);
   }

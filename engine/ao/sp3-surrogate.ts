@@ -99,8 +99,10 @@ export class Sp3Surrogate {
       const fueFree = !s && al > 0;
       const fesFree = s || al < 1;
       const f = m * NV;
-      this.free[f + V_B] = 1;
-      this.free[f + V_P] = 1;
+      // The equal-radio baseline fixes b = 1/M and p = Pmax: no p box, no bandwidth coupling.
+      const radioFree = params.method !== 'equal-radio';
+      this.free[f + V_B] = radioFree ? 1 : 0;
+      this.free[f + V_P] = radioFree ? 1 : 0;
       this.free[f + V_FUE] = fueFree ? 1 : 0;
       this.free[f + V_FES] = fesFree ? 1 : 0;
       this.free[f + V_TAU] = s ? 0 : 1;
@@ -109,10 +111,10 @@ export class Sp3Surrogate {
       this.active[c + 1] = s ? 0 : 1;
       this.active[c + 2] = 1;
       this.active[c + 3] = s ? 0 : 1;
-      this.active[c + 4] = 1;
+      this.active[c + 4] = radioFree ? 1 : 0;
       this.active[c + 5] = fueFree ? 1 : 0;
       this.active[c + 6] = fesFree ? 1 : 0;
-      this.coupling[0][f + V_B] = 1;
+      this.coupling[0][f + V_B] = radioFree ? 1 : 0;
       this.coupling[1][f + V_FES] = fesFree ? (s ? 1 : 1 - al) : 0;
     }
   }

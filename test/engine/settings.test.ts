@@ -45,6 +45,7 @@ const SPEC_DEFAULTS: Settings = {
   tolerance: 1e-3,
   maxIterations: 20,
   cachingRule: 'latency',
+  method: 'ao',
 };
 
 test('defaults equal the values of SPEC section 5', () => {
