@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `plot` and `reproduce`.
+ * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `plot`, `reproduce` and `doctor`.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
  * `dtmc: <message>` on stderr with exit code 2 and no stack; anything else is a bug and prints
@@ -16,6 +16,7 @@ import { paramsCommand } from './params-command.js';
 import { solveCommand } from './solve-command.js';
 import { aggregateCommand, runCommand } from './job-commands.js';
 import { plotCommand, reproduceCommand } from './plot-commands.js';
+import { doctorCommand } from './doctor-command.js';
 
 /** A usage error found by yargs (unknown option, missing command, ...). */
 class UsageError extends Error {
@@ -39,7 +40,8 @@ export async function main(args: string[]): Promise<number> {
     .command(aggregateCommand)
     .command(plotCommand)
     .command(reproduceCommand)
-    .demandCommand(1, 'a command is required: solve, params, run, aggregate, plot or reproduce')
+    .command(doctorCommand)
+    .demandCommand(1, 'a command is required: solve, params, run, aggregate, plot, reproduce or doctor')
     .strict()
     .help()
     .alias('h', 'help')

@@ -1,0 +1,118 @@
+/**
+ * `dtmc doctor`: what this host can run. Every backend is started in turn (wasm, cpu, webgpu,
+ * tensorflow); for webgpu the GPU adapter found (vendor, architecture, limits) and the Vulkan
+ * pieces Dawn needs (the loader libvulkan.so.1 and a driver ICD); for each missing piece, what to
+ * install. Exit code 0 when the default backend (wasm) starts, 2 otherwise.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { findWebGpuAdapter, useBackend, type BackendName } from '../kernels/backend.js';
+import { EXIT } from './exit-codes.js';
+import { formatTable } from './format-report.js';
+import { packageVersion } from './package-info.js';
+
+export interface BackendCheck {
+  backend: BackendName;
+  ok: boolean;
+  detail: string;
+  /** What to install or set when it cannot start. */
+  fix: string;
+}
+
+export interface DoctorReport {
+  engine: string;
+  node: string;
+  platform: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  vulkan: { loader: string | null; icds: string[] };
+  adapter: Record<string, string | number> | null;
+  backends: BackendCheck[];
+}
+
+const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/local/nvidia/share/vulkan/icd.d'];
+
+/** The Vulkan loader as the dynamic linker sees it, and the driver manifests (ICDs) found. */
+export function findVulkan(env: NodeJS.ProcessEnv = process.env): { loader: string | null; icds: string[] } {
+  let loader: string | null = null;
+  try {
+    const out = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    loader = /libvulkan\.so\.1 .*=> (\S+)/.exec(out)?.[1] ?? null;
+  } catch {
+    loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].find(existsSync) ?? null;
+  }
+  const named = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
+  const icds = named.length ? named.filter(existsSync) : ICD_DIRS.flatMap((d) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f)) : []));
+  return { loader, icds };
+}
+
+const FIXES: Record<BackendName, string> = {
+  wasm: 'reinstall dtmc (npm ci): @tensorflow/tfjs-backend-wasm ships its .wasm files; in a bundle, set DTMC_WASM_DIR to its wasm folder',
+  cpu: 'reinstall dtmc (npm ci)',
+  webgpu: 'a GPU with a Vulkan driver: the loader (Debian/Ubuntu: apt-get install libvulkan1 libglvnd0) and the driver\'s ICD '
+    + '(NVIDIA: its driver package; if not found, VK_DRIVER_FILES=/path/to/nvidia_icd.json); without a GPU, Mesa\'s lavapipe '
+    + '(mesa-vulkan-drivers 25 or later) runs it on the CPU',
+  tensorflow: 'npm install @tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1) or @tensorflow/tfjs-node beside dtmc',
+};
+
+export async function doctor(): Promise<DoctorReport> {
+  const backends: BackendCheck[] = [];
+  let adapter: DoctorReport['adapter'] = null;
+  for (const backend of ['wasm', 'cpu', 'webgpu', 'tensorflow'] as BackendName[]) {
+    try {
+      const info = await useBackend(backend);
+      backends.push({ backend, ok: true, detail: info.detail, fix: '' });
+    } catch (e) {
+      backends.push({ backend, ok: false, detail: (e as Error).message.replace(/^the \w+ backend /, ''), fix: FIXES[backend] });
+    }
+  }
+  const found = await findWebGpuAdapter();
+  if (found.adapter) {
+    const a = found.adapter as unknown as { info?: Record<string, string>; limits?: Record<string, number> };
+    const limits = a.limits ?? {};
+    adapter = {
+      vendor: a.info?.vendor ?? '', architecture: a.info?.architecture ?? '', device: a.info?.device ?? '', description: a.info?.description ?? '',
+      maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    };
+  }
+  return {
+    engine: packageVersion(), node: process.version, platform: `${process.platform} ${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    vulkan: findVulkan(), adapter, backends,
+  };
+}
+
+interface DoctorArgs {
+  json: boolean;
+}
+
+export const doctorCommand: CommandModule<object, DoctorArgs> = {
+  command: 'doctor',
+  describe: 'Check which backends can start on this host, the GPU adapter found, and what to install for the rest',
+  builder: (y: Argv<object>): Argv<DoctorArgs> =>
+    y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
+      .example('$0 doctor', 'backends, GPU adapter, Vulkan loader and drivers'),
+  handler: async (args) => {
+    const r = await doctor();
+    process.exitCode = r.backends.find((b) => b.backend === 'wasm')?.ok ? EXIT.ok : EXIT.badInput;
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return;
+    }
+    const lines = [
+      `dtmc ${r.engine}, Node ${r.node}, ${r.platform}, ${r.cores} x ${r.cpu}, ${r.memoryGiB} GiB`,
+      `Vulkan loader: ${r.vulkan.loader ?? 'not found (Debian/Ubuntu: apt-get install libvulkan1 libglvnd0)'}`,
+      `Vulkan drivers (ICDs): ${r.vulkan.icds.length ? r.vulkan.icds.join(', ') : 'none found (install the GPU driver, or set VK_DRIVER_FILES)'}`,
+      `GPU adapter: ${r.adapter ? Object.entries(r.adapter).filter(([, v]) => v !== '' && v !== undefined).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`,
+      '',
+      ...formatTable(['backend', 'starts', 'detail'], r.backends.map((b) => [b.backend, b.ok ? 'yes' : 'no', b.ok ? b.detail : 'cannot start']), ['left', 'left', 'left']),
+      ...r.backends.filter((b) => !b.ok).flatMap((b) => ['', `${b.backend}: ${b.detail}`, `  to fix: ${b.fix}`]),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  },
+};

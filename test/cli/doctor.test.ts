@@ -1,0 +1,30 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { findVulkan } from '../../cli/doctor-command.js';
+import { dtmc } from '../helpers/job-runs.js';
+
+test('doctor reports every backend, with what to install for those that cannot start', () => {
+  const r = dtmc(['doctor', '--json']);
+  assert.is(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.backends.map((b: { backend: string }) => b.backend), ['wasm', 'cpu', 'webgpu', 'tensorflow']);
+  const wasm = report.backends[0];
+  assert.is(wasm.ok, true);
+  for (const b of report.backends) {
+    if (!b.ok) assert.ok(b.fix.length > 20, `${b.backend}: a fix is named`);
+  }
+  const webgpu = report.backends[2];
+  assert.is(webgpu.ok, report.adapter !== null, 'webgpu starts exactly when an adapter is found');
+  assert.ok(report.cores >= 1 && typeof report.node === 'string');
+  const text = dtmc(['doctor']);
+  assert.is(text.status, 0);
+  assert.match(text.stdout, /backend\s+starts\s+detail/);
+  assert.match(text.stdout, /Vulkan loader: /);
+});
+
+test('VK_DRIVER_FILES names the Vulkan drivers doctor looks at', () => {
+  assert.equal(findVulkan({ VK_DRIVER_FILES: '/nonexistent/icd.json' }).icds, []);
+  assert.equal(findVulkan({ VK_DRIVER_FILES: `${process.execPath}` }).icds, [process.execPath]);
+});
+
+test.run();
