@@ -2,8 +2,7 @@
  * `dtmc run JOB` and `dtmc aggregate DIR`: batch jobs (jobs/run-job.ts) and their summary
  * (output/aggregate.ts).
  */
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
 import { loadJob } from '../jobs/job-file.js';
@@ -13,9 +12,10 @@ import { aggregate, STATUSES, writeSummary, type Aggregate } from '../output/agg
 import { EXIT } from './exit-codes.js';
 import { formatFixed, formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
+import { JOBS_DIR } from './install-paths.js';
 
 /** The job `dtmc run` runs when given none: jobs/smoke.json, shipped with the package. */
-export const DEFAULT_JOB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jobs', 'smoke.json');
+export const DEFAULT_JOB = join(JOBS_DIR, 'smoke.json');
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 

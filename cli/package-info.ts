@@ -1,12 +1,13 @@
 /**
- * The package's version, read from package.json beside the compiled tree
- * (dist/cli/package-info.js -> ../../package.json).
+ * The package's version, read from its package.json (see install-paths.ts).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './install-paths.js';
 
 export function packageVersion(): string {
   try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const pkg: unknown = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));
     const version = (pkg as { version?: unknown }).version;
     return typeof version === 'string' ? version : 'unknown';
   } catch {

@@ -2,8 +2,7 @@
  * `dtmc plot DIR` (the charts of output/plot.ts) and `dtmc reproduce fig2|fig3|all` (run or resume
  * a shipped job, aggregate, plot: one command per figure of the letter).
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
 import { loadJob, parseJob } from '../jobs/job-file.js';
@@ -15,8 +14,8 @@ import { convergenceSpec, summarySpec, writeChart } from '../output/plot.js';
 import { EXIT } from './exit-codes.js';
 import { printSummary } from './job-commands.js';
 import { packageVersion } from './package-info.js';
+import { JOBS_DIR } from './install-paths.js';
 
-const JOBS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jobs');
 export const FIGURES = ['fig2', 'fig3', 'baselines'] as const;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);

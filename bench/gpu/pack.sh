@@ -12,7 +12,7 @@ rm -rf .dev
 mkdir -p .dev/app/node_modules/webgpu/dist/linux-x64 .dev/wasm .dev/gl
 npx esbuild dist/bench/tensor-engine.bench.js dist/test/kernels/webgpu.test.js \
   --bundle --platform=node --format=esm --target=node20 --external:webgpu --outdir=.dev/app --entry-names=[name] --out-extension:.js=.mjs --log-level=warning \
-  --banner:js="import { createRequire as __dtmcRequire } from 'node:module'; const require = __dtmcRequire(import.meta.url);"
+  --banner:js="import { createRequire as __dtmcRequire } from 'node:module'; import { fileURLToPath as __dtmcPath } from 'node:url'; import { dirname as __dtmcDirname } from 'node:path'; const require = __dtmcRequire(import.meta.url); const __filename = __dtmcPath(import.meta.url); const __dirname = __dtmcDirname(__filename);"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js .dev/app/node_modules/webgpu/
 xz -T2 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > .dev/dawn.node.xz
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm .dev/wasm/

@@ -1,0 +1,35 @@
+/**
+ * The offline bundle (scripts/bundle.sh): built into a temporary folder outside the repository
+ * (so nothing can resolve the repository's node_modules), it runs the default job from an empty
+ * folder, draws its charts and starts the wasm backend from its own files.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, tempDir } from '../helpers/job-runs.js';
+
+test('the bundle runs jobs/smoke.json from an empty folder without node_modules', () => {
+  const dir = tempDir('bundle');
+  const bundle = join(dir, 'dtmc-bundle');
+  const built = spawnSync('bash', [join(ROOT, 'scripts', 'bundle.sh'), bundle], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DTMC_BUNDLE_SKIP_BUILD: '1' }, timeout: 180_000 });
+  assert.is(built.status, 0, built.stderr);
+  assert.ok(!existsSync(join(bundle, 'node_modules', '@tensorflow')), 'tfjs is inside dtmc.js, not beside it');
+  const work = join(dir, 'empty');
+  mkdirSync(work);
+  const run = (args: string[]) => spawnSync(join(bundle, 'dtmc'), args, { cwd: work, encoding: 'utf8', timeout: 180_000, env: { PATH: process.env.PATH, HOME: work } });
+  const r = run(['run', '--progress', 'none']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /smoke: 2 sweep point\(s\), 200 realisations each/);
+  assert.ok(existsSync(join(work, 'results', 'smoke', 'summary.arrow')));
+  const plot = run(['plot', 'results/smoke']);
+  assert.is(plot.status, 0, plot.stderr);
+  assert.ok(existsSync(join(work, 'results', 'smoke', 'plots', 'smoke.png')));
+  const wasm = run(['solve', '--batch', '8', '--backend', 'wasm']);
+  assert.is(wasm.status, 0, wasm.stderr);
+  assert.match(wasm.stdout, /backend: wasm/);
+  assert.match(run(['--version']).stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test.run();
