@@ -29,9 +29,13 @@ export function mulHi32(a: number, b: number): number {
   const aHi = a >>> 16;
   const bLo = b & 0xffff;
   const bHi = b >>> 16;
-  const mid = aHi * bLo + aLo * bHi; // < 2^33
-  const low = aLo * bLo + (mid % 0x10000) * 0x10000; // < 2^33; its bits 32+ carry into the high word
-  return (aHi * bHi + Math.floor(mid / 0x10000) + Math.floor(low / 0x100000000)) >>> 0;
+  // Four 16x16 products, each < 2^32 and exact in a double; the carry into bit 32 comes from the
+  // middle sum, which stays below 3 x 2^16. Integer shifts only (no division): the hot loop of
+  // scenario drawing.
+  const lohi = aLo * bHi;
+  const hilo = aHi * bLo;
+  const cross = ((aLo * bLo) >>> 16) + (hilo & 0xffff) + (lohi & 0xffff);
+  return (aHi * bHi + (hilo >>> 16) + (lohi >>> 16) + (cross >>> 16)) >>> 0;
 }
 
 /**
