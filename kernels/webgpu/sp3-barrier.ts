@@ -52,27 +52,40 @@ function program(N: number, M: number): WebGPUProgram {
 /**
  * Runs both phases of SP3's barrier method from v0 (pulled inside the boxes and coupling rows)
  * for the rows where rowActive is 1, with the options of the plain solver (the straggler rule
- * does not apply: every thread stops on its own).
+ * does not apply: every thread stops on its own). `maxRows` overrides the realisations per
+ * dispatch (default: what the device's binding limit allows).
  */
-export async function solveBarrierFused(c: Sp3Coefficients, v0: Vars, rowActive: T, o: BatchIpmOptions): Promise<FusedBarrierResult> {
+/**
+ * The most realisations one dispatch takes: the packed input [inRows, N] must fit the device's
+ * largest storage-buffer binding (128 MiB on many drivers: about 117 000 realisations at M = 15).
+ */
+export function maxFusedRows(M: number): number {
+  const limit = (tf.backend() as WebGPUBackend).device.limits.maxStorageBufferBindingSize;
+  return Math.max(1, Math.floor(limit / (4 * Math.max(inRows(M), outRows(M)))));
+}
+
+export async function solveBarrierFused(
+  c: Sp3Coefficients, v0: Vars, rowActive: T, o: BatchIpmOptions, maxRows?: number,
+): Promise<FusedBarrierResult> {
   if (!fusedBarrierAvailable()) fail('backend', `the fused SP3 solver needs the webgpu backend (running: ${tf.getBackend()})`);
-  const { N, M, params: P } = c.problem;
+  const { N, M } = c.problem;
   const packed = tf.tidy(() => {
     const columns = [...COEFFICIENT_ORDER.map((k) => c[k]), ...VAR_ORDER.map((k) => v0[k]), rowActive];
     return tf.transpose(tf.concat(columns, 1)) as T; // [inRows, N]
   });
   if (packed.shape[0] !== inRows(M)) fail('invalid-argument', `fused SP3: packed input has ${packed.shape[0]} rows, expected ${inRows(M)}`);
-  const values: Record<UniformName, number> = {
-    rows: N, maxSteps: o.maxNewtonSteps, maxHalvings: o.maxHalvings,
-    K: P.rateScaleMbps, rMin: P.rMinMbps, tMax: P.tMaxMs, eMax: P.eMaxMj, pMax: P.pMaxW, fUeMax: P.fUeMaxGHz, fEsMax: P.fEsMaxGHz,
-    gapRtol: o.gapRtol, centringTol: o.centringTol, centringGapFraction: o.centringGapFraction, mu: o.mu,
-    initialGapFraction: o.initialGapFraction, sigmaTarget: o.sigmaTarget,
-  };
-  const uniforms = UNIFORMS.map(([name, type]) => ({ type: type === 'i32' ? 'int32' : 'float32', data: [values[name]] }));
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(program(N, M), [packed], 'float32', uniforms as Parameters<WebGPUBackend['runWebGPUProgram']>[3]);
-  const out = tf.engine().makeTensorFromTensorInfo(info);
+  // Batches larger than one binding allows run as consecutive dispatches over column slices.
+  const step = maxRows ?? maxFusedRows(M);
+  const outs: T[] = [];
+  for (let first = 0; first < N; first += step) {
+    const n = Math.min(step, N - first);
+    const part = N <= step ? packed : tf.slice(packed, [0, first], [inRows(M), n]);
+    outs.push(dispatch(c, part, n, o));
+    if (part !== packed) part.dispose();
+  }
   packed.dispose();
+  const out = outs.length === 1 ? outs[0] : tf.concat(outs, 1);
+  if (outs.length > 1) tf.dispose(outs);
   const result = tf.tidy(() => {
     const rows = tf.transpose(out); // [N, outRows]
     const vars = Object.fromEntries(OUT_VARS.map((k, i) => [k, tf.slice(rows, [0, i * M], [N, M])])) as FusedBarrierResult['v'];
@@ -83,4 +96,19 @@ export async function solveBarrierFused(c: Sp3Coefficients, v0: Vars, rowActive:
   const newtonSteps = (await result.steps.data())[0];
   result.steps.dispose();
   return { v: result.v, solved: result.solved, certified: result.certified, failed: result.failed, newtonSteps };
+}
+
+/** One dispatch over n realisations: packed [inRows, n] in, [outRows, n] out. */
+function dispatch(c: Sp3Coefficients, packed: T, N: number, o: BatchIpmOptions): T {
+  const { M, params: P } = c.problem;
+  const values: Record<UniformName, number> = {
+    rows: N, maxSteps: o.maxNewtonSteps, maxHalvings: o.maxHalvings,
+    K: P.rateScaleMbps, rMin: P.rMinMbps, tMax: P.tMaxMs, eMax: P.eMaxMj, pMax: P.pMaxW, fUeMax: P.fUeMaxGHz, fEsMax: P.fEsMaxGHz,
+    gapRtol: o.gapRtol, centringTol: o.centringTol, centringGapFraction: o.centringGapFraction, mu: o.mu,
+    initialGapFraction: o.initialGapFraction, sigmaTarget: o.sigmaTarget,
+  };
+  const uniforms = UNIFORMS.map(([name, type]) => ({ type: type === 'i32' ? 'int32' : 'float32', data: [values[name]] }));
+  const backend = tf.backend() as WebGPUBackend;
+  const info = backend.runWebGPUProgram(program(N, M), [packed], 'float32', uniforms as Parameters<WebGPUBackend['runWebGPUProgram']>[3]);
+  return tf.engine().makeTensorFromTensorInfo(info);
 }

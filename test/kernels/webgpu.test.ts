@@ -18,6 +18,9 @@ import { findWebGpuAdapter, useBackend } from '../../kernels/backend.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint } from '../../kernels/batch.js';
 import { solveResourcesBatch, type Sp3Solver } from '../../kernels/sp3-resources.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
+import { disposeCoefficients, expansionTauBatch, sp3Coefficients } from '../../kernels/sp3-slots.js';
+import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/sp3-ipm.js';
+import { solveBarrierFused } from '../../kernels/webgpu/sp3-barrier.js';
 import { testBackend } from '../helpers/tf-backend.js';
 import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
 
@@ -132,6 +135,33 @@ test('the batched AO on webgpu with the tfjs SP3 solver agrees with the fused on
       assert.is(fused[n].status, plain[n].status, `realisation ${n}`);
       assert.ok(Math.abs(fused[n].objectiveMs - plain[n].objectiveMs) <= 1e-4 * plain[n].objectiveMs, `realisation ${n}`);
     });
+  });
+});
+
+test('a batch split over several fused dispatches gives the same results as one dispatch', async () => {
+  await onWebGpu('fused slices', async () => {
+    const cs = sp3Cases({}, 13, 2, 56);
+    const bp = batchProblem(cs.map((c) => c.problem));
+    const bx = batchPoint(cs.map((c) => c.before));
+    const P = bp.params;
+    const tauBar = expansionTauBatch(bp, bx);
+    const c = sp3Coefficients(bp, bx, tauBar);
+    const v0 = tf.tidy(() => ({
+      b: tf.mul(bx.bandwidth, 0.99), p: tf.minimum(bx.powerW, P.pMaxW * 0.99),
+      fue: tf.where(tf.greater(c.freeFue, 0), tf.minimum(bx.fUeGHz, P.fUeMaxGHz * 0.99), bx.fUeGHz),
+      fes: tf.where(tf.greater(c.freeFes, 0), tf.minimum(tf.mul(bx.fEsGHz, 0.99), P.fEsMaxGHz * 0.99), bx.fEsGHz), tau: tf.clone(tauBar),
+    }));
+    const rowActive = tf.ones([cs.length, 1]);
+    const whole = await solveBarrierFused(c, v0, rowActive, DEFAULT_BATCH_IPM_OPTIONS);
+    const sliced = await solveBarrierFused(c, v0, rowActive, DEFAULT_BATCH_IPM_OPTIONS, 7);
+    for (const k of ['b', 'p', 'fue', 'fes'] as const) assert.equal(Array.from(await sliced.v[k].data()), Array.from(await whole.v[k].data()), k);
+    assert.equal(Array.from(await sliced.certified.data()), Array.from(await whole.certified.data()));
+    assert.is(sliced.newtonSteps, whole.newtonSteps);
+    tf.dispose([tauBar, rowActive, ...Object.values(v0), ...Object.values(whole.v), ...Object.values(sliced.v),
+      whole.solved, whole.certified, whole.failed, sliced.solved, sliced.certified, sliced.failed]);
+    disposeCoefficients(c);
+    disposeBatchProblem(bp);
+    disposeBatchPoint(bx);
   });
 });
 
