@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelParams, Problem } from '../engine/problem.js';
-import { allocatePoint, type Point } from '../engine/model/point.js';
+import { allocatePointColumns, pointViews, type Point } from '../engine/model/point.js';
 import { fail } from '../engine/errors.js';
 
 export interface BatchProblem {
@@ -33,11 +33,24 @@ export interface BatchPoint {
 
 export const POINT_FIELDS = ['cached', 'alpha', 'bandwidth', 'powerW', 'fUeGHz', 'fEsGHz'] as const;
 
+/** Whether rows are consecutive views of one buffer (points made by pointViews). */
+function contiguous(rows: ArrayLike<number>[], M: number): rows is Float64Array[] | Uint8Array[] {
+  const first = rows[0] as Float64Array | Uint8Array;
+  if (!ArrayBuffer.isView(first)) return false;
+  return rows.every((r, n) => ArrayBuffer.isView(r) && (r as Float64Array).buffer === first.buffer
+    && (r as Float64Array).byteOffset === first.byteOffset + n * M * first.BYTES_PER_ELEMENT && r.length === M);
+}
+
 function stack(rows: ArrayLike<number>[], M: number): tf.Tensor {
   const data = new Float32Array(rows.length * M);
-  rows.forEach((r, n) => {
-    for (let m = 0; m < M; m++) data[n * M + m] = r[m];
-  });
+  if (contiguous(rows, M)) {
+    const first = rows[0] as Float64Array;
+    data.set(new (first.constructor as Float64ArrayConstructor)(first.buffer, first.byteOffset, rows.length * M));
+  } else {
+    rows.forEach((r, n) => {
+      for (let m = 0; m < M; m++) data[n * M + m] = r[m];
+    });
+  }
   return tf.tensor2d(data, [rows.length, M], 'float32');
 }
 
@@ -75,20 +88,14 @@ export function batchPoint(points: readonly Point[]): BatchPoint {
 export async function unbatchPoint(bp: BatchPoint): Promise<Point[]> {
   const [N, M] = bp.alpha.shape;
   const fields = await Promise.all(POINT_FIELDS.map((f) => bp[f].data()));
-  const points: Point[] = [];
-  for (let n = 0; n < N; n++) {
-    const x = allocatePoint(M);
-    for (let m = 0; m < M; m++) {
-      x.cached[m] = fields[0][n * M + m] > 0.5 ? 1 : 0;
-      x.alpha[m] = fields[1][n * M + m];
-      x.bandwidth[m] = fields[2][n * M + m];
-      x.powerW[m] = fields[3][n * M + m];
-      x.fUeGHz[m] = fields[4][n * M + m];
-      x.fEsGHz[m] = fields[5][n * M + m];
-    }
-    points.push(x);
-  }
-  return points;
+  const columns = allocatePointColumns(N, M);
+  for (let i = 0; i < N * M; i++) columns.cached[i] = fields[0][i] > 0.5 ? 1 : 0;
+  columns.alpha.set(fields[1]);
+  columns.bandwidth.set(fields[2]);
+  columns.powerW.set(fields[3]);
+  columns.fUeGHz.set(fields[4]);
+  columns.fEsGHz.set(fields[5]);
+  return pointViews(columns, N, M);
 }
 
 export function disposeBatchProblem(p: BatchProblem): void {

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Problem } from '../engine/problem.js';
-import { allocatePoint, type Point } from '../engine/model/point.js';
+import { allocatePointColumns, pointViews, type Point } from '../engine/model/point.js';
 import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility.js';
 import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
@@ -71,6 +71,7 @@ export interface BatchAoOptions {
   acceptViolation?: number;
   /** How SP3's barrier method runs (default auto: fused on webgpu, tfjs ops elsewhere). */
   sp3Solver?: Sp3Solver;
+
 }
 
 /** Solves N realisations that share one parameter set; results in input order. */
@@ -94,17 +95,18 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   };
 
   // Start on the host in float64 (the reference path's construction and phase one).
-  const results: BatchAoResult[] = problems.map(() => ({
+  // The starts are views into one set of columns (no per-realisation allocation).
+  const starts = pointViews(allocatePointColumns(N, M), N, M);
+  const results: BatchAoResult[] = problems.map((_, n) => ({
     status: 'numerical-failure', iterations: 0, objectiveMs: Number.NaN, objectiveExactMs: Number.NaN, traceMs: [],
-    maxViolation: Number.NaN, violatedConstraint: null, point: allocatePoint(M),
+    maxViolation: Number.NaN, violatedConstraint: null, point: starts[n],
     start: { feasible: false, method: 'none', failedConstraint: null, proven: false, detail: '' },
     sp3Calls: 0, sp3Certified: 0, message: '',
   }));
   const badRows = problems.map(badInput);
-  const starts: Point[] = [];
   const activeHost = new Float32Array(N);
   problems.forEach((p, n) => {
-    const x = allocatePoint(M);
+    const x = starts[n];
     const bad = badRows[n];
     if (bad) {
       results[n].message = `non-finite or non-positive input: ${bad}`;
@@ -125,7 +127,6 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
       x.fUeGHz.fill(params.fUeMaxGHz);
       x.fEsGHz.fill(params.fEsMaxGHz / M);
     }
-    starts.push(x);
   });
 
   // Problems with bad input get harmless stand-in data; their rows stay inactive.

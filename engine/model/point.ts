@@ -27,6 +27,35 @@ export function allocatePoint(M: number): Point {
   };
 }
 
+/** The fields of N points side by side: each [N * M], realisation-major. */
+export interface PointColumns {
+  cached: Uint8Array;
+  alpha: Float64Array;
+  bandwidth: Float64Array;
+  powerW: Float64Array;
+  fUeGHz: Float64Array;
+  fEsGHz: Float64Array;
+}
+
+export function allocatePointColumns(N: number, M: number): PointColumns {
+  return {
+    cached: new Uint8Array(N * M), alpha: new Float64Array(N * M), bandwidth: new Float64Array(N * M),
+    powerW: new Float64Array(N * M), fUeGHz: new Float64Array(N * M), fEsGHz: new Float64Array(N * M),
+  };
+}
+
+/**
+ * N points whose arrays are views into `columns` (six allocations for the whole batch instead
+ * of six per realisation: the batched engine's host side allocates per batch, not per point).
+ */
+export function pointViews(columns: PointColumns, N: number, M: number): Point[] {
+  const view = <T extends Uint8Array | Float64Array>(a: T, n: number): T => a.subarray(n * M, (n + 1) * M) as T;
+  return Array.from({ length: N }, (_, n) => ({
+    cached: view(columns.cached, n), alpha: view(columns.alpha, n), bandwidth: view(columns.bandwidth, n),
+    powerW: view(columns.powerW, n), fUeGHz: view(columns.fUeGHz, n), fEsGHz: view(columns.fEsGHz, n),
+  }));
+}
+
 export function clonePoint(x: Point): Point {
   return {
     cached: x.cached.slice(),
