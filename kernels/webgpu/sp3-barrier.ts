@@ -98,17 +98,36 @@ export async function solveBarrierFused(
   return { v: result.v, solved: result.solved, certified: result.certified, failed: result.failed, newtonSteps };
 }
 
+/**
+ * The fused solver as a tfjs kernel of the webgpu backend (registered as data, so another backend
+ * can join with its own kernelFunc): input X [inRows, rows], attrs M and the uniforms' values,
+ * output [outRows, rows].
+ */
+export const SP3_BARRIER_KERNEL = 'DtmcSp3Barrier';
+
+type BarrierAttrs = Record<UniformName, number> & { M: number };
+
+if (!tf.getKernel(SP3_BARRIER_KERNEL, 'webgpu')) {
+  tf.registerKernel({
+    kernelName: SP3_BARRIER_KERNEL,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const a = attrs as unknown as BarrierAttrs;
+      const uniforms = UNIFORMS.map(([name, type]) => ({ type: type === 'i32' ? 'int32' : 'float32', data: [a[name]] }));
+      return (backend as WebGPUBackend).runWebGPUProgram(program(a.rows, a.M), [inputs.X as tf.TensorInfo], 'float32',
+        uniforms as Parameters<WebGPUBackend['runWebGPUProgram']>[3]);
+    },
+  });
+}
+
 /** One dispatch over n realisations: packed [inRows, n] in, [outRows, n] out. */
 function dispatch(c: Sp3Coefficients, packed: T, N: number, o: BatchIpmOptions): T {
   const { M, params: P } = c.problem;
-  const values: Record<UniformName, number> = {
-    rows: N, maxSteps: o.maxNewtonSteps, maxHalvings: o.maxHalvings,
+  const attrs: BarrierAttrs = {
+    M, rows: N, maxSteps: o.maxNewtonSteps, maxHalvings: o.maxHalvings,
     K: P.rateScaleMbps, rMin: P.rMinMbps, tMax: P.tMaxMs, eMax: P.eMaxMj, pMax: P.pMaxW, fUeMax: P.fUeMaxGHz, fEsMax: P.fEsMaxGHz,
     gapRtol: o.gapRtol, centringTol: o.centringTol, centringGapFraction: o.centringGapFraction, mu: o.mu,
     initialGapFraction: o.initialGapFraction, sigmaTarget: o.sigmaTarget,
   };
-  const uniforms = UNIFORMS.map(([name, type]) => ({ type: type === 'i32' ? 'int32' : 'float32', data: [values[name]] }));
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(program(N, M), [packed], 'float32', uniforms as Parameters<WebGPUBackend['runWebGPUProgram']>[3]);
-  return tf.engine().makeTensorFromTensorInfo(info);
+  return tf.engine().runKernel(SP3_BARRIER_KERNEL, { X: packed }, attrs as unknown as tf.NamedAttrMap) as T;
 }
