@@ -1,7 +1,8 @@
 /**
  * The fused SP3 solver on the webgpu backend: phase one and phase two of SP3's barrier method
  * for every realisation of a batch in one GPU dispatch, one thread per realisation (WGSL in
- * ./sp3-barrier-wgsl.ts). It replaces some 1 300 tfjs kernels per Newton step of the plain
+ * ./sp3-barrier-wgsl.ts), registered as the tfjs kernel `DtmcSp3Barrier` of the webgpu
+ * backend. It replaces some 1 300 tfjs kernels per Newton step of the plain
  * solver (kernels/sp3-ipm.ts), which stays the reference this one is tested against.
  *
  * Shapes: coefficients and variables [N, M], rowActive [N, 1]; results [N, M] and [N, 1].
