@@ -25,12 +25,16 @@ const results = new Map<Method, AoResult[]>();
 for (const method of ['ao', 'no-cache', 'offload-all', 'local-all', 'equal-radio'] as Method[]) results.set(method, solveAll({ method }));
 const ao = results.get('ao')!;
 
-test('each baseline keeps its fixed decisions and ends feasible under the exact check', () => {
+test('each baseline keeps its fixed decisions, never raises J, certifies every SP3 call and ends feasible', () => {
   const pMaxW = toProblem(generateScenario(resolveSettings({}), { seed: 31, point: null, realisation: 0 }), resolveSettings({})).params.pMaxW;
   for (const [method, rs] of results) {
     rs.forEach((r, n) => {
       assert.ok(solved(r), `${method} realisation ${n}: ${r.status} ${r.message}`);
       assert.ok(r.maxViolation <= 1e-9, `${method} realisation ${n}: violation ${r.maxViolation}`);
+      const steps = [r.traceMs[0], ...r.stepTraceMs];
+      for (let i = 1; i < steps.length; i++) assert.ok(steps[i] <= steps[i - 1] * (1 + 1e-12), `${method} realisation ${n}: J rose at sub-step ${i}`);
+      assert.is(r.sp3.certified, r.sp3.calls, `${method} realisation ${n}: every SP3 call certified`);
+      assert.ok(r.sp3.maxRelativeGap <= 1e-9);
       const x = r.point;
       for (let m = 0; m < x.alpha.length; m++) {
         if (method === 'no-cache') assert.is(x.cached[m], 0);
