@@ -27,22 +27,10 @@ export function allocatePoint(M: number): Point {
   };
 }
 
-/** The fields of N points side by side: each [N * M], realisation-major. */
-export interface PointColumns {
-  cached: Uint8Array;
-  alpha: Float64Array;
-  bandwidth: Float64Array;
-  powerW: Float64Array;
-  fUeGHz: Float64Array;
-  fEsGHz: Float64Array;
-}
+/** The fields of N points side by side, each [N * M], realisation-major: a Point of length N M. */
+export type PointColumns = Point;
 
-export function allocatePointColumns(N: number, M: number): PointColumns {
-  return {
-    cached: new Uint8Array(N * M), alpha: new Float64Array(N * M), bandwidth: new Float64Array(N * M),
-    powerW: new Float64Array(N * M), fUeGHz: new Float64Array(N * M), fEsGHz: new Float64Array(N * M),
-  };
-}
+export const allocatePointColumns = (N: number, M: number): PointColumns => allocatePoint(N * M);
 
 /**
  * N points whose arrays are views into `columns` (six allocations for the whole batch instead
