@@ -3,8 +3,8 @@
  * (kernels/solve-ao-batch.ts) on the chosen backend, summarised: mean objective with its 95%
  * confidence interval, status counts, mean iterations, SP3 certificates, time and throughput.
  */
-import { toProblem, type Problem } from '../engine/problem.js';
-import { generateScenario } from '../engine/scenario.js';
+import { availableParallelism } from 'node:os';
+import { createDrawPool } from '../jobs/draw-pool.js';
 import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
 import { useBackend, type BackendChoice, type BackendInfo } from '../kernels/backend.js';
@@ -56,14 +56,17 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
   const chunk = input.chunk ?? (backend.name === 'wasm' || backend.name === 'cpu' ? 1024 : 65536);
   const results: BatchAoResult[] = [];
   const t0 = performance.now();
-  for (let start = 0; start < input.count; start += chunk) {
-    const problems: Problem[] = [];
-    for (let r = start; r < Math.min(input.count, start + chunk); r++) {
-      const key = { seed: input.seed, point: input.point, realisation: input.first + r };
-      problems.push(toProblem(generateScenario(input.settings, key), input.settings));
+  // Realisations are drawn on every core; the tensor engine then solves each chunk as one batch.
+  const drawPool = createDrawPool(availableParallelism());
+  try {
+    for (let start = 0; start < input.count; start += chunk) {
+      const count = Math.min(chunk, input.count - start);
+      const problems = await drawPool.draw(input.settings, input.seed, input.point, input.first + start, count);
+      for (const r of await solveAoBatch(problems)) results.push(r);
+      input.onChunk?.(results.length, input.count);
     }
-    results.push(...(await solveAoBatch(problems)));
-    input.onChunk?.(results.length, input.count);
+  } finally {
+    await drawPool.close();
   }
   const timeS = (performance.now() - t0) / 1000;
   const statuses: Record<string, number> = {};

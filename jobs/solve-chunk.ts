@@ -3,9 +3,11 @@
  * returns its rows: the float64 path one realisation after another, or the tensor engine on a
  * tfjs backend as one batch.
  */
+import { availableParallelism } from 'node:os';
 import type { Settings } from '../engine/settings.js';
-import { toProblem, type Problem } from '../engine/problem.js';
-import { generateScenario } from '../engine/scenario.js';
+import type { Problem } from '../engine/problem.js';
+import { drawProblemColumns, problemViews } from '../engine/scenario-batch.js';
+import { createDrawPool } from './draw-pool.js';
 import { solveAo, type AoStatus } from '../engine/ao/solve-ao.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Point } from '../engine/model/point.js';
@@ -37,17 +39,24 @@ interface RowResult {
 /** Solves the chunk; also returns a line describing the engine (for the file metadata). */
 export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; backend: string }> {
   const { settings, count, first } = task;
-  const problems: Problem[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = { seed: task.seed, point: task.commonRandomNumbers ? null : task.point, realisation: first + i };
-    problems.push(toProblem(generateScenario(settings, key), settings));
-  }
+  const point = task.commonRandomNumbers ? null : task.point;
+  let problems: Problem[];
   let results: RowResult[];
   let backend: string;
   if (task.backend === 'float64') {
+    // Every worker draws and solves its own chunk: the pool already uses every core.
+    problems = problemViews(drawProblemColumns(settings, task.seed, point, first, count));
     results = problems.map((p) => solveAo(p));
     backend = 'float64 (reference path)';
   } else {
+    // A tensor backend solves the chunk as one batch in this (single) worker; the drawing takes
+    // the other cores.
+    const drawPool = createDrawPool(availableParallelism());
+    try {
+      problems = await drawPool.draw(settings, task.seed, point, first, count);
+    } finally {
+      await drawPool.close();
+    }
     // Loaded only for tensor jobs: the float64 path needs no tfjs.
     const { useBackend } = await import('../kernels/backend.js');
     const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');

@@ -59,8 +59,9 @@ export function batchProblem(problems: readonly Problem[]): BatchProblem {
   if (problems.length === 0) fail('invalid-argument', 'a batch needs at least one realisation');
   const M = problems[0].cPerW.length;
   if (problems.some((p) => p.cPerW.length !== M)) fail('invalid-argument', 'every realisation of a batch must have the same M');
-  const params = JSON.stringify(problems[0].params);
-  if (problems.some((p) => p.params !== problems[0].params && JSON.stringify(p.params) !== params)) {
+  const first = problems[0].params;
+  const keys = Object.keys(first) as (keyof ModelParams)[];
+  if (problems.some((p) => p.params !== first && keys.some((k) => p.params[k] !== first[k]))) {
     fail('invalid-argument', 'every realisation of a batch must have the same parameters');
   }
   return {
