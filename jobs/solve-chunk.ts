@@ -43,24 +43,29 @@ export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; ba
   let problems: Problem[];
   let results: RowResult[];
   let backend: string;
+  const drawInline = (): Problem[] => problemViews(drawProblemColumns(settings, task.seed, point, first, count));
   if (task.backend === 'float64') {
     // Every worker draws and solves its own chunk: the pool already uses every core.
-    problems = problemViews(drawProblemColumns(settings, task.seed, point, first, count));
+    problems = drawInline();
     results = problems.map((p) => solveAo(p));
     backend = 'float64 (reference path)';
   } else {
-    // A tensor backend solves the chunk as one batch in this (single) worker; the drawing takes
-    // the other cores.
-    const drawPool = createDrawPool(availableParallelism());
-    try {
-      problems = await drawPool.draw(settings, task.seed, point, first, count);
-    } finally {
-      await drawPool.close();
-    }
     // Loaded only for tensor jobs: the float64 path needs no tfjs.
     const { useBackend } = await import('../kernels/backend.js');
     const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');
-    backend = (await useBackend(task.backend)).detail;
+    const info = await useBackend(task.backend);
+    backend = info.detail;
+    if (info.name === 'wasm' || info.name === 'cpu') {
+      problems = drawInline(); // one worker per core already
+    } else {
+      // A GPU backend runs in the job's single worker: the drawing takes the other cores.
+      const drawPool = createDrawPool(availableParallelism());
+      try {
+        problems = await drawPool.draw(settings, task.seed, point, first, count);
+      } finally {
+        await drawPool.close();
+      }
+    }
     results = await solveAoBatch(problems);
   }
   return { rows: toRows(task, problems, results), backend };
