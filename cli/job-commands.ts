@@ -17,7 +17,8 @@ import { JOBS_DIR } from './install-paths.js';
 /** The job `dtmc run` runs when given none: jobs/smoke.json, shipped with the package. */
 export const DEFAULT_JOB = join(JOBS_DIR, 'smoke.json');
 
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
+/** A progress or status line on stderr (stdout carries the summary). */
+export const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /**
  * The shard: --shard i/n, else Slurm job arrays (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT), else

@@ -12,13 +12,11 @@ import { aggregate, writeSummary } from '../output/aggregate.js';
 import { convergence } from '../output/convergence.js';
 import { convergenceSpec, summarySpec, writeChart } from '../output/plot.js';
 import { EXIT } from './exit-codes.js';
-import { printSummary } from './job-commands.js';
+import { log, printSummary } from './job-commands.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
 
 export const FIGURES = ['fig2', 'fig3', 'baselines'] as const;
-
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** Aggregates DIR and writes its charts; returns the files written. */
 export async function plotFolder(outDir: string, partial: boolean): Promise<string[]> {
