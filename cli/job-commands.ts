@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
-import { loadJob } from '../jobs/job-file.js';
+import { jobChunks, loadJob, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { runJob, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, STATUSES, writeSummary, type Aggregate } from '../output/aggregate.js';
@@ -53,6 +53,7 @@ interface RunArgs {
   workers?: number;
   progress: string;
   summary: boolean;
+  'dry-run': boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -67,8 +68,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: the job\'s "workers"]' })
       .option('progress', { type: 'string', default: 'auto', choices: PROGRESS_MODES as string[], describe: 'a bar on a terminal, log lines otherwise' })
       .option('summary', { type: 'boolean', default: true, describe: 'aggregate and print the summary when every chunk is complete' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'validate the job and print its sweep points and chunks; run and write nothing' })
       .example('$0 run', 'the small default job (jobs/smoke.json) into results/smoke')
       .example('$0 run jobs/fig2.json --out results/fig2', 'the letter\'s Fig. 2; run it again to resume')
+      .example('$0 run jobs/fig2.json --dry-run', 'check a job before submitting it: points, chunks, shards')
       .example('$0 run jobs/fig3.json --out /shared/fig3 --shard 3/8', 'share 3 of 8 (one node of eight)')
       .epilog([
         'Exit codes:',
@@ -83,6 +86,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const outDir = args.out ?? join('results', job.name);
     if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) fail('invalid-argument', `--workers must be a positive integer, got ${args.workers}`);
     const shard = resolveShard(args.shard, args.shards);
+    if (args['dry-run']) {
+      printPlan(job, shard);
+      return;
+    }
     const outcome = await runJob({
       job, outDir, shard, workers: args.workers, progress: args.progress as ProgressMode, engineVersion: packageVersion(), log,
     });
@@ -142,6 +149,22 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     printSummary(a, files);
   },
 };
+
+/** The job as run would expand it: the sweep points with their values, chunks, this shard's share. */
+function printPlan(job: Job, shard: Shard): void {
+  const points = sweepPoints(job);
+  const chunks = jobChunks(job);
+  const mine = shardChunks(chunks, shard);
+  const keys = Object.keys(points[0].values);
+  process.stdout.write(`${job.name}: ${points.length} sweep point(s) x ${job.realisations} realisations = ${points.length * job.realisations} solves, `
+    + `${chunks.length} chunk(s) of up to ${job.chunkSize}; backend ${job.backend}, workers ${job.workers}, seed ${job.seed}`
+    + `${job.commonRandomNumbers ? ', common random numbers' : ''}\n`);
+  if (shard.count > 1) process.stdout.write(`shard ${shard.index}/${shard.count}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
+  if (keys.length) {
+    const rows = points.map((p) => [String(p.index), ...keys.map((k) => String(p.values[k]))]);
+    process.stdout.write(`${formatTable(['point', ...keys], rows, ['right', ...keys.map(() => 'left' as const)]).join('\n')}\n`);
+  }
+}
 
 export function printSummary(a: Aggregate, files: string[]): void {
   const keys = Object.keys(a.points[0].values);

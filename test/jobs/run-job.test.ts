@@ -150,6 +150,16 @@ test('a job on the tensor engine (wasm workers) agrees with the float64 job and 
   assert.match(r.stderr, /2 worker\(s\), wasm\)/);
 });
 
+test('--dry-run prints the sweep points and chunks and writes nothing', () => {
+  const out = join(dir, 'dry');
+  const r = dtmc(['run', jobPath, '--out', out, '--dry-run', '--shard', '1/3']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /runs: 2 sweep point\(s\) x 18 realisations = 36 solves, 8 chunk\(s\) of up to 5/);
+  assert.match(r.stdout, /shard 1\/3: 3 chunk\(s\), 13 realisations/);
+  assert.match(r.stdout, /point\s+sMaxKbit\n-+\s+-+\n\s+0\s+0\n\s+1\s+30/);
+  assert.ok(!existsSync(out), 'no output folder');
+});
+
 test('a malformed job file is refused before anything is written', () => {
   const out = join(dir, 'never');
   const r = dtmc(['run', writeJob(dir, { ...JOB, realisations: -3 }, 'bad.json'), '--out', out]);
