@@ -17,7 +17,7 @@ export interface BatchInput {
   /** Realisations first, first + 1, ..., first + count - 1. */
   first: number;
   count: number;
-  /** Realisations per tensor batch; by default 1024 on wasm and cpu (where they peak), 65536 on a GPU. */
+  /** Realisations per tensor batch; by default 1024 on wasm and cpu, 100 000 on a GPU (where each peaked, docs/performance.md). */
   chunk?: number;
   backend: BackendChoice;
   /** Called after every chunk (progress). */
@@ -53,7 +53,7 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
     fail('invalid-argument', `--chunk must be a positive integer, got ${input.chunk}`);
   }
   const backend = await useBackend(input.backend);
-  const chunk = input.chunk ?? (backend.name === 'wasm' || backend.name === 'cpu' ? 1024 : 65536);
+  const chunk = input.chunk ?? (backend.name === 'wasm' || backend.name === 'cpu' ? 1024 : 100_000);
   const results: BatchAoResult[] = [];
   const t0 = performance.now();
   // Realisations are drawn on every core; the tensor engine then solves each chunk as one batch.

@@ -129,7 +129,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       .option('save-scenario', { type: 'string', requiresArg: true, describe: 'write the realisation, with its settings as params, to a scenario file' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object and nothing else' })
       .option('batch', { type: 'number', describe: 'solve N generated realisations (from --realisation on) with the batched tensor engine and print a summary' })
-      .option('chunk', { type: 'number', describe: 'realisations per tensor batch (with --batch) [default: 1024 on wasm and cpu, 65536 on a GPU]' })
+      .option('chunk', { type: 'number', describe: 'realisations per tensor batch (with --batch) [default: 1024 on wasm and cpu, 100000 on a GPU]' })
       .option('backend', { type: 'string', default: 'wasm', choices: BACKEND_CHOICES as string[], describe: 'tensor backend (with --batch): auto, wasm, cpu, webgpu, tensorflow' })
       .conflicts('scenario', ['seed', 'realisation', 'point'])
       .conflicts('batch', ['scenario', 'save-scenario'])
