@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
 import { jobChunks, loadJob, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
-import { runJob, type Shard } from '../jobs/run-job.js';
+import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, STATUSES, writeSummary, type Aggregate } from '../output/aggregate.js';
 import { EXIT } from './exit-codes.js';
@@ -96,16 +96,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const done = outcome.skipped + outcome.written;
     log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
       + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : ''));
-    if (outcome.interrupted) {
-      log(`stopped by ${outcome.interrupted}; resume with: dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`);
-      process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-      return;
-    }
-    if (outcome.failed.length) {
-      log(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them`);
-      process.exitCode = EXIT.incomplete;
-      return;
-    }
+    if (!reportStop(outcome, `dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`)) return;
     if (args.summary) {
       const a = aggregate(outDir);
       if (a.missing.length) {
@@ -134,12 +125,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .example('$0 aggregate results/fig2', 'per-point means with 95% confidence intervals')
       .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs'),
   handler: (args) => {
-    const a = aggregate(args.dir);
-    if (a.missing.length && !args.partial) {
-      fail('invalid-argument', `${args.dir} is incomplete: ${a.missing.length} chunk(s) missing`
-        + `${a.failed.length ? ` (${a.failed.length} recorded as failed)` : ''}, e.g. ${a.missing.slice(0, 3).join(', ')}. `
-        + 'Run the job again to finish it, or pass --partial to summarise what is there.');
-    }
+    const a = aggregateChecked(args.dir, args.partial);
     const files = writeSummary(args.dir, a, packageVersion());
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, points: a.points }, null, 2)}\n`);
@@ -149,6 +135,35 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     printSummary(a, files);
   },
 };
+
+/**
+ * Logs why a run stopped short and sets the exit code (130/143 for a signal, 4 for failed
+ * chunks); true when every chunk of the run is complete. `resume` is the command to run again.
+ */
+export function reportStop(outcome: RunOutcome, resume: string): boolean {
+  if (outcome.interrupted) {
+    log(`stopped by ${outcome.interrupted}; resume with: ${resume}`);
+    process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    return false;
+  }
+  if (outcome.failed.length) {
+    log(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them: ${resume}`);
+    process.exitCode = EXIT.incomplete;
+    return false;
+  }
+  return true;
+}
+
+/** Aggregates DIR; an incomplete job is refused (naming what is missing) unless `partial`. */
+export function aggregateChecked(dir: string, partial: boolean): Aggregate {
+  const a = aggregate(dir);
+  if (a.missing.length && !partial) {
+    fail('invalid-argument', `${dir} is incomplete: ${a.missing.length} chunk(s) missing`
+      + `${a.failed.length ? ` (${a.failed.length} recorded as failed)` : ''}, e.g. ${a.missing.slice(0, 3).join(', ')}. `
+      + 'Run the job again to finish it, or pass --partial to use what is there.');
+  }
+  return a;
+}
 
 /** The job as run would expand it: the sweep points with their values, chunks, this shard's share. */
 function printPlan(job: Job, shard: Shard): void {

@@ -8,27 +8,23 @@ import { fail } from '../engine/errors.js';
 import { loadJob, parseJob } from '../jobs/job-file.js';
 import { runJob } from '../jobs/run-job.js';
 import type { ProgressMode } from '../jobs/progress.js';
-import { aggregate, writeSummary } from '../output/aggregate.js';
+import { writeSummary, type Aggregate } from '../output/aggregate.js';
 import { convergence } from '../output/convergence.js';
 import { convergenceSpec, summarySpec, writeChart } from '../output/plot.js';
-import { EXIT } from './exit-codes.js';
-import { log, printSummary } from './job-commands.js';
+import { aggregateChecked, log, printSummary, reportStop } from './job-commands.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
 
 export const FIGURES = ['fig2', 'fig3', 'baselines'] as const;
 
-/** Aggregates DIR and writes its charts; returns the files written. */
-export async function plotFolder(outDir: string, partial: boolean): Promise<string[]> {
-  const a = aggregate(outDir);
-  if (a.missing.length && !partial) {
-    fail('invalid-argument', `${outDir} is incomplete: ${a.missing.length} chunk(s) missing; run the job again, or pass --partial`);
-  }
+/** Aggregates DIR and writes its summary and charts; returns the aggregate and the files written. */
+export async function plotFolder(outDir: string, partial: boolean): Promise<{ aggregate: Aggregate; files: string[] }> {
+  const a = aggregateChecked(outDir, partial);
   if (!a.points.some((p) => p.solved > 0)) fail('invalid-argument', `${outDir} has no solved realisation to plot`);
   const files = writeSummary(outDir, a, packageVersion());
   files.push(...(await writeChart(outDir, a.job.name, summarySpec(a))));
   files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(outDir)))));
-  return files;
+  return { aggregate: a, files };
 }
 
 interface PlotArgs {
@@ -45,7 +41,7 @@ export const plotCommand: CommandModule<object, PlotArgs> = {
       .option('partial', { type: 'boolean', default: false, describe: 'plot an incomplete job' })
       .example('$0 plot results/fig2', 'results/fig2/plots/fig2.{svg,png}, fig2-convergence.{svg,png}'),
   handler: async (args) => {
-    for (const f of await plotFolder(args.dir, args.partial)) process.stdout.write(`written: ${f}\n`);
+    for (const f of (await plotFolder(args.dir, args.partial)).files) process.stdout.write(`written: ${f}\n`);
   },
 };
 
@@ -81,18 +77,10 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
       const outcome = await runJob({
         job, outDir, shard: { index: 0, count: 1 }, workers: args.workers, progress: args.progress as ProgressMode, engineVersion: packageVersion(), log,
       });
-      if (outcome.interrupted) {
-        log(`stopped by ${outcome.interrupted}; run the same command again to resume`);
-        process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-        return;
-      }
-      if (outcome.failed.length) {
-        log(`${outcome.failed.length} chunk(s) failed; run the same command again to retry them`);
-        process.exitCode = EXIT.incomplete;
-        return;
-      }
-      const files = await plotFolder(outDir, false);
-      printSummary(aggregate(outDir), files);
+      const resume = `dtmc reproduce ${args.figure}${args.realisations === undefined ? '' : ` --realisations ${args.realisations}`} --root ${args.root}`;
+      if (!reportStop(outcome, resume)) return;
+      const plotted = await plotFolder(outDir, false);
+      printSummary(plotted.aggregate, plotted.files);
     }
   },
 };

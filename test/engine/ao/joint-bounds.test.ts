@@ -24,6 +24,16 @@ interface Case {
   draw: () => number[];
 }
 
+/** Central difference of fn along coordinate k at x, with step h = 1e-6 x_k. */
+function centralDiff(fn: (x: number[]) => number, x: number[], k: number): { d: number; h: number } {
+  const h = 1e-6 * x[k];
+  const up = x.slice();
+  const down = x.slice();
+  up[k] += h;
+  down[k] -= h;
+  return { d: (fn(up) - fn(down)) / (2 * h), h };
+}
+
 const CASES: Case[] = [
   {
     name: 'alpha / f', dim: 2, f: ([a, f]) => a / f,
@@ -65,12 +75,7 @@ for (const c of CASES) {
       assert.ok(Math.abs(c.bound(at, at) - fa) <= 1e-12 * fa, `not tight: ${c.bound(at, at)} vs ${fa}`);
       const g = c.grad(at, at);
       for (let k = 0; k < c.dim; k++) {
-        const h = 1e-6 * at[k];
-        const up = at.slice();
-        const down = at.slice();
-        up[k] += h;
-        down[k] -= h;
-        const df = (c.f(up) - c.f(down)) / (2 * h);
+        const df = centralDiff(c.f, at, k).d;
         assert.ok(Math.abs(g[k] - df) <= 1e-6 * Math.abs(df) + 1e-12, `d/dx${k}: bound ${g[k]} vs function ${df}`);
       }
     }
@@ -82,12 +87,7 @@ for (const c of CASES) {
       const x = c.draw();
       const g = c.grad(x, at);
       for (let k = 0; k < c.dim; k++) {
-        const h = 1e-6 * x[k];
-        const up = x.slice();
-        const down = x.slice();
-        up[k] += h;
-        down[k] -= h;
-        const fd = (c.bound(up, at) - c.bound(down, at)) / (2 * h);
+        const { d: fd, h } = centralDiff((y) => c.bound(y, at), x, k);
         // A central difference carries rounding of about eps |bound| / h beside its O(h^2) error.
         const tol = 1e-5 * Math.abs(fd) + (1e-14 * Math.abs(c.bound(x, at))) / h;
         assert.ok(Math.abs(g[k] - fd) <= tol, `d/dx${k}: ${g[k]} vs ${fd} (tolerance ${tol})`);
