@@ -1,6 +1,6 @@
 /**
  * An interior-point method for convex problems with SP3's structure (block-problem.ts): per-UE
- * blocks of five variables with their own constraint slots, plus two linear coupling rows. Every
+ * blocks of nv variables (five in SP3, six in the joint surrogate) with their own constraint slots, plus two linear coupling rows. Every
  * step solves the block Newton system of block-newton.ts, O(M) work.
  *
  * Plain mode (phase two), from a strictly feasible x0:
@@ -108,14 +108,14 @@ export class BlockIpm {
   /** [M * nc] 1 for active slack slots when the slack is on, so f_i = val_i - sigma there. */
   private readonly slackMask: Uint8Array;
 
-  /** Work arrays for problems of M blocks of five variables and nc slots, reused by every solve. */
-  constructor(readonly M: number, readonly nc = DEFAULT_IPM_OPTIONS.nc) {
-    this.n = M * 5;
-    this.cur = new Evaluation(this.n, M * nc, 5);
-    this.trial = new Evaluation(this.n, M * nc, 5);
+  /** Work arrays for problems of M blocks of nv variables and nc slots, reused by every solve. */
+  constructor(readonly M: number, readonly nv: number, readonly nc: number) {
+    this.n = M * nv;
+    this.cur = new Evaluation(this.n, M * nc, nv);
+    this.trial = new Evaluation(this.n, M * nc, nv);
     this.xTrial = new Float64Array(this.n);
     this.slackMask = new Uint8Array(M * nc);
-    this.newton = new BlockNewtonSystem(M);
+    this.newton = new BlockNewtonSystem(M, nv);
     this.dx = this.newton.dx;
     this.dLambda = new Float64Array(M * nc + 2);
     this.lambdaTrial = new Float64Array(M * nc + 2);
@@ -126,7 +126,9 @@ export class BlockIpm {
    * in the given mode; in phase one sigma0 must exceed every slack slot at x0.
    */
   solve(problem: BlockProblem, x0: Float64Array, mode: IpmMode, sigma0 = 0, options: Partial<IpmOptions> = {}): IpmResult {
-    if (problem.M !== this.M) throw new Error(`BlockIpm sized for M = ${this.M} got a problem with M = ${problem.M}`);
+    if (problem.M !== this.M || problem.nv !== this.nv) {
+      throw new Error(`BlockIpm sized for M = ${this.M}, nv = ${this.nv} got a problem with M = ${problem.M}, nv = ${problem.nv}`);
+    }
     this.problem = problem;
     this.o = { ...DEFAULT_IPM_OPTIONS, ...options, nc: this.nc };
     const { nc, mu } = this.o;
@@ -257,9 +259,7 @@ export class BlockIpm {
           dl[i] = 0;
           continue;
         }
-        const xb = ((i / nc) | 0) * 5;
-        const g = i * 5;
-        const gdx = grad[g] * dx[xb] + grad[g + 1] * dx[xb + 1] + grad[g + 2] * dx[xb + 2] + grad[g + 3] * dx[xb + 3] + grad[g + 4] * dx[xb + 4];
+        const gdx = slotSlope(grad, i, dx, nc, this.nv);
         const li = lambda[i];
         const d = -li + (invT + li * gdx) / -val[i];
         dl[i] = d;
@@ -325,10 +325,7 @@ export class BlockIpm {
     const dx = this.dx;
     for (let i = 0; i < active.length; i++) {
       if (!active[i]) continue;
-      const xb = ((i / nc) | 0) * 5;
-      const g = i * 5;
-      const slope = (slackMask[i] ? -dSigma : 0) + grad[g] * dx[xb] + grad[g + 1] * dx[xb + 1]
-        + grad[g + 2] * dx[xb + 2] + grad[g + 3] * dx[xb + 3] + grad[g + 4] * dx[xb + 4];
+      const slope = (slackMask[i] ? -dSigma : 0) + slotSlope(grad, i, dx, nc, this.nv);
       if (slope > 0) sMax = Math.min(sMax, -(slackMask[i] ? val[i] - sigma : val[i]) / slope);
     }
     for (let k = 0; k < 2; k++) {
@@ -391,4 +388,13 @@ export class BlockIpm {
     for (let i = 0; i < active.length; i++) if (active[i] && !((slackMask[i] ? val[i] - sigma : val[i]) < 0)) return false;
     return e.couplingVal[0] < 0 && e.couplingVal[1] < 0;
   }
+}
+
+/** grad f_i . dx for slot i (its block's nv variables). */
+function slotSlope(grad: Float64Array, i: number, dx: Float64Array, nc: number, nv: number): number {
+  const xb = ((i / nc) | 0) * nv;
+  const g = i * nv;
+  let s = 0;
+  for (let a = 0; a < nv; a++) s += grad[g + a] * dx[xb + a];
+  return s;
 }

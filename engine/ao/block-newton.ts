@@ -3,12 +3,12 @@
  *
  *   H = blockdiag(H_1, ..., H_M) + sum_k d_k u_k u_k^T      (k = 0, 1)
  *
- * with 5 x 5 blocks per UE and the two coupling rows u_k (d_k = lambda_k / (-g_k)). One solve
+ * with nv x nv blocks per UE and the two coupling rows u_k (d_k = lambda_k / (-g_k)). One solve
  * costs a Cholesky of each block, three block solves (right-hand side and the two coupling
  * columns), a 2 x 2 system (Woodbury) and one step of iterative refinement; in phase one the
  * slack sigma's row and column are eliminated by one more Schur complement.
  */
-import { cholesky5InPlace, cholesky5SolveInPlace } from './small-cholesky.js';
+import { choleskyInPlace, choleskySolveInPlace } from './small-cholesky.js';
 import type { BlockProblem, Evaluation } from './block-problem.js';
 
 export class BlockNewtonSystem {
@@ -21,21 +21,21 @@ export class BlockNewtonSystem {
   private readonly z1: Float64Array;
   private readonly hCopy: Float64Array;
   private readonly refine: Float64Array;
-  /** The last step [M * 5]. */
+  /** The last step [M * nv]. */
   readonly dx: Float64Array;
   /** The last right-hand side (minus the gradient of psi_t / t), for the Newton decrement. */
   readonly rhsCopy: Float64Array;
   rhsSigma = 0;
 
-  constructor(M: number) {
-    this.n = M * 5;
-    this.H = new Float64Array(M * 25);
+  constructor(M: number, readonly nv: number) {
+    this.n = M * nv;
+    this.H = new Float64Array(M * nv * nv);
     this.rhs = new Float64Array(this.n);
     this.hcol = new Float64Array(this.n);
     this.hcolSolved = new Float64Array(this.n);
     this.z0 = new Float64Array(this.n);
     this.z1 = new Float64Array(this.n);
-    this.hCopy = new Float64Array(M * 25);
+    this.hCopy = new Float64Array(M * nv * nv);
     this.refine = new Float64Array(this.n);
     this.dx = new Float64Array(this.n);
     this.rhsCopy = new Float64Array(this.n);
@@ -48,75 +48,15 @@ export class BlockNewtonSystem {
    * f0 - (1/t) sum log(-f_i) (with t = Infinity: minus the gradient of f0).
    */
   solve(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, withSigma: boolean, sigma: number, lambda: Float64Array, t: number): number {
-    const nv = 5;
+    const nv = this.nv;
     const nc = P.active.length / P.M;
     const M = P.M;
     const H = this.H;
     const r = this.rhs;
     const hcol = this.hcol;
-    hcol.fill(0);
-    // sigma's curvature and right-hand side (minus the gradient of psi_t / t), phase one only.
-    let hss = 0;
-    let rSigma = -1;
-    const objGrad = e.objGrad;
-    const objH = e.objH;
-    const val = e.val;
-    const grad = e.grad;
-    const hdiag = e.hdiag;
-    const active = P.active;
-    const free = P.free;
-    for (let b = 0; b < M; b++) {
-      const xb = b * 5;
-      // The block's upper triangle and right-hand side, accumulated in locals.
-      let h00 = objH[xb], h11 = objH[xb + 1], h22 = objH[xb + 2], h33 = objH[xb + 3], h44 = objH[xb + 4];
-      let h01 = 0, h02 = 0, h03 = 0, h04 = 0, h12 = 0, h13 = 0, h14 = 0, h23 = 0, h24 = 0, h34 = 0;
-      let r0 = -objGrad[xb], r1 = -objGrad[xb + 1], r2 = -objGrad[xb + 2], r3 = -objGrad[xb + 3], r4 = -objGrad[xb + 4];
-      for (let k = 0; k < nc; k++) {
-        const i = b * nc + k;
-        if (!active[i]) continue;
-        const slack = slackMask[i];
-        const fi = slack ? val[i] - sigma : val[i];
-        const li = lambda[i];
-        const w = li / -fi;
-        const rho = 1 / (t * -fi);
-        const g = i * 5;
-        const g0 = grad[g], g1 = grad[g + 1], g2 = grad[g + 2], g3 = grad[g + 3], g4 = grad[g + 4];
-        const w0 = w * g0, w1 = w * g1, w2 = w * g2, w3 = w * g3;
-        h00 += li * hdiag[g] + w0 * g0;
-        h11 += li * hdiag[g + 1] + w1 * g1;
-        h22 += li * hdiag[g + 2] + w2 * g2;
-        h33 += li * hdiag[g + 3] + w3 * g3;
-        h44 += li * hdiag[g + 4] + w * g4 * g4;
-        h01 += w0 * g1; h02 += w0 * g2; h03 += w0 * g3; h04 += w0 * g4;
-        h12 += w1 * g2; h13 += w1 * g3; h14 += w1 * g4;
-        h23 += w2 * g3; h24 += w2 * g4;
-        h34 += w3 * g4;
-        r0 -= rho * g0; r1 -= rho * g1; r2 -= rho * g2; r3 -= rho * g3; r4 -= rho * g4;
-        if (slack) {
-          hcol[xb] -= w0; hcol[xb + 1] -= w1; hcol[xb + 2] -= w2; hcol[xb + 3] -= w3; hcol[xb + 4] -= w * g4;
-          hss += w;
-          rSigma += rho;
-        }
-      }
-      const hb = b * 25;
-      H[hb] = h00; H[hb + 1] = h01; H[hb + 2] = h02; H[hb + 3] = h03; H[hb + 4] = h04;
-      H[hb + 5] = h01; H[hb + 6] = h11; H[hb + 7] = h12; H[hb + 8] = h13; H[hb + 9] = h14;
-      H[hb + 10] = h02; H[hb + 11] = h12; H[hb + 12] = h22; H[hb + 13] = h23; H[hb + 14] = h24;
-      H[hb + 15] = h03; H[hb + 16] = h13; H[hb + 17] = h23; H[hb + 18] = h33; H[hb + 19] = h34;
-      H[hb + 20] = h04; H[hb + 21] = h14; H[hb + 22] = h24; H[hb + 23] = h34; H[hb + 24] = h44;
-      r[xb] = r0; r[xb + 1] = r1; r[xb + 2] = r2; r[xb + 3] = r3; r[xb + 4] = r4;
-      // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
-      for (let a = 0; a < 5; a++) {
-        if (free[xb + a]) continue;
-        for (let c = 0; c < 5; c++) {
-          H[hb + a * 5 + c] = 0;
-          H[hb + c * 5 + a] = 0;
-        }
-        H[hb + a * 5 + a] = 1;
-        r[xb + a] = 0;
-        hcol[xb + a] = 0;
-      }
-    }
+    const sums = nv === 5 ? this.assemble5(P, e, slackMask, sigma, lambda, t) : this.assembleN(P, e, slackMask, sigma, lambda, t);
+    const hss = sums.hss;
+    const rSigma = sums.rSigma;
     const base = M * nc;
     let d0 = 0;
     let d1 = 0;
@@ -139,9 +79,9 @@ export class BlockNewtonSystem {
     this.hcolSolved.set(hcol);
     for (let b = 0; b < M; b++) {
       const hb = b * nv * nv;
-      if (!cholesky5InPlace(H, hb)) return Number.NaN;
-      cholesky5SolveInPlace(H, hb, b * nv, r, this.z0, this.z1);
-      if (withSigma) cholesky5SolveInPlace(H, hb, b * nv, this.hcolSolved);
+      if (!choleskyInPlace(H, hb, nv)) return Number.NaN;
+      choleskySolveInPlace(H, hb, nv, b * nv, r, this.z0, this.z1);
+      if (withSigma) choleskySolveInPlace(H, hb, nv, b * nv, this.hcolSolved);
     }
     // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T Hb^-1 V.
     const s0 = Math.sqrt(d0);
@@ -199,14 +139,15 @@ export class BlockNewtonSystem {
       }
       const hc = this.hCopy;
       for (let b = 0; b < M; b++) {
-        const hb = b * 25;
-        const xb = b * 5;
-        for (let a = 0; a < 5; a++) {
-          const row = hb + a * 5;
-          res[xb + a] = rhs[xb + a] - d0 * u0[xb + a] * u0x - d1 * u1[xb + a] * u1x
-            - (hc[row] * r[xb] + hc[row + 1] * r[xb + 1] + hc[row + 2] * r[xb + 2] + hc[row + 3] * r[xb + 3] + hc[row + 4] * r[xb + 4]);
+        const hb = b * nv * nv;
+        const xb = b * nv;
+        for (let a = 0; a < nv; a++) {
+          const row = hb + a * nv;
+          let hr = 0;
+          for (let c = 0; c < nv; c++) hr += hc[row + c] * r[xb + c];
+          res[xb + a] = rhs[xb + a] - d0 * u0[xb + a] * u0x - d1 * u1[xb + a] * u1x - hr;
         }
-        cholesky5SolveInPlace(H, hb, xb, res);
+        choleskySolveInPlace(H, hb, nv, xb, res);
       }
       applyCoupling(res);
       for (let j = 0; j < n; j++) r[j] += res[j];
@@ -214,5 +155,153 @@ export class BlockNewtonSystem {
     this.dx.set(r);
     for (let j = 0; j < this.n; j++) if (!P.free[j]) this.dx[j] = 0;
     return dSigma;
+  }
+
+  /**
+   * Fills the blocks H_b (full squares), the right-hand side and, with the slack, its column;
+   * returns the slack's curvature and right-hand side. Fixed variables get an identity row
+   * (their gradients are zero, so the step leaves them).
+   */
+  private assemble5(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
+        const nc = P.active.length / P.M;
+    const M = P.M;
+    const H = this.H;
+    const r = this.rhs;
+    const hcol = this.hcol;
+    hcol.fill(0);
+    let hss = 0;
+    let rSigma = -1;
+    const objGrad = e.objGrad;
+    const objH = e.objH;
+    const val = e.val;
+    const grad = e.grad;
+    const hdiag = e.hdiag;
+    const active = P.active;
+    const free = P.free;
+    // SP3's 5 x 5 blocks, unrolled (upper triangle accumulated in locals).
+    for (let b = 0; b < M; b++) {
+      const xb = b * 5;
+      // The block's upper triangle and right-hand side, accumulated in locals.
+      let h00 = objH[xb], h11 = objH[xb + 1], h22 = objH[xb + 2], h33 = objH[xb + 3], h44 = objH[xb + 4];
+      let h01 = 0, h02 = 0, h03 = 0, h04 = 0, h12 = 0, h13 = 0, h14 = 0, h23 = 0, h24 = 0, h34 = 0;
+      let r0 = -objGrad[xb], r1 = -objGrad[xb + 1], r2 = -objGrad[xb + 2], r3 = -objGrad[xb + 3], r4 = -objGrad[xb + 4];
+      for (let k = 0; k < nc; k++) {
+        const i = b * nc + k;
+        if (!active[i]) continue;
+        const slack = slackMask[i];
+        const fi = slack ? val[i] - sigma : val[i];
+        const li = lambda[i];
+        const w = li / -fi;
+        const rho = 1 / (t * -fi);
+        const g = i * 5;
+        const g0 = grad[g], g1 = grad[g + 1], g2 = grad[g + 2], g3 = grad[g + 3], g4 = grad[g + 4];
+        const w0 = w * g0, w1 = w * g1, w2 = w * g2, w3 = w * g3;
+        h00 += li * hdiag[g] + w0 * g0;
+        h11 += li * hdiag[g + 1] + w1 * g1;
+        h22 += li * hdiag[g + 2] + w2 * g2;
+        h33 += li * hdiag[g + 3] + w3 * g3;
+        h44 += li * hdiag[g + 4] + w * g4 * g4;
+        h01 += w0 * g1; h02 += w0 * g2; h03 += w0 * g3; h04 += w0 * g4;
+        h12 += w1 * g2; h13 += w1 * g3; h14 += w1 * g4;
+        h23 += w2 * g3; h24 += w2 * g4;
+        h34 += w3 * g4;
+        r0 -= rho * g0; r1 -= rho * g1; r2 -= rho * g2; r3 -= rho * g3; r4 -= rho * g4;
+        if (slack) {
+          hcol[xb] -= w0; hcol[xb + 1] -= w1; hcol[xb + 2] -= w2; hcol[xb + 3] -= w3; hcol[xb + 4] -= w * g4;
+          hss += w;
+          rSigma += rho;
+        }
+      }
+      const hb = b * 25;
+      H[hb] = h00; H[hb + 1] = h01; H[hb + 2] = h02; H[hb + 3] = h03; H[hb + 4] = h04;
+      H[hb + 5] = h01; H[hb + 6] = h11; H[hb + 7] = h12; H[hb + 8] = h13; H[hb + 9] = h14;
+      H[hb + 10] = h02; H[hb + 11] = h12; H[hb + 12] = h22; H[hb + 13] = h23; H[hb + 14] = h24;
+      H[hb + 15] = h03; H[hb + 16] = h13; H[hb + 17] = h23; H[hb + 18] = h33; H[hb + 19] = h34;
+      H[hb + 20] = h04; H[hb + 21] = h14; H[hb + 22] = h24; H[hb + 23] = h34; H[hb + 24] = h44;
+      r[xb] = r0; r[xb + 1] = r1; r[xb + 2] = r2; r[xb + 3] = r3; r[xb + 4] = r4;
+      // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
+      for (let a = 0; a < 5; a++) {
+        if (free[xb + a]) continue;
+        for (let c = 0; c < 5; c++) {
+          H[hb + a * 5 + c] = 0;
+          H[hb + c * 5 + a] = 0;
+        }
+        H[hb + a * 5 + a] = 1;
+        r[xb + a] = 0;
+        hcol[xb + a] = 0;
+      }
+    }
+    return { hss, rSigma };
+  }
+
+  /**
+   * Fills the blocks H_b (full squares), the right-hand side and, with the slack, its column;
+   * returns the slack's curvature and right-hand side. Fixed variables get an identity row
+   * (their gradients are zero, so the step leaves them).
+   */
+  private assembleN(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
+    const nv = this.nv;
+    const nc = P.active.length / P.M;
+    const M = P.M;
+    const H = this.H;
+    const r = this.rhs;
+    const hcol = this.hcol;
+    hcol.fill(0);
+    let hss = 0;
+    let rSigma = -1;
+    const objGrad = e.objGrad;
+    const objH = e.objH;
+    const val = e.val;
+    const grad = e.grad;
+    const hdiag = e.hdiag;
+    const active = P.active;
+    const free = P.free;
+    for (let b = 0; b < M; b++) {
+      const xb = b * nv;
+      const hb = b * nv * nv;
+      // The block (full square) and its right-hand side.
+      H.fill(0, hb, hb + nv * nv);
+      for (let a = 0; a < nv; a++) {
+        H[hb + a * nv + a] = objH[xb + a];
+        r[xb + a] = -objGrad[xb + a];
+      }
+      for (let k = 0; k < nc; k++) {
+        const i = b * nc + k;
+        if (!active[i]) continue;
+        const slack = slackMask[i];
+        const fi = slack ? val[i] - sigma : val[i];
+        const li = lambda[i];
+        const w = li / -fi;
+        const rho = 1 / (t * -fi);
+        const g = i * nv;
+        for (let a = 0; a < nv; a++) {
+          const ga = grad[g + a];
+          const row = hb + a * nv;
+          H[row + a] += li * hdiag[g + a];
+          if (ga !== 0) {
+            const wa = w * ga;
+            for (let c = 0; c < nv; c++) H[row + c] += wa * grad[g + c];
+            r[xb + a] -= rho * ga;
+            if (slack) hcol[xb + a] -= wa;
+          }
+        }
+        if (slack) {
+          hss += w;
+          rSigma += rho;
+        }
+      }
+      // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
+      for (let a = 0; a < nv; a++) {
+        if (free[xb + a]) continue;
+        for (let c = 0; c < nv; c++) {
+          H[hb + a * nv + c] = 0;
+          H[hb + c * nv + a] = 0;
+        }
+        H[hb + a * nv + a] = 1;
+        r[xb + a] = 0;
+        hcol[xb + a] = 0;
+      }
+    }
+    return { hss, rSigma };
   }
 }

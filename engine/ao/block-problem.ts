@@ -1,12 +1,18 @@
 /**
- * What the block interior-point method (block-ipm.ts) solves: M blocks of five variables, each
+ * What the block interior-point method (block-ipm.ts) solves: M blocks of nv variables, each
  * with its own constraint slots (values, gradients and diagonal Hessians), two linear coupling
  * rows, and a separable objective; and the values and derivatives at one point.
  */
 
-/** What the solver needs of a problem; `Sp3Surrogate` is the one implementation. */
+/**
+ * What the solver needs of a problem: `Sp3Surrogate` (five variables per UE) and
+ * `JointSurrogate` (six) implement it. Arrays are per UE, variables then slots:
+ * free [M * nv], active [M * nc], coupling rows [M * nv].
+ */
 export interface BlockProblem {
   readonly M: number;
+  /** Variables per block. */
+  readonly nv: number;
   readonly free: Uint8Array;
   readonly active: Uint8Array;
   readonly coupling: readonly [Float64Array, Float64Array];

@@ -16,7 +16,8 @@ import { allocatePoint, copyPointInto, type Point } from '../model/point.js';
 import { rateV1Mbps } from '../model/rate.js';
 import { solveCaching } from './sp1-caching.js';
 import { expansionTau, Sp3Surrogate } from './sp3-surrogate.js';
-import { findInterior, packPoint, pullInside, unpackPoint } from './sp3-resources.js';
+import { packPoint, pullInside, unpackPoint } from './sp3-resources.js';
+import { findInterior } from './block-interior.js';
 import { aoVariant } from './variant.js';
 
 export interface StartResult {

@@ -1,15 +1,56 @@
 /**
- * Cholesky factorisation and solves of the 5 x 5 symmetric blocks of the SP3 Newton system (one
- * per UE), stored row-major at an offset of a shared Float64Array, written out by hand: these
- * run for every UE at every Newton step, and the unrolled form is several times faster than
- * loops in V8.
+ * Cholesky factorisation and solves of the small symmetric blocks of the block Newton system
+ * (one per UE), stored row-major at an offset of a shared Float64Array. SP3's 5 x 5 blocks take
+ * a form written out by hand: they run for every UE at every Newton step, and the unrolled form
+ * is several times faster than loops in V8; other sizes (the joint surrogate's 6 x 6) use loops.
  */
+
+/** Factors the n x n block at a[o..] = L L^T in place; false when a pivot is not positive. */
+export function choleskyInPlace(a: Float64Array, o: number, n: number): boolean {
+  if (n === 5) return cholesky5InPlace(a, o);
+  for (let j = 0; j < n; j++) {
+    let d = a[o + j * n + j];
+    for (let k = 0; k < j; k++) d -= a[o + j * n + k] * a[o + j * n + k];
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    a[o + j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[o + i * n + j];
+      for (let k = 0; k < j; k++) s -= a[o + i * n + k] * a[o + j * n + k];
+      a[o + i * n + j] = s / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solves L L^T y = v for the n x n block factored at a[o..], for up to three right-hand sides. */
+export function choleskySolveInPlace(
+  a: Float64Array, o: number, n: number, vo: number, v1: Float64Array, v2: Float64Array | null = null, v3: Float64Array | null = null,
+): void {
+  if (n === 5) {
+    cholesky5SolveInPlace(a, o, vo, v1, v2, v3);
+    return;
+  }
+  for (const v of [v1, v2, v3]) {
+    if (v === null) break;
+    for (let i = 0; i < n; i++) {
+      let s = v[vo + i];
+      for (let k = 0; k < i; k++) s -= a[o + i * n + k] * v[vo + k];
+      v[vo + i] = s / a[o + i * n + i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = v[vo + i];
+      for (let k = i + 1; k < n; k++) s -= a[o + k * n + i] * v[vo + k];
+      v[vo + i] = s / a[o + i * n + i];
+    }
+  }
+}
 
 /**
  * Factors a[off .. off + 25) = L L^T in place (L in the lower triangle).
  * Returns false when a pivot is not positive (the block is not positive definite).
  */
-export function cholesky5InPlace(a: Float64Array, o: number): boolean {
+function cholesky5InPlace(a: Float64Array, o: number): boolean {
   let d = a[o];
   if (!(d > 0)) return false;
   const l00 = Math.sqrt(d);
@@ -48,7 +89,7 @@ export function cholesky5InPlace(a: Float64Array, o: number): boolean {
  * (the Newton right-hand side and the two coupling columns), overwriting v[vo .. vo + 5) with y.
  * The factor is loaded once.
  */
-export function cholesky5SolveInPlace(
+function cholesky5SolveInPlace(
   a: Float64Array, o: number, vo: number, v1: Float64Array, v2: Float64Array | null = null, v3: Float64Array | null = null,
 ): void {
   const l00 = a[o];

@@ -15,8 +15,9 @@ import type { Problem } from '../problem.js';
 import { totalLatencyMs } from '../model/latency-energy.js';
 import { checkFeasibility } from '../model/feasibility.js';
 import { clonePoint, copyPointInto, type Point } from '../model/point.js';
-import { BlockIpm, type IpmOutcome, type IpmResult } from './block-ipm.js';
-import { expansionTau, NC, NV, SLACK_SLOTS, Sp3Surrogate, V_B, V_FES, V_FUE, V_P, V_TAU } from './sp3-surrogate.js';
+import type { IpmOutcome, IpmResult } from './block-ipm.js';
+import { findInterior, ipmFor, worstSlackSlot, type InteriorSearch } from './block-interior.js';
+import { expansionTau, NV, Sp3Surrogate, V_B, V_FES, V_FUE, V_P, V_TAU } from './sp3-surrogate.js';
 
 /** Phase one stops once every slack slot is below -PHASE_ONE_TARGET (normalised units). */
 const PHASE_ONE_TARGET = 1e-2;
@@ -24,28 +25,6 @@ const PHASE_ONE_TARGET = 1e-2;
 const PULL = 1e-2;
 /** A candidate must pass the model's check (with R~) to this relative violation. */
 const ACCEPT_VIOLATION = 1e-9;
-
-const scratchCache = new Map<number, { val: Float64Array; grad: Float64Array; hdiag: Float64Array }>();
-/** Slot buffers for the start checks, one set per problem size. */
-function scratchFor(M: number): { val: Float64Array; grad: Float64Array; hdiag: Float64Array } {
-  let b = scratchCache.get(M);
-  if (!b) {
-    b = { val: new Float64Array(M * NC), grad: new Float64Array(M * NC * NV), hdiag: new Float64Array(M * NC * NV) };
-    scratchCache.set(M, b);
-  }
-  return b;
-}
-
-const ipmCache = new Map<number, BlockIpm>();
-/** One solver workspace per problem size, reused by every SP3 call (solves never interleave). */
-function ipmFor(M: number): BlockIpm {
-  let ipm = ipmCache.get(M);
-  if (!ipm) {
-    ipm = new BlockIpm(M);
-    ipmCache.set(M, ipm);
-  }
-  return ipm;
-}
 
 /** Packs the point (and tau) into the solver's layout [M * NV]. */
 export function packPoint(x: Point, tau: Float64Array): Float64Array {
@@ -83,51 +62,6 @@ export function pullInside(s: Sp3Surrogate, v: Float64Array): void {
     if (s.free[f + V_FUE]) v[f + V_FUE] = Math.min(v[f + V_FUE], params.fUeMaxGHz * keep);
     if (s.free[f + V_FES]) v[f + V_FES] = Math.min(v[f + V_FES] * keep, params.fEsMaxGHz * keep);
   }
-}
-
-export interface InteriorSearch {
-  outcome: IpmOutcome | 'already-interior';
-  v: Float64Array;
-  /** The slack reached: the largest normalised violation of the slack slots (< 0 is inside). */
-  sigma: number;
-  /** Slot (0..3) with the largest value at v, for infeasibility verdicts. */
-  worstSlot: number;
-  iterations: number;
-}
-
-/** Largest value over the active slack slots at v, and its slot. */
-function worstSlackSlot(s: Sp3Surrogate, v: Float64Array): { value: number; slot: number; boxesInside: boolean } {
-  const { val, grad, hdiag } = scratchFor(s.M);
-  const ok = s.slots(v, val, grad, hdiag);
-  let value = ok ? -Infinity : Infinity;
-  let slot = 0;
-  let boxesInside = ok;
-  for (let i = 0; ok && i < val.length; i++) {
-    if (!s.active[i]) continue;
-    if (i % NC < SLACK_SLOTS) {
-      if (val[i] > value) {
-        value = val[i];
-        slot = i % NC;
-      }
-    } else if (!(val[i] < 0)) boxesInside = false;
-  }
-  return { value, slot, boxesInside };
-}
-
-/**
- * Phase one: from v (already pulled inside the boxes), finds a point where every slack slot is
- * below -sigmaTarget, or reports the smallest slack reached.
- */
-export function findInterior(s: Sp3Surrogate, v: Float64Array, sigmaTarget = 1e-5): InteriorSearch {
-  const start = worstSlackSlot(s, v);
-  if (!start.boxesInside || !Number.isFinite(start.value)) {
-    return { outcome: 'numerical-failure', v, sigma: Number.NaN, worstSlot: start.slot, iterations: 0 };
-  }
-  if (start.value < -sigmaTarget) return { outcome: 'already-interior', v, sigma: start.value, worstSlot: start.slot, iterations: 0 };
-  const sigma0 = start.value + 1e-2 * Math.max(1, Math.abs(start.value));
-  const r = ipmFor(s.M).solve(s, v, 'phase-one', sigma0, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12 });
-  const end = worstSlackSlot(s, r.x);
-  return { outcome: r.outcome, v: r.x, sigma: end.value, worstSlot: end.slot, iterations: r.iterations };
 }
 
 export type Sp3Status = 'improved' | 'kept' | 'numerical-failure';
@@ -193,7 +127,7 @@ export function solveResources(problem: Problem, x: Point, tau: Float64Array, jP
     if (inside.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase one failed', null, inside.iterations);
     if (!(inside.sigma < 0)) return outcome('kept', `no strictly feasible point (${inside.outcome})`, null, inside.iterations);
     const initialGapFraction = warmStarted ? WARM_GAP_FRACTION : COLD_GAP_FRACTION;
-    const ipm = ipmFor(s.M).solve(s, inside.v, 'plain', 0, { initialGapFraction });
+    const ipm = ipmFor(s).solve(s, inside.v, 'plain', 0, { initialGapFraction });
     const iterations = inside.iterations + ipm.iterations;
     if (warm) warm.v = ipm.firstCentre;
     if (ipm.outcome === 'numerical-failure') return outcome('numerical-failure', 'phase two failed', ipm, iterations);

@@ -3,11 +3,8 @@
  * per UE m five variables x_m = (b, p, f_ue, f_es, tau) in model units, seven constraint slots
  * c_k(x_m) <= 0, and two linear coupling rows (sum b <= 1 and (6f)).
  *
- * Around the expansion point (b̄, p̄, tau_bar = 1/R~(b̄, p̄)), with gamma_bar = p̄ c / b̄,
- * Lbar = ln(1 + gamma_bar), a = b̄ gamma_bar / (1 + gamma_bar):
- *   G(b, p) = 2 b̄ Lbar + a (2 - p̄/p - b/b̄) - Lbar b̄^2 / b          (eq. 17, concave, <= b ln(1+gamma))
- *   W(b)    = kappa ( sqrt(b̄)/2 + b / (2 sqrt(b̄)) )                  (eq. 19, linear, >= kappa sqrt(b))
- *   Rs      = (B/ln2) [ G - W ]                                        (concave, <= R~, equal at the point)
+ * Around the expansion point (b̄, p̄, tau_bar = 1/R~(b̄, p̄)), Rs(b, p) is the concave lower
+ * bound of the rate of rate-surrogate.ts (eqs. 17 and 19).
  *
  * Slots, each normalised so that 1 unit is the size of its limit:
  *   0 rate-min   (Rmin - Rs) / Rmin                                    all UEs        (10)
@@ -28,6 +25,7 @@
 import type { Problem } from '../problem.js';
 import type { Point } from '../model/point.js';
 import { rateV1Mbps } from '../model/rate.js';
+import { RateSurrogate, type RateAt } from './rate-surrogate.js';
 
 /** Variables per UE and their offsets in x_m. */
 export const NV = 5;
@@ -37,13 +35,13 @@ export const V_FUE = 2;
 export const V_FES = 3;
 export const V_TAU = 4;
 
-/** Constraint slots per UE. Slots below SLACK_SLOTS take the phase-I slack. */
+/** Constraint slots per UE; slots 0-3 take the phase-I slack (block-interior.ts). */
 export const NC = 7;
-export const SLACK_SLOTS = 4;
 
 /** The SP3 surrogate around one expansion point, with alpha and s fixed. */
 export class Sp3Surrogate {
   readonly M: number;
+  readonly nv = NV;
   /** [M * NV] 1 when the variable is optimised. */
   readonly free: Uint8Array;
   /** [M * NC] 1 when the slot is a constraint of this UE. */
@@ -59,12 +57,9 @@ export class Sp3Surrogate {
   private readonly bBar: Float64Array;
   private readonly pBar: Float64Array;
   private readonly tauBar: Float64Array;
-  private readonly lBar: Float64Array;
-  private readonly aBar: Float64Array;
-  /** Constant part of G - W per UE: 2 b̄ Lbar + 2 a - kappa sqrt(b̄)/2. */
-  private readonly rsConst: Float64Array;
-  /** Coefficient of b in G - W: -a/b̄ - kappa/(2 sqrt b̄). */
-  private readonly rsLinB: Float64Array;
+  /** Rs around (b̄, p̄). */
+  readonly rate: RateSurrogate;
+  private readonly at: RateAt = { rs: 0, dB: 0, dP: 0, d2B: 0, d2P: 0 };
 
   constructor(readonly problem: Problem, x: Point, tauBar: Float64Array) {
     const { params } = problem;
@@ -80,20 +75,8 @@ export class Sp3Surrogate {
     this.bBar = x.bandwidth.slice();
     this.pBar = x.powerW.slice();
     this.tauBar = tauBar.slice();
-    this.lBar = new Float64Array(M);
-    this.aBar = new Float64Array(M);
-    this.rsConst = new Float64Array(M);
-    this.rsLinB = new Float64Array(M);
+    this.rate = new RateSurrogate(problem, this.bBar, this.pBar);
     for (let m = 0; m < M; m++) {
-      const gamma = (this.pBar[m] * problem.cPerW[m]) / this.bBar[m];
-      const L = Math.log1p(gamma);
-      const a = (this.bBar[m] * gamma) / (1 + gamma);
-      const sb = Math.sqrt(this.bBar[m]);
-      this.lBar[m] = L;
-      this.aBar[m] = a;
-      this.rsConst[m] = 2 * this.bBar[m] * L + 2 * a - (params.kappa * sb) / 2;
-      this.rsLinB[m] = -a / this.bBar[m] - params.kappa / (2 * sb);
-
       const s = this.cached[m];
       const al = this.alpha[m];
       const fueFree = !s && al > 0;
@@ -121,9 +104,7 @@ export class Sp3Surrogate {
 
   /** Rs(b, p) [Mbit/s] of UE m. */
   surrogateRateMbps(m: number, b: number, p: number): number {
-    const K = this.problem.params.rateScaleMbps;
-    const bb = this.bBar[m];
-    return K * (this.rsConst[m] + this.rsLinB[m] * b - (this.aBar[m] * this.pBar[m]) / p - (this.lBar[m] * bb * bb) / b);
+    return this.rate.value(m, b, p);
   }
 
   /**
@@ -176,10 +157,10 @@ export class Sp3Surrogate {
    */
   slots(x: Float64Array, val: Float64Array, grad: Float64Array, hdiag: Float64Array): boolean {
     const { params } = this.problem;
-    const K = params.rateScaleMbps;
     const ku = 1 - params.deltaUe;
     const ke = 1 - params.deltaEs;
     const rMin = params.rMinMbps;
+    const at = this.at;
     grad.fill(0);
     hdiag.fill(0);
     for (let m = 0; m < this.M; m++) {
@@ -195,14 +176,8 @@ export class Sp3Surrogate {
       const al = this.alpha[m];
       const C = this.C[m];
       const D = this.D[m];
-      const bb = this.bBar[m];
-      const lb2 = this.lBar[m] * bb * bb;
-      const ap = this.aBar[m] * this.pBar[m];
-      const rs = K * (this.rsConst[m] + this.rsLinB[m] * b - ap / p - lb2 / b);
-      const dRsDb = K * (this.rsLinB[m] + lb2 / (b * b));
-      const dRsDp = (K * ap) / (p * p);
-      const d2RsDb = (-2 * K * lb2) / (b * b * b);
-      const d2RsDp = (-2 * K * ap) / (p * p * p);
+      this.rate.at(m, b, p, at);
+      const { rs, dB: dRsDb, dP: dRsDp, d2B: d2RsDb, d2P: d2RsDp } = at;
       for (let k = 0; k < NC; k++) val[c + k] = -1;
 
       // 0 rate-min: (Rmin - Rs)/Rmin
