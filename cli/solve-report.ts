@@ -5,6 +5,7 @@
  * in JSON.
  */
 import type { AoResult, AoStatus, Sp3Certificate } from '../engine/ao/solve-ao.js';
+import type { JointStats } from '../engine/ao/joint-sca.js';
 import type { ConstraintId } from '../engine/model/feasibility.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Problem } from '../engine/problem.js';
@@ -19,7 +20,7 @@ export interface SolveReport {
   /** dtmc version that produced the report. */
   version: string;
   status: AoStatus;
-  /** AO iterations run. */
+  /** AO iterations run, plus the joint SCA's steps (method joint). */
   iterations: number;
   /** J with the V = 1 rate R~ (what the AO minimises) [ms]. */
   objectiveMs: number;
@@ -42,6 +43,8 @@ export interface SolveReport {
   failedConstraint: ConstraintId | null;
   proven: boolean;
   sp3: Sp3Certificate;
+  /** Method joint: the joint SCA's steps after the AO (J before and after, certificates); else null. */
+  joint: JointStats | null;
   /** The full resolved parameter set of the run. */
   settings: Settings;
   key: RunKey;
@@ -90,6 +93,7 @@ export function buildSolveReport(
     failedConstraint: result.start.failedConstraint,
     proven: result.start.proven,
     sp3: { ...result.sp3 },
+    joint: result.joint ? { ...result.joint } : null,
     settings: { ...settings },
     key,
     M: x.alpha.length,

@@ -15,7 +15,7 @@ export type CachingRule = 'latency' | 'saving';
  * decisions and optimises the rest with the same AO: `no-cache` (nothing cached), `offload-all`
  * (alpha = 0), `local-all` (alpha = 1), `equal-radio` (b = 1/M at p = Pmax).
  */
-export type Method = 'ao' | 'no-cache' | 'offload-all' | 'local-all' | 'equal-radio';
+export type Method = 'ao' | 'joint' | 'no-cache' | 'offload-all' | 'local-all' | 'equal-radio';
 
 export interface Settings {
   M: number;
@@ -107,7 +107,7 @@ export const PARAMETERS: readonly NumericParameter[] = [
 ];
 
 export const CACHING_RULES: readonly CachingRule[] = ['latency', 'saving'];
-export const METHODS: readonly Method[] = ['ao', 'no-cache', 'offload-all', 'local-all', 'equal-radio'];
+export const METHODS: readonly Method[] = ['ao', 'joint', 'no-cache', 'offload-all', 'local-all', 'equal-radio'];
 
 const rangeText = (q: NumericParameter): string =>
   `${q.minInclusive ? '[' : '('}${q.min}, ${q.max}${q.maxInclusive ? ']' : ')'}`;
@@ -198,7 +198,7 @@ export function parameterTable(): ParameterRow[] {
   });
   rows.push({
     name: 'method', symbol: '-', default: DEFAULT_SETTINGS.method, unit: '-', range: METHODS.join(' | '), source: 'assumed',
-    doc: 'ao (Algorithm 1) or a baseline with the rest optimised by the same AO: no-cache, offload-all (alpha = 0), local-all (alpha = 1), equal-radio (b = 1/M, p = Pmax)',
+    doc: 'ao (Algorithm 1); joint (the AO, then the joint SCA over every continuous variable from its point); or a baseline with the rest optimised by the same AO: no-cache, offload-all (alpha = 0), local-all (alpha = 1), equal-radio (b = 1/M, p = Pmax)',
   });
   return rows;
 }

@@ -16,23 +16,24 @@ const ipmCache = new Map<string, BlockIpm>();
 /** One solver workspace per problem shape, reused by every call (solves never interleave). */
 export function ipmFor(P: BlockProblem): BlockIpm {
   const nc = slotsPerBlock(P);
-  const key = `${P.M}/${P.nv}/${nc}`;
+  const key = `${P.M}/${P.nv}/${nc}/${P.crossPairs.length}`;
   let ipm = ipmCache.get(key);
   if (!ipm) {
-    ipm = new BlockIpm(P.M, P.nv, nc);
+    ipm = new BlockIpm(P.M, P.nv, nc, P.crossPairs.length);
     ipmCache.set(key, ipm);
   }
   return ipm;
 }
 
-const scratchCache = new Map<string, { val: Float64Array; grad: Float64Array; hdiag: Float64Array }>();
+interface SlotBuffers { val: Float64Array; grad: Float64Array; hdiag: Float64Array; hcross: Float64Array }
+const scratchCache = new Map<string, SlotBuffers>();
 /** Slot buffers for the start checks, one set per problem shape. */
-function scratchFor(P: BlockProblem): { val: Float64Array; grad: Float64Array; hdiag: Float64Array } {
+function scratchFor(P: BlockProblem): SlotBuffers {
   const n = P.active.length;
-  const key = `${n}/${P.nv}`;
+  const key = `${n}/${P.nv}/${P.crossPairs.length}`;
   let b = scratchCache.get(key);
   if (!b) {
-    b = { val: new Float64Array(n), grad: new Float64Array(n * P.nv), hdiag: new Float64Array(n * P.nv) };
+    b = { val: new Float64Array(n), grad: new Float64Array(n * P.nv), hdiag: new Float64Array(n * P.nv), hcross: new Float64Array(n * P.crossPairs.length) };
     scratchCache.set(key, b);
   }
   return b;
@@ -50,9 +51,9 @@ export interface InteriorSearch {
 
 /** Largest value over the active slack slots at v, and its slot; whether the other slots hold strictly. */
 export function worstSlackSlot(P: BlockProblem, v: Float64Array): { value: number; slot: number; boxesInside: boolean } {
-  const { val, grad, hdiag } = scratchFor(P);
+  const { val, grad, hdiag, hcross } = scratchFor(P);
   const nc = slotsPerBlock(P);
-  const ok = P.slots(v, val, grad, hdiag);
+  const ok = P.slots(v, val, grad, hdiag, hcross);
   let value = ok ? -Infinity : Infinity;
   let slot = 0;
   let boxesInside = ok;

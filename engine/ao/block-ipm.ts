@@ -109,10 +109,10 @@ export class BlockIpm {
   private readonly slackMask: Uint8Array;
 
   /** Work arrays for problems of M blocks of nv variables and nc slots, reused by every solve. */
-  constructor(readonly M: number, readonly nv: number, readonly nc: number) {
+  constructor(readonly M: number, readonly nv: number, readonly nc: number, readonly nCross: number) {
     this.n = M * nv;
-    this.cur = new Evaluation(this.n, M * nc, nv);
-    this.trial = new Evaluation(this.n, M * nc, nv);
+    this.cur = new Evaluation(this.n, M * nc, nv, nCross);
+    this.trial = new Evaluation(this.n, M * nc, nv, nCross);
     this.xTrial = new Float64Array(this.n);
     this.slackMask = new Uint8Array(M * nc);
     this.newton = new BlockNewtonSystem(M, nv);
@@ -126,8 +126,8 @@ export class BlockIpm {
    * in the given mode; in phase one sigma0 must exceed every slack slot at x0.
    */
   solve(problem: BlockProblem, x0: Float64Array, mode: IpmMode, sigma0 = 0, options: Partial<IpmOptions> = {}): IpmResult {
-    if (problem.M !== this.M || problem.nv !== this.nv) {
-      throw new Error(`BlockIpm sized for M = ${this.M}, nv = ${this.nv} got a problem with M = ${problem.M}, nv = ${problem.nv}`);
+    if (problem.M !== this.M || problem.nv !== this.nv || problem.crossPairs.length !== this.nCross) {
+      throw new Error(`BlockIpm sized for M = ${this.M}, nv = ${this.nv}, ${this.nCross} cross pairs got another problem shape`);
     }
     this.problem = problem;
     this.o = { ...DEFAULT_IPM_OPTIONS, ...options, nc: this.nc };
@@ -363,13 +363,14 @@ export class BlockIpm {
   /** Fills e at x; false outside the domain. */
   private evaluate(x: Float64Array, e: Evaluation): boolean {
     const P = this.problem;
-    if (!P.slots(x, e.val, e.grad, e.hdiag)) return false;
+    if (!P.slots(x, e.val, e.grad, e.hdiag, e.hcross)) return false;
     if (this.withSigma) {
       e.objGrad.fill(0);
       e.objH.fill(0);
+      e.objHCross.fill(0);
       e.f0 = 0;
     } else {
-      e.f0 = P.objective(x, e.objGrad, e.objH);
+      e.f0 = P.objective(x, e.objGrad, e.objH, e.objHCross);
       if (!Number.isFinite(e.f0)) return false;
     }
     for (let k = 0; k < 2; k++) {

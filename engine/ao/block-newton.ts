@@ -54,7 +54,7 @@ export class BlockNewtonSystem {
     const H = this.H;
     const r = this.rhs;
     const hcol = this.hcol;
-    const sums = nv === 5 ? this.assemble5(P, e, slackMask, sigma, lambda, t) : this.assembleN(P, e, slackMask, sigma, lambda, t);
+    const sums = nv === 5 && P.crossPairs.length === 0 ? this.assemble5(P, e, slackMask, sigma, lambda, t) : this.assembleN(P, e, slackMask, sigma, lambda, t);
     const hss = sums.hss;
     const rSigma = sums.rSigma;
     const base = M * nc;
@@ -158,8 +158,8 @@ export class BlockNewtonSystem {
   }
 
   /**
-   * Fills the blocks H_b (full squares), the right-hand side and, with the slack, its column;
-   * returns the slack's curvature and right-hand side. Fixed variables get an identity row
+   * Fills the blocks H_b (full squares, with the problem's mixed curvatures), the right-hand
+   * side and, with the slack, its column; returns the slack's curvature and right-hand side. Fixed variables get an identity row
    * (their gradients are zero, so the step leaves them).
    */
   private assemble5(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
@@ -235,8 +235,8 @@ export class BlockNewtonSystem {
   }
 
   /**
-   * Fills the blocks H_b (full squares), the right-hand side and, with the slack, its column;
-   * returns the slack's curvature and right-hand side. Fixed variables get an identity row
+   * Fills the blocks H_b (full squares, with the problem's mixed curvatures), the right-hand
+   * side and, with the slack, its column; returns the slack's curvature and right-hand side. Fixed variables get an identity row
    * (their gradients are zero, so the step leaves them).
    */
   private assembleN(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
@@ -256,6 +256,10 @@ export class BlockNewtonSystem {
     const hdiag = e.hdiag;
     const active = P.active;
     const free = P.free;
+    const pairs = P.crossPairs;
+    const nCross = pairs.length;
+    const hcross = e.hcross;
+    const objHCross = e.objHCross;
     for (let b = 0; b < M; b++) {
       const xb = b * nv;
       const hb = b * nv * nv;
@@ -285,10 +289,20 @@ export class BlockNewtonSystem {
             if (slack) hcol[xb + a] -= wa;
           }
         }
+        for (let q = 0; q < nCross; q++) {
+          const h = li * hcross[i * nCross + q];
+          H[hb + pairs[q][0] * nv + pairs[q][1]] += h;
+          H[hb + pairs[q][1] * nv + pairs[q][0]] += h;
+        }
         if (slack) {
           hss += w;
           rSigma += rho;
         }
+      }
+      for (let q = 0; q < nCross; q++) {
+        const h = objHCross[b * nCross + q];
+        H[hb + pairs[q][0] * nv + pairs[q][1]] += h;
+        H[hb + pairs[q][1] * nv + pairs[q][0]] += h;
       }
       // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
       for (let a = 0; a < nv; a++) {

@@ -1,32 +1,28 @@
 /**
  * The convex surrogate of one joint SCA step (issue 7, SPEC section 7) for one realisation, as a
- * block problem: per UE m six variables x_m = (b, p, f_ue, u, tau, alpha) in model units, eight
+ * block problem: per UE m six variables x_m = (b, p, r, u, tau, alpha) in model units, eight
  * constraint slots c_k(x_m) <= 0, and two linear coupling rows (sum b <= 1 and (6f)). The caching
  * set s is fixed (the AO's); everything continuous moves at once.
  *
- * Change of variables: u = (1 - alpha) f_es for an uncached UE (its share of the ES) and u = f_es
- * for a cached one, so (6f) reads sum u <= Fes_max (linear) and the f_es box u <= (1 - alpha) Fes_max.
- * With w = 1 - alpha, ku = 1 - delta_ue, ke = 1 - delta_es, an uncached UE has
- *   T = alpha C/(ku f_ue) + D tau + w^2 C/(ke u)              (tau >= 1/R~, as in SP3)
- *   E = alpha (theta/2) C ku^2 f_ue^2 + D w p tau
- * and each non-convex product gets a convex upper bound, tight (equal, with the same gradient)
- * at the expansion point (alpha_bar, f_bar, u_bar, p_bar, tau_bar = 1/R~(b̄, p̄)); joint-bounds.ts
- * states and proves each one:
- *   alpha/f_ue   <= (th1 alpha^2 + 1/(th1 f^2))/2,  th1 = 1/(alpha_bar f_bar)
- *   alpha f_ue^2 <= (th3 alpha^2 + f^4/th3)/2,      th3 = f_bar^2/alpha_bar
- *   w^2/u        <= (th2 w^4 + 1/(th2 u^2))/2,      th2 = 1/(w_bar^2 u_bar)
- *   w p tau      <= ((w/a)^3 + (p/b)^3 + (tau/c)^3)/3 (a b c = 1, equal ratios at the point)
- * and the rate its SP3 bound Rs (rate-surrogate.ts). w^2/u is jointly convex as it stands; its
- * separable bound keeps every slot separable (diagonal Hessians), the structure the block
- * interior-point method solves in O(M). Every bound is at least the function it replaces, so a
- * point feasible for the surrogate is feasible for (6) with R~, and the surrogate objective
- * bounds J from above and equals it at the expansion point: an SCA step never raises J.
- *
- * Degenerate points, where a bound's scale would be 0 or infinite, use exact forms instead:
- *   alpha_bar < ALPHA_MIN: f_ue is fixed at f_bar, and the local terms alpha C/(ku f_bar) and
- *     alpha (theta/2) C ku^2 f_bar^2 are linear in alpha (exact), so alpha can still leave 0;
- *   w_bar < W_MIN (alpha_bar near 1): alpha is fixed; the edge term w_bar^2 C/(ke u) is exact and
- *     convex in u; at w_bar = 0 there is no edge work, u stays 0 and f_es keeps its value.
+ * Change of variables (with w = 1 - alpha, ku = 1 - delta_ue, ke = 1 - delta_es):
+ *   r = alpha / f_ue   [1/GHz]  the local time per local cycle: f_ue = alpha / r
+ *   u = w f_es         [GHz]    the UE's share of the ES (cached: u = f_es): f_es = u / w
+ * In these variables an uncached UE has
+ *   T = (C/ku) r + D tau + (C/ke) w^2/u                        (tau >= 1/R~, as in SP3)
+ *   E = (theta/2) C ku^2 alpha^3/r^2 + D w p tau
+ *   (6f)       sum_m u_m <= Fes_max                            (linear)
+ *   f_ue box   alpha <= Fue_max r,  f_es box  u <= w Fes_max   (linear)
+ * The local latency is linear, alpha^3/r^2 and w^2/u are jointly convex (x^3/y^2 and x^2/y on
+ * x, y > 0; their Hessians are positive semidefinite of rank one), so the only non-convex terms
+ * left are the rate, which gets SP3's concave lower bound Rs (rate-surrogate.ts), and the
+ * transmission energy w p tau, which gets an upper bound from the inequality of arithmetic and
+ * geometric means, tight at the expansion point (w̄, p̄, tau_bar = 1/R~(b̄, p̄)):
+ *   w p tau <= ((w/a)^3 + (p/b)^3 + (tau/c)^3)/3,   a = w̄/g, b = p̄/g, c = tau_bar/g, g = (w̄ p̄ tau_bar)^(1/3)
+ * (x y z <= (x^3 + y^3 + z^3)/3 for x, y, z >= 0, with x = w/a, y = p/b, z = tau/c and a b c = 1;
+ * equality iff x = y = z, which holds, at g, at the point, where the gradients agree too; the
+ * right side is convex). A point feasible for the surrogate is therefore feasible for (6) with R~,
+ * and the surrogate objective is J itself up to tau >= 1/R~ (equal at the expansion point): an
+ * SCA step never raises J.
  *
  * Slots, normalised as in SP3 (1 unit = the size of the limit):
  *   0 rate-min  (Rmin - Rs)/Rmin                 all UEs
@@ -34,11 +30,16 @@
  *   2 latency   T^/Tmax - 1                       all UEs (cached: C/(ke u)/Tmax - 1)
  *   3 energy    E^/Emax - 1                       uncached
  *   4 p box     p/Pmax - 1                        all UEs
- *   5 f_ue box  f_ue/Fue_max - 1                  when f_ue is free
- *   6 f_es box  u/Fes_max - w (cached: - 1)       when u is free
- *   7 alpha >=0 -alpha                            when alpha is free
- * alpha <= 1 follows from slot 6 and u > 0. Variables with no effect keep their values, as in SP3:
- * f_ue, tau and alpha of a cached UE.
+ *   5 f_ue box  alpha - Fue_max r                 uncached
+ *   6 f_es box  u/Fes_max - w (cached: - 1)       all UEs
+ *   7 alpha>=0  -alpha                            uncached
+ * alpha <= 1 follows from slot 6 and u > 0. Mixed curvatures: (alpha, r) in the energy, (alpha, u)
+ * in the latency and the objective. A cached UE's r, tau and alpha have no effect and keep their
+ * values (its f_ue and alpha come back unchanged).
+ *
+ * The interior: an IPM needs alpha, r, u > 0 strictly, so a UE at alpha_bar = 0 or 1 starts the
+ * step from alpha = ALPHA_PULL or 1 - ALPHA_PULL (pullInside); the product bound is expanded at
+ * w = max(w̄, ALPHA_PULL), still an upper bound everywhere, and the step is taken only if J falls.
  */
 import type { Problem } from '../problem.js';
 import type { Point } from '../model/point.js';
@@ -48,28 +49,24 @@ import { RateSurrogate, type RateAt } from './rate-surrogate.js';
 export const JNV = 6;
 export const J_B = 0;
 export const J_P = 1;
-export const J_FUE = 2;
+export const J_R = 2;
 export const J_U = 3;
 export const J_TAU = 4;
 export const J_ALPHA = 5;
 export const JNC = 8;
 
-/** Below this alpha_bar the local bounds are replaced by the exact linear terms (f_ue fixed). */
-export const ALPHA_MIN = 1e-3;
-/** Below this w_bar = 1 - alpha_bar, alpha is fixed for the step. */
-export const W_MIN = 1e-3;
+/** Where alpha_bar is 0 or 1, the step starts this far inside (0, 1). */
+export const ALPHA_PULL = 1e-4;
 
-/** How each UE's terms are formed in this step. */
-const enum Local {
-  /** alpha_bar >= ALPHA_MIN: AM-GM bounds in (alpha, f_ue). */
-  Bound,
-  /** f_ue fixed: terms linear in alpha. */
-  Linear,
-}
+/** Mixed-curvature pairs, in this order: (alpha, r) and (alpha, u). */
+const CROSS_AR = 0;
+const CROSS_AU = 1;
+const PAIRS = [[J_ALPHA, J_R], [J_ALPHA, J_U]] as const;
 
 export class JointSurrogate implements BlockProblem {
   readonly M: number;
   readonly nv = JNV;
+  readonly crossPairs = PAIRS;
   readonly free: Uint8Array;
   readonly active: Uint8Array;
   readonly coupling: [Float64Array, Float64Array];
@@ -77,24 +74,20 @@ export class JointSurrogate implements BlockProblem {
   readonly rate: RateSurrogate;
 
   private readonly cached: Uint8Array;
-  private readonly local: Local[];
-  private readonly alphaBar: Float64Array;
-  private readonly fBar: Float64Array;
-  private readonly wBar: Float64Array;
-  private readonly th1: Float64Array;
-  private readonly th2: Float64Array;
-  private readonly th3: Float64Array;
-  /** Product bound scales g/w̄, g/p̄, g/tau_bar (0 when w̄ = 0: no transmission energy term). */
+  /** Product bound scales g/w_e, g/p̄, g/tau_bar with w_e = max(w̄, ALPHA_PULL). */
   private readonly sw: Float64Array;
   private readonly sp: Float64Array;
   private readonly st: Float64Array;
   private readonly at: RateAt = { rs: 0, dB: 0, dP: 0, d2B: 0, d2P: 0 };
-  /** One UE's terms: value, gradient and diagonal curvature of T^ and E^ (written by `terms`). */
-  private readonly tv = { t: 0, e: 0 };
+  /** One uncached UE's terms (written by `terms`): values, gradients, diagonal and mixed curvatures of T^ and E^. */
+  private tVal = 0;
+  private eVal = 0;
   private readonly tg = new Float64Array(JNV);
   private readonly th = new Float64Array(JNV);
   private readonly eg = new Float64Array(JNV);
   private readonly eh = new Float64Array(JNV);
+  private tAU = 0;
+  private eAR = 0;
 
   constructor(readonly problem: Problem, x: Point, tauBar: Float64Array) {
     const { params } = problem;
@@ -104,13 +97,6 @@ export class JointSurrogate implements BlockProblem {
     this.coupling = [new Float64Array(M * JNV), new Float64Array(M * JNV)];
     this.couplingRhs = Float64Array.of(1, params.fEsMaxGHz);
     this.cached = x.cached.slice();
-    this.local = [];
-    this.alphaBar = x.alpha.slice();
-    this.fBar = x.fUeGHz.slice();
-    this.wBar = new Float64Array(M);
-    this.th1 = new Float64Array(M);
-    this.th2 = new Float64Array(M);
-    this.th3 = new Float64Array(M);
     this.sw = new Float64Array(M);
     this.sp = new Float64Array(M);
     this.st = new Float64Array(M);
@@ -118,50 +104,19 @@ export class JointSurrogate implements BlockProblem {
     for (let m = 0; m < M; m++) {
       const f = m * JNV;
       const c = m * JNC;
+      const uncached = this.cached[m] ? 0 : 1;
       this.free[f + J_B] = 1;
       this.free[f + J_P] = 1;
       this.free[f + J_U] = 1;
-      this.active[c + 0] = 1;
-      this.active[c + 2] = 1;
-      this.active[c + 4] = 1;
-      this.active[c + 6] = 1;
+      this.free[f + J_R] = uncached;
+      this.free[f + J_TAU] = uncached;
+      this.free[f + J_ALPHA] = uncached;
+      for (const k of [0, 2, 4, 6]) this.active[c + k] = 1;
+      for (const k of [1, 3, 5, 7]) this.active[c + k] = uncached;
       this.coupling[0][f + J_B] = 1;
       this.coupling[1][f + J_U] = 1;
-      if (this.cached[m]) {
-        this.local.push(Local.Linear);
-        continue;
-      }
-      const al = x.alpha[m];
-      const w = 1 - al;
-      const fb = x.fUeGHz[m];
-      const ub = w * x.fEsGHz[m];
-      this.wBar[m] = w;
-      const local = al >= ALPHA_MIN && fb > 0 ? Local.Bound : Local.Linear;
-      this.local.push(local);
-      if (local === Local.Bound) {
-        this.th1[m] = 1 / (al * fb);
-        this.th3[m] = (fb * fb) / al;
-        this.free[f + J_FUE] = 1;
-        this.active[c + 5] = 1;
-      }
-      // alpha moves when w_bar is large enough for the edge bound, and (at alpha_bar = 0) when
-      // the linear local term has a positive f_ue to use.
-      const alphaFree = w >= W_MIN && ub > 0 && (local === Local.Bound || fb > 0);
-      if (alphaFree) {
-        this.th2[m] = 1 / (w * w * ub);
-        this.free[f + J_ALPHA] = 1;
-        this.active[c + 7] = 1;
-      }
-      if (!(w > 0 && ub > 0)) {
-        // No edge work: u stays 0, out of (6f) and its box.
-        this.free[f + J_U] = 0;
-        this.active[c + 6] = 0;
-        this.coupling[1][f + J_U] = 0;
-      }
-      this.free[f + J_TAU] = 1;
-      this.active[c + 1] = 1;
-      this.active[c + 3] = 1;
-      if (w > 0) {
+      if (uncached) {
+        const w = Math.max(1 - x.alpha[m], ALPHA_PULL);
         const g = Math.cbrt(w * x.powerW[m] * tauBar[m]);
         this.sw[m] = g / w;
         this.sp[m] = g / x.powerW[m];
@@ -170,58 +125,68 @@ export class JointSurrogate implements BlockProblem {
     }
   }
 
-  /** Packs the point into the solver's layout [M * JNV]: u = (1 - alpha) f_es (cached: f_es). */
+  /** Packs the point into the solver's layout [M * JNV]: r = alpha/f_ue, u = (1 - alpha) f_es (cached: f_es). */
   pack(x: Point, tau: Float64Array): Float64Array {
     const v = new Float64Array(this.M * JNV);
     for (let m = 0; m < this.M; m++) {
       const f = m * JNV;
+      const al = x.alpha[m];
       v[f + J_B] = x.bandwidth[m];
       v[f + J_P] = x.powerW[m];
-      v[f + J_FUE] = x.fUeGHz[m];
-      v[f + J_U] = this.cached[m] ? x.fEsGHz[m] : (1 - x.alpha[m]) * x.fEsGHz[m];
+      v[f + J_R] = x.fUeGHz[m] > 0 ? al / x.fUeGHz[m] : 0;
+      v[f + J_U] = this.cached[m] ? x.fEsGHz[m] : (1 - al) * x.fEsGHz[m];
       v[f + J_TAU] = tau[m];
-      v[f + J_ALPHA] = x.alpha[m];
+      v[f + J_ALPHA] = al;
     }
     return v;
   }
 
-  /** Writes the solver's variables back into x and tau; f_es = u/(1 - alpha) where u moved. */
-  unpack(v: Float64Array, x: Point, tau: Float64Array): void {
-    for (let m = 0; m < this.M; m++) {
-      const f = m * JNV;
-      x.bandwidth[m] = v[f + J_B];
-      x.powerW[m] = v[f + J_P];
-      x.fUeGHz[m] = v[f + J_FUE];
-      tau[m] = v[f + J_TAU];
-      if (this.cached[m]) {
-        x.fEsGHz[m] = v[f + J_U];
-        continue;
-      }
-      x.alpha[m] = v[f + J_ALPHA];
-      if (this.free[f + J_U]) x.fEsGHz[m] = v[f + J_U] / (1 - v[f + J_ALPHA]);
-    }
-  }
-
-  /** Moves v strictly inside the boxes, alpha >= 0 and the coupling rows by a relative `pull`. */
-  pullInside(v: Float64Array, pull: number): void {
+  /**
+   * Moves v (packed from x) strictly inside the boxes, 0 < alpha < 1 and the coupling rows by a
+   * relative `pull`: alpha into [ALPHA_PULL, 1 - ALPHA_PULL], f_ue and f_es kept (at most their
+   * pulled maxima) and r, u recomputed from them.
+   */
+  pullInside(v: Float64Array, x: Point, pull: number): void {
     const { params } = this.problem;
     const keep = 1 - pull;
     for (let m = 0; m < this.M; m++) {
       const f = m * JNV;
       v[f + J_B] *= keep;
       v[f + J_P] = Math.min(v[f + J_P], params.pMaxW * keep);
-      if (this.free[f + J_FUE]) v[f + J_FUE] = Math.min(v[f + J_FUE], params.fUeMaxGHz * keep);
-      if (this.free[f + J_ALPHA]) v[f + J_ALPHA] = Math.min(Math.max(v[f + J_ALPHA], pull * ALPHA_MIN), 1 - this.wBar[m] * keep);
-      if (this.free[f + J_U]) {
-        const w = this.cached[m] ? 1 : 1 - v[f + J_ALPHA];
-        v[f + J_U] = Math.min(v[f + J_U] * keep, w * params.fEsMaxGHz * keep);
+      if (this.cached[m]) {
+        v[f + J_U] = Math.min(v[f + J_U] * keep, params.fEsMaxGHz * keep);
+        continue;
       }
+      const al = Math.min(Math.max(v[f + J_ALPHA], ALPHA_PULL), 1 - ALPHA_PULL);
+      const fue = x.fUeGHz[m] > 0 ? Math.min(x.fUeGHz[m], params.fUeMaxGHz * keep) : params.fUeMaxGHz * keep;
+      const fes = x.fEsGHz[m] > 0 ? Math.min(x.fEsGHz[m] * keep, params.fEsMaxGHz * keep) : (params.fEsMaxGHz * keep) / this.M;
+      v[f + J_ALPHA] = al;
+      v[f + J_R] = al / fue;
+      v[f + J_U] = (1 - al) * fes;
+    }
+  }
+
+  /** Writes the solver's variables back into x and tau: f_ue = alpha/r, f_es = u/(1 - alpha). */
+  unpack(v: Float64Array, x: Point, tau: Float64Array): void {
+    for (let m = 0; m < this.M; m++) {
+      const f = m * JNV;
+      x.bandwidth[m] = v[f + J_B];
+      x.powerW[m] = v[f + J_P];
+      if (this.cached[m]) {
+        x.fEsGHz[m] = v[f + J_U];
+        continue;
+      }
+      const al = v[f + J_ALPHA];
+      x.alpha[m] = al;
+      x.fUeGHz[m] = al / v[f + J_R];
+      x.fEsGHz[m] = v[f + J_U] / (1 - al);
+      tau[m] = v[f + J_TAU];
     }
   }
 
   /**
-   * Latency T^ and energy E^ of uncached UE m at x (block offset f), with gradients and diagonal
-   * curvatures over the block's variables, into tv/tg/th/eg/eh. False outside the domain.
+   * T^ and E^ of uncached UE m at the block at offset f: values, gradients, diagonal curvatures
+   * and the mixed ones (alpha, u) of T^ and (alpha, r) of E^. False outside the domain.
    */
   private terms(m: number, x: Float64Array, f: number): boolean {
     const { params } = this.problem;
@@ -229,89 +194,54 @@ export class JointSurrogate implements BlockProblem {
     const ke = 1 - params.deltaEs;
     const C = this.problem.cyclesMc[m];
     const D = this.problem.bitsKbit[m];
-    const tg = this.tg, th = this.th, eg = this.eg, eh = this.eh;
-    tg.fill(0); th.fill(0); eg.fill(0); eh.fill(0);
-    const alphaFree = this.free[f + J_ALPHA] === 1;
-    const al = alphaFree ? x[f + J_ALPHA] : this.alphaBar[m];
-    const w = 1 - al;
+    const al = x[f + J_ALPHA];
+    const r = x[f + J_R];
+    const u = x[f + J_U];
     const tau = x[f + J_TAU];
-    if (!(tau > 0)) return false;
-    let t = D * tau;
-    tg[J_TAU] = D;
-    // Local computing: alpha C/(ku f) and alpha (theta/2) C ku^2 f^2.
+    const w = 1 - al;
+    if (!(al > 0 && r > 0 && u > 0 && tau > 0)) return false;
+    const tg = this.tg, th = this.th, eg = this.eg, eh = this.eh;
+    // Latency: (C/ku) r + D tau + (C/ke) w^2/u.
     const kt = C / ku;
+    const ce = C / ke;
+    this.tVal = kt * r + D * tau + (ce * w * w) / u;
+    tg[J_B] = 0; tg[J_P] = 0;
+    tg[J_R] = kt;
+    tg[J_TAU] = D;
+    tg[J_ALPHA] = (-2 * ce * w) / u;
+    tg[J_U] = (-ce * w * w) / (u * u);
+    th.fill(0);
+    th[J_ALPHA] = (2 * ce) / u;
+    th[J_U] = (2 * ce * w * w) / (u * u * u);
+    this.tAU = (2 * ce * w) / (u * u);
+    // Energy: kE alpha^3/r^2 + D ((w sw)^3 + (p sp)^3 + (tau st)^3)/3.
     const kE = 0.5 * params.thetaModel * C * ku * ku;
-    let e = 0;
-    if (this.local[m] === Local.Bound) {
-      const fue = x[f + J_FUE];
-      if (!(fue > 0)) return false;
-      const th1 = this.th1[m];
-      const th3 = this.th3[m];
-      t += 0.5 * kt * (th1 * al * al + 1 / (th1 * fue * fue));
-      tg[J_ALPHA] += kt * th1 * al;
-      th[J_ALPHA] += kt * th1;
-      tg[J_FUE] = -kt / (th1 * fue * fue * fue);
-      th[J_FUE] = (3 * kt) / (th1 * fue * fue * fue * fue);
-      const f2 = fue * fue;
-      e += 0.5 * kE * (th3 * al * al + (f2 * f2) / th3);
-      eg[J_ALPHA] += kE * th3 * al;
-      eh[J_ALPHA] += kE * th3;
-      eg[J_FUE] = (2 * kE * f2 * fue) / th3;
-      eh[J_FUE] = (6 * kE * f2) / th3;
-    } else if (al > 0 || alphaFree) {
-      const fb = this.fBar[m];
-      t += (kt * al) / fb;
-      tg[J_ALPHA] += kt / fb;
-      e += kE * al * fb * fb;
-      eg[J_ALPHA] += kE * fb * fb;
-    }
-    // Edge computing: w^2 C/(ke u).
-    if (this.free[f + J_U]) {
-      const u = x[f + J_U];
-      if (!(u > 0)) return false;
-      const ce = C / ke;
-      if (alphaFree) {
-        const th2 = this.th2[m];
-        t += 0.5 * ce * (th2 * w * w * w * w + 1 / (th2 * u * u));
-        tg[J_ALPHA] -= 2 * ce * th2 * w * w * w;
-        th[J_ALPHA] += 6 * ce * th2 * w * w;
-        tg[J_U] = -ce / (th2 * u * u * u);
-        th[J_U] = (3 * ce) / (th2 * u * u * u * u);
-      } else {
-        t += (ce * w * w) / u;
-        tg[J_U] = (-ce * w * w) / (u * u);
-        th[J_U] = (2 * ce * w * w) / (u * u * u);
-      }
-    }
-    // Transmission energy: D w p tau <= D ((w sw)^3 + (p sp)^3 + (tau st)^3)/3.
-    if (this.sw[m] > 0) {
-      const xw = w * this.sw[m];
-      const yp = x[f + J_P] * this.sp[m];
-      const zt = tau * this.st[m];
-      e += (D * (xw * xw * xw + yp * yp * yp + zt * zt * zt)) / 3;
-      if (alphaFree) {
-        eg[J_ALPHA] -= D * xw * xw * this.sw[m];
-        eh[J_ALPHA] += 2 * D * xw * this.sw[m] * this.sw[m];
-      }
-      eg[J_P] = D * yp * yp * this.sp[m];
-      eh[J_P] = 2 * D * yp * this.sp[m] * this.sp[m];
-      eg[J_TAU] = D * zt * zt * this.st[m];
-      eh[J_TAU] = 2 * D * zt * this.st[m] * this.st[m];
-    }
-    if (!alphaFree) {
-      // A fixed variable has no gradient or curvature (the solver's identity rows rely on it).
-      tg[J_ALPHA] = th[J_ALPHA] = eg[J_ALPHA] = eh[J_ALPHA] = 0;
-    }
-    this.tv.t = t;
-    this.tv.e = e;
+    const r2 = r * r;
+    const xw = w * this.sw[m];
+    const yp = x[f + J_P] * this.sp[m];
+    const zt = tau * this.st[m];
+    this.eVal = (kE * al * al * al) / r2 + (D * (xw * xw * xw + yp * yp * yp + zt * zt * zt)) / 3;
+    eg[J_B] = 0;
+    eg[J_U] = 0;
+    eg[J_ALPHA] = (3 * kE * al * al) / r2 - D * xw * xw * this.sw[m];
+    eg[J_R] = (-2 * kE * al * al * al) / (r2 * r);
+    eg[J_P] = D * yp * yp * this.sp[m];
+    eg[J_TAU] = D * zt * zt * this.st[m];
+    eh.fill(0);
+    eh[J_ALPHA] = (6 * kE * al) / r2 + 2 * D * xw * this.sw[m] * this.sw[m];
+    eh[J_R] = (6 * kE * al * al * al) / (r2 * r2);
+    eh[J_P] = 2 * D * yp * this.sp[m] * this.sp[m];
+    eh[J_TAU] = 2 * D * zt * this.st[m] * this.st[m];
+    this.eAR = (-6 * kE * al * al) / (r2 * r);
     return true;
   }
 
-  /** The surrogate objective sum_m T^_m [ms] with gradient and diagonal Hessian [M * JNV]; NaN outside the domain. */
-  objective(x: Float64Array, grad: Float64Array, hdiag: Float64Array): number {
+  /** The surrogate objective sum_m T^_m [ms] with its derivatives; NaN outside the domain. */
+  objective(x: Float64Array, grad: Float64Array, hdiag: Float64Array, hcross: Float64Array): number {
     const ke = 1 - this.problem.params.deltaEs;
     grad.fill(0);
     hdiag.fill(0);
+    hcross.fill(0);
     let total = 0;
     for (let m = 0; m < this.M; m++) {
       const f = m * JNV;
@@ -325,31 +255,35 @@ export class JointSurrogate implements BlockProblem {
         continue;
       }
       if (!this.terms(m, x, f)) return Number.NaN;
-      total += this.tv.t;
+      total += this.tVal;
       for (let a = 0; a < JNV; a++) {
         grad[f + a] = this.tg[a];
         hdiag[f + a] = this.th[a];
       }
+      hcross[m * PAIRS.length + CROSS_AU] = this.tAU;
     }
     return total;
   }
 
-  /** Values [M * JNC], gradients and diagonal Hessians [M * JNC * JNV]; inactive slots read -1. */
-  slots(x: Float64Array, val: Float64Array, grad: Float64Array, hdiag: Float64Array): boolean {
+  /** Values [M * JNC] with their derivatives; inactive slots read -1. False outside the domain. */
+  slots(x: Float64Array, val: Float64Array, grad: Float64Array, hdiag: Float64Array, hcross: Float64Array): boolean {
     const { params } = this.problem;
     const ke = 1 - params.deltaEs;
     const rMin = params.rMinMbps;
     const tMax = params.tMaxMs;
     const eMax = params.eMaxMj;
+    const nx = PAIRS.length;
     const at = this.at;
     grad.fill(0);
     hdiag.fill(0);
+    hcross.fill(0);
     for (let m = 0; m < this.M; m++) {
       const f = m * JNV;
       const c = m * JNC;
       const b = x[f + J_B];
       const p = x[f + J_P];
-      if (!(b > 0 && p > 0)) return false;
+      const u = x[f + J_U];
+      if (!(b > 0 && p > 0 && u > 0)) return false;
       for (let k = 0; k < JNC; k++) val[c + k] = -1;
       this.rate.at(m, b, p, at);
 
@@ -364,9 +298,8 @@ export class JointSurrogate implements BlockProblem {
       val[c + 4] = p / params.pMaxW - 1;
       grad[g + J_P] = 1 / params.pMaxW;
 
-      const u = x[f + J_U];
       if (this.cached[m]) {
-        if (!(u > 0)) return false;
+        // 2 latency C/(ke u), 6 f_es box
         const ce = this.problem.cyclesMc[m] / ke;
         g = (c + 2) * JNV;
         val[c + 2] = ce / u / tMax - 1;
@@ -378,22 +311,23 @@ export class JointSurrogate implements BlockProblem {
         continue;
       }
       if (!this.terms(m, x, f)) return false;
-      const alphaFree = this.free[f + J_ALPHA] === 1;
-      const al = alphaFree ? x[f + J_ALPHA] : this.alphaBar[m];
+      const al = x[f + J_ALPHA];
 
       // 2 latency, 3 energy
       g = (c + 2) * JNV;
-      val[c + 2] = this.tv.t / tMax - 1;
+      val[c + 2] = this.tVal / tMax - 1;
       for (let a = 0; a < JNV; a++) {
         grad[g + a] = this.tg[a] / tMax;
         hdiag[g + a] = this.th[a] / tMax;
       }
+      hcross[(c + 2) * nx + CROSS_AU] = this.tAU / tMax;
       g = (c + 3) * JNV;
-      val[c + 3] = this.tv.e / eMax - 1;
+      val[c + 3] = this.eVal / eMax - 1;
       for (let a = 0; a < JNV; a++) {
         grad[g + a] = this.eg[a] / eMax;
         hdiag[g + a] = this.eh[a] / eMax;
       }
+      hcross[(c + 3) * nx + CROSS_AR] = this.eAR / eMax;
 
       // 1 tau: (1/tau - Rs)/Rmin
       const tau = x[f + J_TAU];
@@ -406,25 +340,20 @@ export class JointSurrogate implements BlockProblem {
       hdiag[g + J_P] = -at.d2P / rMin;
       hdiag[g + J_TAU] = 2 / (tau * tau * tau) / rMin;
 
-      // 5 f_ue box
-      if (this.free[f + J_FUE]) {
-        g = (c + 5) * JNV;
-        val[c + 5] = x[f + J_FUE] / params.fUeMaxGHz - 1;
-        grad[g + J_FUE] = 1 / params.fUeMaxGHz;
-      }
+      // 5 f_ue box: alpha - Fue r
+      g = (c + 5) * JNV;
+      val[c + 5] = al - params.fUeMaxGHz * x[f + J_R];
+      grad[g + J_ALPHA] = 1;
+      grad[g + J_R] = -params.fUeMaxGHz;
       // 6 f_es box: u/Fes - (1 - alpha)
-      if (this.free[f + J_U]) {
-        g = (c + 6) * JNV;
-        val[c + 6] = u / params.fEsMaxGHz - (1 - al);
-        grad[g + J_U] = 1 / params.fEsMaxGHz;
-        if (alphaFree) grad[g + J_ALPHA] = 1;
-      }
+      g = (c + 6) * JNV;
+      val[c + 6] = u / params.fEsMaxGHz - (1 - al);
+      grad[g + J_U] = 1 / params.fEsMaxGHz;
+      grad[g + J_ALPHA] = 1;
       // 7 alpha >= 0
-      if (alphaFree) {
-        g = (c + 7) * JNV;
-        val[c + 7] = -al;
-        grad[g + J_ALPHA] = -1;
-      }
+      g = (c + 7) * JNV;
+      val[c + 7] = -al;
+      grad[g + J_ALPHA] = -1;
     }
     return true;
   }

@@ -5,6 +5,7 @@
  *   repeat:  SP1 caching -> SP2 offloading -> SP3 resources
  *   until:   |J(i) - J(i-1)| <= tol J(i-1), or Imax iterations
  *
+ * Method joint continues from the AO's final point with the joint SCA (joint-sca.ts).
  * Every sub-step keeps or lowers J (computed with R~), and the final point is re-checked against
  * (6) with the exact rate. Numerical trouble is a status on the result, never an exception.
  */
@@ -14,6 +15,7 @@ import { totalLatencyMs } from '../model/latency-energy.js';
 import { allocatePoint, copyPointInto, pointIsFinite, type Point } from '../model/point.js';
 import { feasibleStart, type StartResult } from './feasible-start.js';
 import { aoVariant } from './variant.js';
+import { refineJoint, type JointStats } from './joint-sca.js';
 import { solveCaching } from './sp1-caching.js';
 import { solveOffloading } from './sp2-offloading.js';
 import { solveResources, type Sp3WarmStart } from './sp3-resources.js';
@@ -35,7 +37,7 @@ export interface Sp3Certificate {
 
 export interface AoResult {
   status: AoStatus;
-  /** AO iterations run (trace has iterations + 1 entries). */
+  /** AO iterations run, plus the joint SCA's steps (trace has iterations + 1 entries). */
   iterations: number;
   /** J with the V = 1 rate R~ [ms], and with the exact rate [ms]. */
   objectiveMs: number;
@@ -51,6 +53,8 @@ export interface AoResult {
   point: Point;
   start: StartResult;
   sp3: Sp3Certificate;
+  /** The joint SCA's steps after the AO (method joint), else null. */
+  joint: JointStats | null;
   /** A sentence on anything unusual (why infeasible, what failed); empty otherwise. */
   message: string;
 }
@@ -79,11 +83,17 @@ export function solveAo(problem: Problem): AoResult {
     status: 'numerical-failure', iterations: 0, objectiveMs: Number.NaN, objectiveExactMs: Number.NaN,
     traceMs: [], stepTraceMs: [], maxViolation: Number.NaN, violatedConstraint: null, violatedDevice: null,
     point: x, start: { feasible: false, method: 'none', failedConstraint: null, proven: false, detail: '' },
-    sp3, message: '',
+    sp3, joint: null, message: '',
   };
   const finish = (status: AoStatus, message = ''): AoResult => {
     result.status = status;
     result.message = message;
+    if (variant.joint && (status === 'converged' || status === 'max-iterations')) {
+      // The joint SCA from the AO's point: its steps continue the trace, and it never raises J.
+      const joint = (result.joint = refineJoint(problem, x, result.traceMs));
+      result.iterations += joint.steps;
+      if (joint.stop === 'numerical-failure') result.message = 'the joint SCA stopped on a numerical failure (the point is its last good step)';
+    }
     if (status !== 'infeasible' && pointIsFinite(x)) {
       result.objectiveMs = totalLatencyMs(problem, x, 'v1');
       result.objectiveExactMs = totalLatencyMs(problem, x, 'exact');

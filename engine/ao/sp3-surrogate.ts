@@ -42,6 +42,8 @@ export const NC = 7;
 export class Sp3Surrogate {
   readonly M: number;
   readonly nv = NV;
+  /** Every slot and the objective are separable: no mixed curvatures. */
+  readonly crossPairs = [] as const;
   /** [M * NV] 1 when the variable is optimised. */
   readonly free: Uint8Array;
   /** [M * NC] 1 when the slot is a constraint of this UE. */

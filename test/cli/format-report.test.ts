@@ -16,7 +16,7 @@ function sampleReport(over: Partial<SolveReport> = {}): SolveReport {
     version: '0.0.0', status: 'converged', iterations: 2, objectiveMs: 12.3456, objectiveExactMs: 12.3457,
     trace: [20, 12.5, 12.3456], stepTrace: [], maxViolation: 0, violatedConstraint: null, violatedDevice: null,
     message: '', start: 'direct', failedConstraint: null, proven: false,
-    sp3: { calls: 2, certified: 2, maxRelativeGap: 1e-10, kept: 0, newtonSteps: 60 },
+    sp3: { calls: 2, certified: 2, maxRelativeGap: 1e-10, kept: 0, newtonSteps: 60 }, joint: null,
     settings: { ...DEFAULT_SETTINGS, M: 3 }, key: { seed: 1, point: null, realisation: 0 }, M: 3,
     cached: [1, 0, 0], alpha: [0.5, 1, 0], bandwidth: [0.01, 0.4, 0.59], powerW: [0.2, 0.2, 0.1],
     fUeGHz: [1.5, 1.2, 1.5], fEsGHz: [3, 2, 10], latencyMs: [0.1, 5.2, 7.0456], latencyExactMs: [0.1, 5.2, 7.0457],
@@ -126,6 +126,13 @@ test('formatSolveReport has the header, the device table and the trace', () => {
   assert.ok(text.includes('J per iteration [ms]: 20.000 -> 12.500 -> 12.346'));
   assert.not.ok(text.includes('message:'));
   assert.ok(text.endsWith('\n'));
+});
+
+test('formatSolveReport of method joint adds a line on the joint SCA with its change in J', () => {
+  const joint = { steps: 2, stop: 'converged' as const, solves: 2, certified: 1, maxRelativeGap: 1e-9, newtonSteps: 80, startMs: 14, endMs: 13.72 };
+  const text = formatSolveReport(sampleReport({ joint }));
+  assert.match(text, 'joint SCA: 2 steps (converged), 1/2 certified, J 14.000 -> 13.720 ms (-2.00%)');
+  assert.not.match(formatSolveReport(sampleReport()), 'joint SCA');
 });
 
 test('formatSolveReport of an infeasible report has the message and no device table', () => {
