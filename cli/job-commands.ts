@@ -8,7 +8,7 @@ import { fail } from '../engine/errors.js';
 import { jobChunks, loadJob, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
-import { aggregate, STATUSES, writeSummary, type Aggregate } from '../output/aggregate.js';
+import { aggregate, STATUSES, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
 import { EXIT } from './exit-codes.js';
 import { formatFixed, formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
@@ -181,15 +181,26 @@ function printPlan(job: Job, shard: Shard): void {
   }
 }
 
+/** The paired comparison with the AO at one point: beats fraction, mean difference ± CI, percent ('-' at AO points). */
+function vsAoCells(p: PointSummary): string[] {
+  if (Number.isNaN(p.beatsAoFraction)) return ['-', '-', '-'];
+  const sign = (v: number): string => (v > 0 ? '+' : '');
+  return [
+    `${(100 * p.beatsAoFraction).toFixed(1)}%`,
+    `${sign(p.vsAoDiffMeanMs)}${formatFixed(p.vsAoDiffMeanMs, 4)} ±${formatFixed(p.vsAoDiffCi95Ms, 4)}`,
+    `${sign(p.vsAoDiffPercent)}${formatFixed(p.vsAoDiffPercent, 2)}%`,
+  ];
+}
+
 export function printSummary(a: Aggregate, files: string[]): void {
   const keys = Object.keys(a.points[0].values);
   const baselines = a.points.some((p) => !Number.isNaN(p.beatsAoFraction));
-  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO'] : [])];
+  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO', 'vs AO ms (95% CI)', 'vs AO'] : [])];
   const rows = a.points.map((p) => [
     String(p.point), ...keys.map((k) => String(p.values[k])), String(p.rows), p.complete ? 'yes' : 'no',
     formatFixed(p.objectiveMeanMs, 4), `±${formatFixed(p.objectiveCi95Ms, 4)}`, formatFixed(p.objectiveSdMs, 3), formatFixed(p.feasibleFraction, 4),
     ...STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
-    ...(baselines ? [Number.isNaN(p.beatsAoFraction) ? '-' : `${(100 * p.beatsAoFraction).toFixed(1)}%`] : []),
+    ...(baselines ? vsAoCells(p) : []),
   ]);
   const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');
   process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${a.job.realisations} realisations each (J with the V = 1 rate; statistics over solved rows)\n`);

@@ -1,6 +1,7 @@
 /**
- * `dtmc plot DIR` (the charts of output/plot.ts) and `dtmc reproduce fig2|fig3|all` (run or resume
- * a shipped job, aggregate, plot: one command per figure of the letter).
+ * `dtmc plot DIR` (the charts of output/plot.ts) and `dtmc reproduce FIGURE|all` (run or resume
+ * a shipped job, aggregate, plot: one command per figure of the letter, the baselines, and the
+ * joint optimiser against the AO at the Fig. 2 and Fig. 3 points).
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -15,7 +16,7 @@ import { aggregateChecked, log, printSummary, reportStop } from './job-commands.
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
 
-export const FIGURES = ['fig2', 'fig3', 'baselines'] as const;
+export const FIGURES = ['fig2', 'fig3', 'baselines', 'joint-fig2', 'joint-fig3'] as const;
 
 /** Aggregates DIR and writes its summary and charts; returns the aggregate and the files written. */
 export async function plotFolder(outDir: string, partial: boolean): Promise<{ aggregate: Aggregate; files: string[] }> {
@@ -55,15 +56,16 @@ interface ReproduceArgs {
 
 export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
   command: 'reproduce <figure>',
-  describe: 'Run (or resume) a shipped experiment, aggregate and plot it: fig2, fig3, baselines or all',
+  describe: `Run (or resume) a shipped experiment, aggregate and plot it: ${FIGURES.join(', ')} or all`,
   builder: (y: Argv<object>): Argv<ReproduceArgs> =>
     y
       .positional('figure', { type: 'string', demandOption: true, choices: [...FIGURES, 'all'], describe: 'which figure' })
-      .option('realisations', { type: 'number', requiresArg: true, describe: 'realisations per point for a quick look [default: the job\'s 10 000]' })
+      .option('realisations', { type: 'number', requiresArg: true, describe: 'realisations per point for a quick look [default: the job\'s own]' })
       .option('root', { type: 'string', default: 'results', describe: 'folder under which each job gets its output folder' })
       .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: all cores]' })
       .option('progress', { type: 'string', default: 'auto', choices: ['auto', 'bar', 'log', 'none'], describe: 'progress display' })
-      .example('$0 reproduce all', 'fig2, fig3 (10 000 realisations per point) and baselines (about 5 min on 2 cores)')
+      .example('$0 reproduce all', 'every shipped experiment, one after the other (about 10 min on 2 cores)')
+      .example('$0 reproduce joint-fig3', 'the joint optimiser against the AO on the same realisations at the Fig. 3 points')
       .example('$0 reproduce fig3 --realisations 200', 'a quick look, in results/fig3-r200'),
   handler: async (args) => {
     const figures = args.figure === 'all' ? [...FIGURES] : [args.figure];

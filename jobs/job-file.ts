@@ -32,7 +32,8 @@ export const GPU_BACKENDS: readonly JobBackend[] = ['webgpu', 'tensorflow', 'aut
 const WORKERS_ERROR = 'must be "auto" or an integer in [1, 256]';
 
 /** Panels `dtmc plot` can draw against the x parameter: mean J with its 95% CI, mean offloading portion. */
-export const PLOT_PANELS = ['latency', 'offload'] as const;
+/** latency: mean J with its CI; offload: mean offloading portion; vs-ao: paired J - J(ao) with its CI (jobs sweeping method). */
+export const PLOT_PANELS = ['latency', 'offload', 'vs-ao'] as const;
 export type PlotPanel = (typeof PLOT_PANELS)[number];
 
 /** Upper bound on the sweep points of one job (each gets its settings validated up front). */

@@ -5,7 +5,9 @@
  * at a time (memory does not grow with the job), each re-checked as `dtmc run` checks it.
  *
  * Statistics of J, iterations, offloading portion and cached count are over the solved rows
- * (status converged or max-iterations); the feasible fraction is solved rows / rows.
+ * (status converged or max-iterations); the feasible fraction is solved rows / rows. A job that
+ * sweeps `method` with `ao` among its values also gets, at every other method's point, the
+ * paired comparison with the AO on the same realisations (beats_ao_fraction, vs_ao_diff_*).
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +43,14 @@ export interface PointSummary {
    * 1e-9 relative). NaN elsewhere.
    */
   beatsAoFraction: number;
+  /**
+   * At the same points: the paired difference J(this point) - J(ao) over the realisations solved
+   * at both, its mean, the half-width of its 95% confidence interval (1.96 sd / sqrt(n)), and the
+   * mean as a percentage of the AO's mean J over the same realisations. NaN elsewhere.
+   */
+  vsAoDiffMeanMs: number;
+  vsAoDiffCi95Ms: number;
+  vsAoDiffPercent: number;
 }
 
 export interface Aggregate {
@@ -102,12 +112,24 @@ export function aggregate(outDir: string): Aggregate {
       const ao = objectives[partner];
       let both = 0;
       let beats = 0;
+      let aoSum = 0;
+      let mean = 0;
+      let m2 = 0;
       for (let r = 0; r < mine.length; r++) {
         if (Number.isNaN(mine[r]) || Number.isNaN(ao[r])) continue;
         both++;
         if (mine[r] < ao[r] * (1 - 1e-9)) beats++;
+        aoSum += ao[r];
+        const d = mine[r] - ao[r];
+        const delta = d - mean;
+        mean += delta / both;
+        m2 += delta * (d - mean);
       }
-      summaries[p.index].beatsAoFraction = both ? beats / both : Number.NaN;
+      const summary = summaries[p.index];
+      summary.beatsAoFraction = both ? beats / both : Number.NaN;
+      summary.vsAoDiffMeanMs = both ? mean : Number.NaN;
+      summary.vsAoDiffCi95Ms = both > 1 ? (1.96 * Math.sqrt(m2 / (both - 1))) / Math.sqrt(both) : Number.NaN;
+      summary.vsAoDiffPercent = both ? (100 * mean) / (aoSum / both) : Number.NaN;
     }
   }
   return { job, jobHash, missing, failed, points: summaries };
@@ -158,6 +180,9 @@ function summarise(point: number, values: Record<string, number | string>, expec
     offloadPortionMean: s.offloadCount ? s.offload / s.offloadCount : Number.NaN,
     cachedMean: n ? s.cached / n : Number.NaN,
     beatsAoFraction: Number.NaN,
+    vsAoDiffMeanMs: Number.NaN,
+    vsAoDiffCi95Ms: Number.NaN,
+    vsAoDiffPercent: Number.NaN,
   };
 }
 
@@ -182,6 +207,9 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
     { name: 'offload_portion_mean', type: new Float64(), values: (p) => p.offloadPortionMean },
     { name: 'cached_mean', type: new Float64(), values: (p) => p.cachedMean },
     { name: 'beats_ao_fraction', type: new Float64(), values: (p) => p.beatsAoFraction },
+    { name: 'vs_ao_diff_mean_ms', type: new Float64(), values: (p) => p.vsAoDiffMeanMs },
+    { name: 'vs_ao_diff_ci95_ms', type: new Float64(), values: (p) => p.vsAoDiffCi95Ms },
+    { name: 'vs_ao_diff_percent', type: new Float64(), values: (p) => p.vsAoDiffPercent },
   ];
 }
 

@@ -3,7 +3,9 @@
  * headless to SVG by Vega and to PNG by resvg (which ships its binary). Files in DIR/plots/:
  *   <job>.svg/.png/.vl.json               mean J against the x parameter, one line per combination of
  *                                          the other swept parameters, with the 95% CI as a band;
- *                                          a second panel with the mean offloading portion if asked
+ *                                          panels below with the mean offloading portion, and for
+ *                                          jobs sweeping method the paired difference from the AO
+ *                                          on the same realisations with its 95% CI, if asked
  *   <job>-convergence.svg/.png/.vl.json   mean J per AO iteration (10-90% band) per sweep point, and
  *                                          the histogram of iterations to converge
  * The x parameter and the panels come from the job's "plot" field (default: the last swept
@@ -47,6 +49,7 @@ export function summarySpec(a: Aggregate): Spec {
   const values = a.points.filter((p) => p.solved > 0).map((p) => ({
     x: p.values[x], series: seriesLabel(p.values, series), mean: p.objectiveMeanMs,
     lo: p.objectiveMeanMs - p.objectiveCi95Ms, hi: p.objectiveMeanMs + p.objectiveCi95Ms, offload: p.offloadPortionMean, n: p.solved,
+    diff: p.vsAoDiffMeanMs, diffLo: p.vsAoDiffMeanMs - p.vsAoDiffCi95Ms, diffHi: p.vsAoDiffMeanMs + p.vsAoDiffCi95Ms,
   }));
   const xEnc = { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false } };
   const color = { field: 'series', type: 'nominal' as const, title: series.map(symbol).join(', ') || null, legend: { labelLimit: 400 } };
@@ -58,11 +61,20 @@ export function summarySpec(a: Aggregate): Spec {
         { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative' as const, title: 'total latency J [ms]' }, color } },
       ],
     }
-    : {
-      width: 480, height: 180,
-      mark: { type: 'line' as const, point: true, strokeDash: [4, 2] },
-      encoding: { x: xEnc, y: { field: 'offload', type: 'quantitative' as const, title: 'mean offloading portion', scale: { zero: false } }, color },
-    });
+    : kind === 'offload'
+      ? {
+        width: 480, height: 180,
+        mark: { type: 'line' as const, point: true, strokeDash: [4, 2] },
+        encoding: { x: xEnc, y: { field: 'offload', type: 'quantitative' as const, title: 'mean offloading portion', scale: { zero: false } }, color },
+      }
+      : {
+        width: 480, height: 200,
+        transform: [{ filter: 'isFinite(datum.diff)' }],
+        layer: [
+          { mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: { field: 'diffLo', type: 'quantitative' as const, title: 'J - J(ao), same realisations [ms]' }, y2: { field: 'diffHi' }, color } },
+          { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: { field: 'diff', type: 'quantitative' as const }, color } },
+        ],
+      });
   const title = a.job.plot.title ?? `${a.job.name}: mean of ${a.job.realisations} realisations per point, 95% CI`;
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values }, config: { font: 'DejaVu Sans' } };
   return (panels.length === 1 ? { ...base, ...panel(panels[0]) } : { ...base, vconcat: panels.map(panel) }) as Spec;
