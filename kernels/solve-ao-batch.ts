@@ -27,7 +27,7 @@ import { constraintViolations, totalLatencyMs } from './model.js';
 import { solveCachingBatch } from './sp1-caching.js';
 import { solveOffloadingBatch } from './sp2-offloading.js';
 import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
-import type { BatchIpmOptions } from './sp3-ipm.js';
+import type { BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
 
 /** The result of one realisation of a batch (the batch counterpart of AoResult). */

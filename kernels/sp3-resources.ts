@@ -11,13 +11,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { disposeCoefficients, evaluateSlots, expansionTauBatch, SLACK_SLOTS, slotActive, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
-import { DEFAULT_BATCH_IPM_OPTIONS, solveBarrierBatch, type BatchIpmOptions } from './sp3-ipm.js';
+import { disposeCoefficients, evaluateSlots, expansionTauBatch, slotActive, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
+import { SLACK_SLOTS } from './block-problem.js';
+import { DEFAULT_BATCH_IPM_OPTIONS, solveBarrierBatch, type BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
 import { fusedBarrierAvailable, solveBarrierFused } from './webgpu/sp3-barrier.js';
 
 /**
- * How SP3's barrier method runs: `tfjs` as tfjs ops on any backend (kernels/sp3-ipm.ts), `fused`
+ * How SP3's barrier method runs: `tfjs` as tfjs ops on any backend (kernels/block-ipm.ts), `fused`
  * as one WGSL dispatch on the webgpu backend (kernels/webgpu/sp3-barrier.ts), `auto` fused where
  * the webgpu backend runs, else tfjs.
  */
@@ -80,9 +81,10 @@ export async function solveResourcesBatch(
     }
     return tf.add(worst, tf.mul(1e-2, tf.maximum(1, tf.abs(worst))));
   });
-  const one = await solveBarrierBatch(c, v0, 'phase-one', rowActive, sigma0, options);
+  const block = sp3BlockProblem(c);
+  const one = await solveBarrierBatch(block, v0, 'phase-one', rowActive, sigma0, options);
   const inside = tidy(() => tf.mul(tf.mul(rowActive, tf.cast(tf.less(one.sigma!, 0), 'float32')), tf.sub(1, one.failed)));
-  const two = await solveBarrierBatch(c, one.v, 'plain', inside, null, options);
+  const two = await solveBarrierBatch(block, one.v, 'plain', inside, null, options);
   // Every strictly interior iterate is a valid candidate (the AO takes it only if J does not
   // rise); realisations stopped as stragglers are candidates but not certified.
   const solved = tidy(() => tf.mul(inside, tf.sub(1, two.failed)));

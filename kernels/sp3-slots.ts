@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import { log1pAccurate } from './model-rate.js';
+import type { BatchBlockProblem } from './block-problem.js';
 
 export type Var = 'b' | 'p' | 'fue' | 'fes' | 'tau';
 export const VARS: readonly Var[] = ['b', 'p', 'fue', 'fes', 'tau'];
@@ -24,8 +25,6 @@ export interface Slot {
   hd: Partial5;
 }
 
-/** Slots 0-3 (rate-min, tau, latency, energy) take the phase-one slack. */
-export const SLACK_SLOTS = 4;
 
 /** Everything about the surrogate that does not change during one SP3 solve. */
 export interface Sp3Coefficients {
@@ -182,6 +181,22 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
     { val: values[6], grad: { fes: tf.div(c.freeFes, P.fEsMaxGHz) }, hd: {} },
   ];
   return { objective, slots };
+}
+
+/**
+ * SP3's surrogate as a batched block problem for kernels/block-ipm.ts: variables factorised in
+ * the order b, p, tau, fue, fes (the sparsest factor), fixed fue, fes and tau masked, coupling
+ * rows sum b <= 1 and sum esWeight fes <= Fes_max.
+ */
+export function sp3BlockProblem(c: Sp3Coefficients): BatchBlockProblem {
+  return {
+    N: c.problem.N,
+    order: ['b', 'p', 'tau', 'fue', 'fes'],
+    freeMask: { fue: c.freeFue, fes: c.freeFes, tau: c.uncached },
+    coupling: [{ v: 'b', weight: null, rhs: 1 }, { v: 'fes', weight: c.esWeight, rhs: c.problem.params.fEsMaxGHz }],
+    evaluate: (v, withDerivatives) => evaluateSlots(c, v as Vars, withDerivatives),
+    active: () => slotActive(c),
+  };
 }
 
 /** Active masks of the slots [N, M] (1 where the slot is a constraint of that UE). */

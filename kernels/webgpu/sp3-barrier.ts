@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { fail } from '../../engine/errors.js';
 import type { Sp3Coefficients, Vars } from '../sp3-slots.js';
-import type { BatchIpmOptions } from '../sp3-ipm.js';
+import type { BatchIpmOptions } from '../block-ipm.js';
 import { COEFFICIENT_ORDER, inRows, OUT_FLAGS, OUT_VARS, outRows, sp3BarrierWgsl, UNIFORMS, VAR_ORDER, type UniformName } from './sp3-barrier-wgsl.js';
 
 type T = tf.Tensor;

@@ -19,7 +19,7 @@ import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbat
 import { solveResourcesBatch, type Sp3Solver } from '../../kernels/sp3-resources.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
 import { disposeCoefficients, expansionTauBatch, sp3Coefficients } from '../../kernels/sp3-slots.js';
-import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/sp3-ipm.js';
+import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/block-ipm.js';
 import { solveBarrierFused } from '../../kernels/webgpu/sp3-barrier.js';
 import { testBackend } from '../helpers/tf-backend.js';
 import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';

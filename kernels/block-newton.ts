@@ -1,8 +1,9 @@
 /**
- * One Newton step of SP3's barrier problem for a whole batch, as tensor ops: the float32 twin of
- * engine/ao/block-newton.ts. Per UE a 5 x 5 block (variables in the order b, p, tau, fue, fes,
- * which keeps the Cholesky factor as sparse as the block), per realisation a rank-2 coupling
- * (sum b <= 1 and (6f)) by Woodbury, and in phase one the global slack sigma by a Schur
+ * One Newton step of a batched block problem's barrier problem (block-problem.ts: SP3's surrogate
+ * or the joint one) for a whole batch, as tensor ops: the float32 twin of
+ * engine/ao/block-newton.ts. Per UE a block over the problem's variables (in its `order`, which
+ * keeps the Cholesky factor as sparse as the block; structural zeros are skipped), per
+ * realisation a rank-2 coupling by Woodbury, and in phase one the global slack sigma by a Schur
  * complement. Shapes: [N, M] per UE, [N, 1] per realisation.
  *
  * Barrier psi_t = F - (1/t) sum log(-f_i) with central multipliers lambda_i = 1/(t (-f_i)):
@@ -10,10 +11,7 @@
  *   rhs = -(grad F + sum_i lambda_i grad f_i)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SLACK_SLOTS, type Objective, type Partial5, type Slot, type Sp3Coefficients, type Var, type Vars } from './sp3-slots.js';
-
-/** Block order for the factorisation. */
-const ORDER: readonly Var[] = ['b', 'p', 'tau', 'fue', 'fes'];
+import { SLACK_SLOTS, type BatchBlockProblem, type BlockTerms, type BlockVars } from './block-problem.js';
 
 type T = tf.Tensor;
 const add = (a: T | null, b: T | null): T | null => (a === null ? b : b === null ? a : tf.add(a, b));
@@ -24,13 +22,13 @@ export interface BarrierState {
   /** Per realisation [N, 1]: barrier parameter, and the slack (phase one only). */
   t: T;
   sigma: T | null;
-  /** Coupling values g_0 = sum b - 1 and g_1 = sum w f_es - Fes_max, [N, 1]. */
+  /** Coupling values g_k = sum weight v - rhs of the problem's two rows, [N, 1]. */
   g0: T;
   g1: T;
 }
 
 export interface NewtonStep {
-  dx: Vars;
+  dx: BlockVars;
   /** [N, 1]; null outside phase one. */
   dSigma: T | null;
   /** Newton decrement^2 per realisation [N, 1] (psi scaled by 1/t). */
@@ -38,95 +36,94 @@ export interface NewtonStep {
 }
 
 /** Slot value with the slack subtracted on the slack slots in phase one. */
-export const slotValue = (k: number, slot: Slot, sigma: T | null): T =>
+export const slotValue = (k: number, slot: BlockTerms, sigma: T | null): T =>
   sigma !== null && k < SLACK_SLOTS ? tf.sub(slot.val, sigma) : slot.val;
 
 /**
  * The Newton step at the current point (inside a caller's tidy). `objective` is null in phase
  * one (F = sigma); `active` are the slot masks of `slotActive`.
  */
-export function newtonStep(c: Sp3Coefficients, objective: Objective | null, slots: Slot[], active: T[], st: BarrierState): NewtonStep {
+export function newtonStep(P: BatchBlockProblem, objective: BlockTerms | null, slots: BlockTerms[], active: T[], st: BarrierState): NewtonStep {
+  const ORDER = P.order;
+  const rank = (v: string): number => ORDER.indexOf(v);
   const phaseOne = st.sigma !== null;
-  // Diagonal, off-diagonal (by pair key) and right-hand side accumulators.
-  const diag: Partial<Record<Var, T | null>> = {};
+  // Diagonal, off-diagonal (by ordered pair key) and right-hand side accumulators.
+  const diag: Partial<Record<string, T | null>> = {};
   const off = new Map<string, T | null>();
-  const rhs: Partial<Record<Var, T | null>> = {};
-  const hcol: Partial<Record<Var, T | null>> = {};
+  const pairKey = (a: string, b: string): string => (rank(a) < rank(b) ? `${a}|${b}` : `${b}|${a}`);
+  const addOff = (a: string, b: string, h: T | null): void => {
+    const key = pairKey(a, b);
+    off.set(key, add(off.get(key) ?? null, h));
+  };
+  const rhs: Partial<Record<string, T | null>> = {};
+  const hcol: Partial<Record<string, T | null>> = {};
   let hssUe: T | null = null; // sum over slack slots of t lambda^2, [N, M]
   let lamSlackUe: T | null = null; // sum over slack slots of lambda, [N, M]
   if (objective) {
-    for (const v of Object.keys(objective.hd) as Var[]) diag[v] = add(diag[v] ?? null, objective.hd[v]!);
-    for (const v of Object.keys(objective.grad) as Var[]) rhs[v] = sub(rhs[v] ?? null, objective.grad[v]!);
+    for (const v of Object.keys(objective.hd)) diag[v] = add(diag[v] ?? null, objective.hd[v]!);
+    for (const v of Object.keys(objective.grad)) rhs[v] = sub(rhs[v] ?? null, objective.grad[v]!);
+    for (const { a, b, h } of objective.cross ?? []) addOff(a, b, h);
   }
   slots.forEach((slot, k) => {
     const f = slotValue(k, slot, st.sigma);
     const lambda = tf.div(active[k], tf.mul(st.t, tf.neg(f)));
     const w = tf.mul(st.t, tf.square(lambda));
-    const vars = Object.keys(slot.grad) as Var[];
+    const vars = Object.keys(slot.grad);
     for (const a of vars) {
       const ga = slot.grad[a]!;
       const wga = tf.mul(w, ga);
       diag[a] = add(add(diag[a] ?? null, mul(lambda, slot.hd[a] ?? null)), tf.mul(wga, ga));
       rhs[a] = sub(rhs[a] ?? null, tf.mul(lambda, ga));
-      for (const bVar of vars) {
-        if (ORDER.indexOf(bVar) <= ORDER.indexOf(a)) continue;
-        const key = `${a}|${bVar}`;
-        off.set(key, add(off.get(key) ?? null, tf.mul(wga, slot.grad[bVar]!)));
-      }
+      for (const bVar of vars) if (rank(bVar) > rank(a)) addOff(a, bVar, tf.mul(wga, slot.grad[bVar]!));
       if (phaseOne && k < SLACK_SLOTS) hcol[a] = sub(hcol[a] ?? null, wga);
     }
+    for (const { a, b, h } of slot.cross ?? []) addOff(a, b, tf.mul(lambda, h));
     if (phaseOne && k < SLACK_SLOTS) {
       hssUe = add(hssUe, w);
       lamSlackUe = add(lamSlackUe, lambda);
     }
   });
   // Fixed variables: identity rows (their gradients are zero by construction).
-  diag.fue = add(diag.fue ?? null, tf.sub(1, c.freeFue));
-  diag.fes = add(diag.fes ?? null, tf.sub(1, c.freeFes));
-  diag.tau = add(diag.tau ?? null, tf.sub(1, c.uncached));
+  for (const [v, mask] of Object.entries(P.freeMask)) diag[v] = add(diag[v] ?? null, tf.sub(1, mask!));
 
   // Coupling rows: d_k = lambda_k / (-g_k), and their barrier gradients in the right-hand side.
+  const [row0, row1] = P.coupling;
+  const zero = tf.zerosLike(slots[0].val);
+  const weight = (row: typeof row0): T => row.weight ?? tf.onesLike(zero);
   const lc0 = tf.reciprocal(tf.mul(st.t, tf.neg(st.g0)));
   const lc1 = tf.reciprocal(tf.mul(st.t, tf.neg(st.g1)));
   const d0 = tf.div(lc0, tf.neg(st.g0));
   const d1 = tf.div(lc1, tf.neg(st.g1));
-  rhs.b = sub(rhs.b ?? null, lc0);
-  rhs.fes = sub(rhs.fes ?? null, tf.mul(lc1, c.esWeight));
+  rhs[row0.v] = sub(rhs[row0.v] ?? null, tf.mul(lc0, weight(row0)));
+  rhs[row1.v] = sub(rhs[row1.v] ?? null, tf.mul(lc1, weight(row1)));
 
-  const entry = (a: Var, b: Var): T | null => {
-    if (a === b) return diag[a] ?? null;
-    const [x, y] = ORDER.indexOf(a) < ORDER.indexOf(b) ? [a, b] : [b, a];
-    return off.get(`${x}|${y}`) ?? null;
-  };
-  const L = cholesky(entry);
-  const solve = (r: Partial<Record<Var, T | null>>): Record<Var, T> => {
-    const y = choleskySolve(L, r);
-    return y;
-  };
+  const entry = (a: string, b: string): T | null => (a === b ? diag[a] ?? null : off.get(pairKey(a, b)) ?? null);
+  const L = cholesky(ORDER, entry);
+  const solve = (r: Partial<Record<string, T | null>>): BlockVars => choleskySolve(ORDER, L, r);
   const sumRows = (x: T): T => tf.sum(x, 1, true);
-  const zero = tf.zerosLike(c.uncached);
-  const full = (r: Partial<Record<Var, T | null>>): Partial<Record<Var, T | null>> => r;
+  /** u_k . w per realisation. */
+  const dotRow = (row: typeof row0, w: BlockVars): T => sumRows(row.weight ? tf.mul(row.weight, w[row.v]) : w[row.v]);
 
-  // Block solves: the right-hand side and the two coupling columns e_b and w e_fes.
+  // Block solves: the right-hand side and the two coupling columns.
   const y = solve(rhs);
-  const z0 = solve(full({ b: tf.onesLike(zero) }));
-  const z1 = solve(full({ fes: c.esWeight }));
+  const z0 = solve({ [row0.v]: weight(row0) });
+  const z1 = solve({ [row1.v]: weight(row1) });
   // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T Hb^-1 V, per realisation.
   const s0 = tf.sqrt(d0);
   const s1 = tf.sqrt(d1);
-  const u0z0 = sumRows(z0.b);
-  const u0z1 = sumRows(z1.b);
-  const u1z1 = sumRows(tf.mul(c.esWeight, z1.fes));
+  const u0z0 = dotRow(row0, z0);
+  const u0z1 = dotRow(row0, z1);
+  const u1z1 = dotRow(row1, z1);
   const S00 = tf.add(1, tf.mul(d0, u0z0));
   const S01 = tf.mul(tf.mul(s0, s1), u0z1);
   const S11 = tf.add(1, tf.mul(d1, u1z1));
   const det = tf.sub(tf.mul(S00, S11), tf.square(S01));
-  const applyCoupling = (w: Record<Var, T>): Record<Var, T> => {
-    const q0 = tf.mul(s0, sumRows(w.b));
-    const q1 = tf.mul(s1, sumRows(tf.mul(c.esWeight, w.fes)));
+  const applyCoupling = (w: BlockVars): BlockVars => {
+    const q0 = tf.mul(s0, dotRow(row0, w));
+    const q1 = tf.mul(s1, dotRow(row1, w));
     const c0 = tf.mul(s0, tf.div(tf.sub(tf.mul(S11, q0), tf.mul(S01, q1)), det));
     const c1 = tf.mul(s1, tf.div(tf.sub(tf.mul(S00, q1), tf.mul(S01, q0)), det));
-    const out = {} as Record<Var, T>;
+    const out: BlockVars = {};
     for (const v of ORDER) out[v] = tf.sub(w[v], tf.add(tf.mul(c0, z0[v]), tf.mul(c1, z1[v])));
     return out;
   };
@@ -147,14 +144,12 @@ export function newtonStep(c: Sp3Coefficients, objective: Objective | null, slot
     rSigma = tf.add(-1, sumRows(lamSlackUe ?? zero));
     dSigma = tf.div(tf.sub(rSigma, hAr), tf.sub(sumRows(hssUe ?? zero), hAh));
     const ds = dSigma;
-    const corrected = {} as Record<Var, T>;
+    const corrected: BlockVars = {};
     for (const v of ORDER) corrected[v] = tf.sub(dx[v], tf.mul(ds, ah[v]));
     dx = corrected;
   }
   // Fixed variables do not move.
-  dx.fue = tf.mul(dx.fue, c.freeFue);
-  dx.fes = tf.mul(dx.fes, c.freeFes);
-  dx.tau = tf.mul(dx.tau, c.uncached);
+  for (const [v, mask] of Object.entries(P.freeMask)) dx[v] = tf.mul(dx[v], mask!);
   let decrement2: T = rSigma && dSigma ? tf.mul(rSigma, dSigma) : tf.zerosLike(st.t);
   for (const v of ORDER) {
     const r = rhs[v];
@@ -163,12 +158,12 @@ export function newtonStep(c: Sp3Coefficients, objective: Objective | null, slot
   return { dx, dSigma, decrement2 };
 }
 
-type Factor = { l: Map<string, T | null>; d: Partial<Record<Var, T>> };
+type Factor = { l: Map<string, T | null>; d: Partial<Record<string, T>> };
 
 /** L L^T of the symmetric block given by `entry` (null = structural zero), element-wise over [N, M]. */
-function cholesky(entry: (a: Var, b: Var) => T | null): Factor {
+function cholesky(ORDER: readonly string[], entry: (a: string, b: string) => T | null): Factor {
   const l = new Map<string, T | null>();
-  const d: Partial<Record<Var, T>> = {};
+  const d: Partial<Record<string, T>> = {};
   const get = (i: number, j: number): T | null => (i === j ? d[ORDER[i]]! : l.get(`${i}|${j}`) ?? null);
   for (let j = 0; j < ORDER.length; j++) {
     const diagonal = entry(ORDER[j], ORDER[j])!;
@@ -188,12 +183,12 @@ function cholesky(entry: (a: Var, b: Var) => T | null): Factor {
 }
 
 /** Solves L L^T y = r for every UE (missing components of r are zero). */
-function choleskySolve(F: Factor, r: Partial5 | Partial<Record<Var, T | null>>): Record<Var, T> {
+function choleskySolve(ORDER: readonly string[], F: Factor, r: Partial<Record<string, T | null>>): BlockVars {
   const n = ORDER.length;
   const get = (i: number, j: number): T | null => (i === j ? F.d[ORDER[i]]! : F.l.get(`${i}|${j}`) ?? null);
   const z: (T | null)[] = [];
   for (let i = 0; i < n; i++) {
-    let s: T | null = (r as Partial<Record<Var, T | null>>)[ORDER[i]] ?? null;
+    let s: T | null = r[ORDER[i]] ?? null;
     for (let k = 0; k < i; k++) s = sub(s, mul(get(i, k), z[k]));
     z.push(s === null ? null : tf.div(s, get(i, i)!));
   }
@@ -203,7 +198,7 @@ function choleskySolve(F: Factor, r: Partial5 | Partial<Record<Var, T | null>>):
     for (let k = i + 1; k < n; k++) s = sub(s, mul(get(k, i), x[k]));
     x[i] = s === null ? null : tf.div(s, get(i, i)!);
   }
-  const out = {} as Record<Var, T>;
-  ORDER.forEach((v, i) => (out[v] = x[i] ?? tf.zerosLike(F.d.b!)));
+  const out: BlockVars = {};
+  ORDER.forEach((v, i) => (out[v] = x[i] ?? tf.zerosLike(F.d[ORDER[0]]!)));
   return out;
 }

@@ -1,16 +1,17 @@
 /**
- * The log-barrier interior-point method of SP3 for a whole batch (the float32 twin of the
- * barrier part of engine/ao/block-ipm.ts): every realisation carries its own barrier parameter
- * t, step length, centring test and done flag; done realisations stop changing while the rest
- * go on. Shapes: variables [N, M], per-realisation state [N, 1].
+ * The log-barrier interior-point method for a batched block problem (block-problem.ts: SP3's
+ * surrogate or the joint one) over a whole batch, the float32 twin of the barrier part of
+ * engine/ao/block-ipm.ts: every realisation carries its own barrier parameter t, step length,
+ * centring test and done flag; done realisations stop changing while the rest go on. Shapes:
+ * variables [N, M], per-realisation state [N, 1].
  *
  * Plain mode minimises the surrogate objective from a strictly feasible start; phase-one mode
  * minimises one slack sigma per realisation (slack slots read c_k <= sigma) and stops a
  * realisation as soon as sigma < -sigmaTarget.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluateSlots, SLACK_SLOTS, slotActive, VARS, type Slot, type Sp3Coefficients, type Vars } from './sp3-slots.js';
-import { newtonStep, slotValue } from './sp3-newton.js';
+import { SLACK_SLOTS, type BatchBlockProblem, type BlockTerms, type BlockVars } from './block-problem.js';
+import { newtonStep, slotValue } from './block-newton.js';
 import { tidy } from './tidy.js';
 
 type T = tf.Tensor;
@@ -42,7 +43,7 @@ export const DEFAULT_BATCH_IPM_OPTIONS: BatchIpmOptions = {
 };
 
 export interface BatchIpmResult {
-  v: Vars;
+  v: BlockVars;
   /** [N, 1] (phase one); null in plain mode. */
   sigma: T | null;
   /** [N, 1] 1 where the realisation stopped: solved, interior found, or centred as far as float32 allows. */
@@ -66,12 +67,11 @@ interface Eval {
  * F, the barrier's log sum and strict feasibility per realisation at v (inside a caller's tidy);
  * with `withDerivatives` also the slots' gradients for the Newton step.
  */
-function barrierParts(c: Sp3Coefficients, v: Vars, sigma: T | null, active: T[], withDerivatives: boolean): Eval & { slots: Slot[]; obj: ReturnType<typeof evaluateSlots>['objective'] } {
-  const { objective, slots } = evaluateSlots(c, v, withDerivatives);
-  const P = c.problem.params;
+function barrierParts(P: BatchBlockProblem, v: BlockVars, sigma: T | null, active: T[], withDerivatives: boolean): Eval & { slots: BlockTerms[]; obj: BlockTerms } {
+  const { objective, slots } = P.evaluate(v, withDerivatives);
   // The largest constraint value and the sum of log(-f) per UE. An inactive slot reads -1 and
   // adds log(1) = 0, except a slack slot in phase one (-1 - sigma), which the mask removes.
-  let worst: T = tf.neg(tf.minimum(tf.minimum(tf.minimum(v.b, v.p), tf.minimum(v.fue, v.fes)), v.tau)); // domain: every variable > 0
+  let worst: T = tf.neg(P.order.map((k) => v[k]).reduce((a, b) => tf.minimum(a, b))); // domain: every variable > 0
   let logSum: T | null = null;
   slots.forEach((slot, k) => {
     const f = slotValue(k, slot, sigma);
@@ -80,13 +80,21 @@ function barrierParts(c: Sp3Coefficients, v: Vars, sigma: T | null, active: T[],
     const term = sigma !== null && k < SLACK_SLOTS ? tf.mul(active[k], log) : log;
     logSum = logSum === null ? term : tf.add(logSum, term);
   });
-  const g0 = tf.sub(tf.sum(v.b, 1, true), 1);
-  const g1 = tf.sub(tf.sum(tf.mul(c.esWeight, v.fes), 1, true), P.fEsMaxGHz);
+  const [g0, g1] = couplingValues(P, v);
   const feasible = tf.cast(tf.less(tf.maximum(tf.max(worst, 1, true), tf.maximum(g0, g1)), 0), 'float32');
   // NaN where infeasible: those rows fail the Armijo test anyway.
   const logs = tf.add(tf.sum(logSum!, 1, true), tf.add(tf.log(tf.neg(g0)), tf.log(tf.neg(g1))));
   const f = sigma !== null ? sigma : tf.sum(objective.val, 1, true);
   return { f, psiLogs: logs, feasible, slots, obj: objective };
+}
+
+/** g_k = sum_m weight v - rhs of the two coupling rows, [N, 1] each. */
+function couplingValues(P: BatchBlockProblem, v: BlockVars): [T, T] {
+  const g = (k: 0 | 1): T => {
+    const row = P.coupling[k];
+    return tf.sub(tf.sum(row.weight ? tf.mul(row.weight, v[row.v]) : v[row.v], 1, true), row.rhs);
+  };
+  return [g(0), g(1)];
 }
 
 /** Number of active constraints per realisation [N, 1] (slots plus the two coupling rows). */
@@ -101,10 +109,10 @@ const keep = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
  * mask is broadcast once by an addition (tf.where would Tile it for every variable, which is
  * slow on the wasm backend).
  */
-function keepVars(mask: T, a: Vars, b: Vars): Vars {
+function keepVars(order: readonly string[], mask: T, a: BlockVars, b: BlockVars): BlockVars {
   return tidy(() => {
-    const wide = tf.greater(tf.add(mask, tf.zerosLike(b.b)), 0);
-    return Object.fromEntries(VARS.map((k) => [k, tf.where(wide, a[k], b[k])])) as Vars;
+    const wide = tf.greater(tf.add(mask, tf.zerosLike(b[order[0]])), 0);
+    return Object.fromEntries(order.map((k) => [k, tf.where(wide, a[k], b[k])]));
   });
 }
 
@@ -129,20 +137,21 @@ async function anyPositive(x: T): Promise<boolean> {
  * realisations to solve; the others are returned unchanged and marked done.
  */
 export async function solveBarrierBatch(
-  c: Sp3Coefficients, v0: Vars, mode: BatchIpmMode, rowActive: T, sigma0: T | null, options: Partial<BatchIpmOptions> = {},
+  P: BatchBlockProblem, v0: BlockVars, mode: BatchIpmMode, rowActive: T, sigma0: T | null, options: Partial<BatchIpmOptions> = {},
 ): Promise<BatchIpmResult> {
   const o = { ...DEFAULT_BATCH_IPM_OPTIONS, ...options };
   const phaseOne = mode === 'phase-one';
+  const VARS = P.order;
   // Owned copies (clones share data), disposed at the end with the rest of the state.
-  const active = tf.tidy(() => slotActive(c).map((a) => tf.clone(a)));
+  const active = tf.tidy(() => P.active().map((a) => tf.clone(a)));
   const m = tf.tidy(() => activeCount(active));
-  let v: Vars = Object.fromEntries(VARS.map((k) => [k, tf.clone(v0[k])])) as Vars;
+  let v: BlockVars = Object.fromEntries(VARS.map((k) => [k, tf.clone(v0[k])]));
   let sigma: T | null = phaseOne ? tf.clone(sigma0!) : null;
   let done = tf.sub(1, rowActive);
   let failed = tf.zerosLike(rowActive);
   let certified = tf.zerosLike(rowActive);
   let t = tf.tidy(() => {
-    const e = barrierParts(c, v, sigma, active, false);
+    const e = barrierParts(P, v, sigma, active, false);
     const scale = phaseOne ? tf.maximum(tf.abs(sigma!), 1e-3) : tf.abs(e.f);
     return tf.div(m, tf.add(tf.mul(o.initialGapFraction, scale), 1e-12));
   });
@@ -162,10 +171,9 @@ export async function solveBarrierBatch(
     // then stop where they are (strictly feasible, not certified) instead of holding the batch.
     if (remaining <= o.stragglerFraction * rowsToSolve && ++stragglerSteps > o.stragglerSteps) break;
     const step = tidy(() => {
-      const e = barrierParts(c, v, sigma, active, true);
-      const g0 = tf.sub(tf.sum(v.b, 1, true), 1);
-      const g1 = tf.sub(tf.sum(tf.mul(c.esWeight, v.fes), 1, true), c.problem.params.fEsMaxGHz);
-      const nt = newtonStep(c, phaseOne ? null : e.obj, e.slots, active, { t, sigma, g0, g1 });
+      const e = barrierParts(P, v, sigma, active, true);
+      const [g0, g1] = couplingValues(P, v);
+      const nt = newtonStep(P, phaseOne ? null : e.obj, e.slots, active, { t, sigma, g0, g1 });
       const nan = tf.cast(tf.logicalNot(tf.isFinite(nt.decrement2)), 'float32');
       const fScale = phaseOne ? tf.onesLike(t) : tf.maximum(tf.abs(e.f), 1);
       const gap = tf.div(m, t);
@@ -173,16 +181,15 @@ export async function solveBarrierBatch(
       const gapSmall = phaseOne ? tf.lessEqual(gap, 1e-9) : tf.lessEqual(gap, tf.mul(o.gapRtol, fScale));
       const finished = tf.logicalAnd(centred, gapSmall);
       // Fraction to the boundary from the linearisation of every constraint.
-      let sMax: T = tf.fill([c.problem.N, 1], 1 / 0.99);
+      let sMax: T = tf.fill([P.N, 1], 1 / 0.99);
       e.slots.forEach((slot, k) => {
-        let slope: T = phaseOne && k < 4 ? tf.neg(nt.dSigma!) : tf.zerosLike(slot.val);
-        for (const name of Object.keys(slot.grad) as (keyof Vars)[]) slope = tf.add(slope, tf.mul(slot.grad[name]!, nt.dx[name]));
+        let slope: T = phaseOne && k < SLACK_SLOTS ? tf.neg(nt.dSigma!) : tf.zerosLike(slot.val);
+        for (const name of Object.keys(slot.grad)) slope = tf.add(slope, tf.mul(slot.grad[name]!, nt.dx[name]));
         const f = slotValue(k, slot, sigma);
         const ratio = tf.where(tf.logicalAnd(tf.greater(slope, 0), tf.greater(active[k], 0)), tf.div(tf.neg(f), slope), tf.fill(slope.shape, Infinity));
         sMax = tf.minimum(sMax, tf.min(ratio, 1, true));
       });
-      const slope0 = tf.sum(nt.dx.b, 1, true);
-      const slope1 = tf.sum(tf.mul(c.esWeight, nt.dx.fes), 1, true);
+      const [slope0, slope1] = P.coupling.map((row) => tf.sum(row.weight ? tf.mul(row.weight, nt.dx[row.v]) : nt.dx[row.v], 1, true));
       sMax = tf.minimum(sMax, tf.where(tf.greater(slope0, 0), tf.div(tf.neg(g0), slope0), tf.fill(slope0.shape, Infinity)));
       sMax = tf.minimum(sMax, tf.where(tf.greater(slope1, 0), tf.div(tf.neg(g1), slope1), tf.fill(slope1.shape, Infinity)));
       if (phaseOne) {
@@ -216,16 +223,16 @@ export async function solveBarrierBatch(
     for (let h = 0; h < o.maxHalvings; h++) {
       if (!(await anyPositive(tf.clone(pending)))) break;
       const trial = tidy(() => {
-        const vt = Object.fromEntries(VARS.map((k) => [k, tf.add(v[k], tf.mul(s, step.dx[k]))])) as Vars;
+        const vt: BlockVars = Object.fromEntries(VARS.map((k) => [k, tf.add(v[k], tf.mul(s, step.dx[k]))]));
         const sigmaT = phaseOne ? tf.add(sigma!, tf.mul(s, step.dSigma!)) : null;
-        const e = barrierParts(c, vt, sigmaT, active, false);
+        const e = barrierParts(P, vt, sigmaT, active, false);
         const psi = tf.sub(e.f, tf.div(e.psiLogs, t));
         // Armijo, and a strict decrease: in float32 a tiny step can leave psi unchanged.
         const armijo = tf.logicalAnd(tf.lessEqual(psi, tf.sub(step.psi0, tf.mul(0.01, tf.mul(s, step.dec2)))), tf.less(psi, step.psi0));
         const ok = tf.mul(tf.mul(e.feasible, tf.cast(armijo, 'float32')), pending);
         return { vt, sigmaT, ok };
       });
-      const nextV = keepVars(trial.ok, trial.vt, v);
+      const nextV = keepVars(VARS, trial.ok, trial.vt, v);
       tf.dispose(Object.values(v));
       v = nextV;
       if (phaseOne) sigma = replace(sigma!, tf.tidy(() => keep(trial.ok, trial.sigmaT!, sigma!)));
