@@ -252,3 +252,41 @@ export async function solveBarrierBatch(
   tf.dispose([t, m, ...active]);
   return { v, sigma, done, certified, failed, gap, newtonSteps: steps };
 }
+
+export interface BlockBatchSolution {
+  /** The last strictly interior iterate of phase two (the start where phase one failed). */
+  v: BlockVars;
+  /** [N, 1] 1 where phase two ran from a strictly interior point and did not fail: v is a candidate. */
+  solved: T;
+  /** [N, 1] 1 where phase two certified its optimum (gap below gapRtol, centred). */
+  certified: T;
+  /** [N, 1] 1 where a step produced NaN. */
+  failed: T;
+  newtonSteps: number;
+}
+
+/**
+ * Both phases from v0 (pulled inside the boxes and coupling rows): phase one from sigma0 just
+ * above each realisation's largest slack slot, then phase two on the rows it brought strictly
+ * inside. Every strictly interior iterate is a valid candidate (the caller takes it only if J
+ * does not rise); realisations stopped as stragglers are candidates but not certified.
+ */
+export async function solveBlockBatch(P: BatchBlockProblem, v0: BlockVars, rowActive: T, options: Partial<BatchIpmOptions> = {}): Promise<BlockBatchSolution> {
+  const sigma0 = tidy(() => {
+    const { slots } = P.evaluate(v0, false);
+    const active = P.active();
+    let worst: T = tf.fill([P.N, 1], -Infinity);
+    for (let k = 0; k < SLACK_SLOTS; k++) {
+      const val = tf.where(tf.greater(active[k], 0), slots[k].val, tf.fill(slots[k].val.shape, -Infinity));
+      worst = tf.maximum(worst, tf.max(val, 1, true));
+    }
+    return tf.add(worst, tf.mul(1e-2, tf.maximum(1, tf.abs(worst))));
+  });
+  const one = await solveBarrierBatch(P, v0, 'phase-one', rowActive, sigma0, options);
+  const inside = tidy(() => tf.mul(tf.mul(rowActive, tf.cast(tf.less(one.sigma!, 0), 'float32')), tf.sub(1, one.failed)));
+  const two = await solveBarrierBatch(P, one.v, 'plain', inside, null, options);
+  const solved = tidy(() => tf.mul(inside, tf.sub(1, two.failed)));
+  const failed = tidy(() => tf.maximum(one.failed, two.failed));
+  tf.dispose([sigma0, inside, one.sigma ?? [], one.done, one.certified, one.failed, one.gap, two.done, two.failed, two.gap, ...Object.values(one.v)]);
+  return { v: two.v, solved, certified: two.certified, failed, newtonSteps: one.newtonSteps + two.newtonSteps };
+}

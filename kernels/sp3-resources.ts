@@ -11,9 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { disposeCoefficients, evaluateSlots, expansionTauBatch, slotActive, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
-import { SLACK_SLOTS } from './block-problem.js';
-import { DEFAULT_BATCH_IPM_OPTIONS, solveBarrierBatch, type BatchIpmOptions } from './block-ipm.js';
+import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
+import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
 import { fusedBarrierAvailable, solveBarrierFused } from './webgpu/sp3-barrier.js';
 
@@ -70,34 +69,15 @@ export async function solveResourcesBatch(
     return { candidate, solved: fused.solved, certified, failed: fused.failed, newtonSteps: fused.newtonSteps };
   }
 
-  // Phase one from the pulled point: sigma0 above the largest slack slot of each realisation.
-  const sigma0 = tidy(() => {
-    const { slots } = evaluateSlots(c, v0);
-    const active = slotActive(c);
-    let worst: T = tf.fill([problem.N, 1], -Infinity);
-    for (let k = 0; k < SLACK_SLOTS; k++) {
-      const val = tf.where(tf.greater(active[k], 0), slots[k].val, tf.fill(slots[k].val.shape, -Infinity));
-      worst = tf.maximum(worst, tf.max(val, 1, true));
-    }
-    return tf.add(worst, tf.mul(1e-2, tf.maximum(1, tf.abs(worst))));
-  });
-  const block = sp3BlockProblem(c);
-  const one = await solveBarrierBatch(block, v0, 'phase-one', rowActive, sigma0, options);
-  const inside = tidy(() => tf.mul(tf.mul(rowActive, tf.cast(tf.less(one.sigma!, 0), 'float32')), tf.sub(1, one.failed)));
-  const two = await solveBarrierBatch(block, one.v, 'plain', inside, null, options);
-  // Every strictly interior iterate is a valid candidate (the AO takes it only if J does not
-  // rise); realisations stopped as stragglers are candidates but not certified.
-  const solved = tidy(() => tf.mul(inside, tf.sub(1, two.failed)));
+  const { v, solved, certified: twoCertified, failed, newtonSteps } = await solveBlockBatch(sp3BlockProblem(c), v0, rowActive, options);
   const candidate = tidy(() => ({
-    bandwidth: take(solved, two.v.b, x.bandwidth),
-    powerW: take(solved, two.v.p, x.powerW),
-    fUeGHz: take(solved, two.v.fue, x.fUeGHz),
-    fEsGHz: take(solved, two.v.fes, x.fEsGHz),
+    bandwidth: take(solved, v.b, x.bandwidth),
+    powerW: take(solved, v.p, x.powerW),
+    fUeGHz: take(solved, v.fue, x.fUeGHz),
+    fEsGHz: take(solved, v.fes, x.fEsGHz),
   }));
-  const failed = tidy(() => tf.maximum(one.failed, two.failed));
-  const certified = tidy(() => tf.mul(solved, two.certified));
-  tf.dispose([tauBar, sigma0, inside, one.sigma ?? [], one.done, one.certified, one.failed, one.gap, two.done, two.certified, two.failed, two.gap,
-    ...VARS.map((k) => v0[k]), ...VARS.map((k) => one.v[k]), ...VARS.map((k) => two.v[k])]);
+  const certified = tidy(() => tf.mul(solved, twoCertified));
+  tf.dispose([tauBar, twoCertified, ...VARS.map((k) => v0[k]), ...Object.values(v)]);
   disposeCoefficients(c);
-  return { candidate, solved, certified, failed, newtonSteps: one.newtonSteps + two.newtonSteps };
+  return { candidate, solved, certified, failed, newtonSteps };
 }

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import { log1pAccurate } from './model-rate.js';
+import { rateBoundAt, rateBoundCoefficients } from './rate-bound.js';
 import type { BatchBlockProblem } from './block-problem.js';
 
 export type Var = 'b' | 'p' | 'fue' | 'fes' | 'tau';
@@ -44,7 +45,7 @@ export interface Sp3Coefficients {
   /** (1 - s)(1 - alpha) D tau_bar / p̄ and (1 - s)(1 - alpha) D p̄ / tau_bar. */
   energyP: tf.Tensor;
   energyTau: tf.Tensor;
-  /** Rs = K (rsConst + rsLinB b - ap / p - lb2 / b) [Mbit/s]. */
+  /** Rs = K (rsConst + rsLinB b - ap / p - lb2 / b) [Mbit/s] (rate-bound.ts). */
   rsConst: tf.Tensor;
   rsLinB: tf.Tensor;
   ap: tf.Tensor;
@@ -69,10 +70,6 @@ export function sp3Coefficients(problem: BatchProblem, x: BatchPoint, tauBar: tf
     const freeFes = tf.sub(1, tf.mul(uncached, tf.cast(tf.equal(alpha, 1), 'float32')));
     const C = problem.cyclesMc;
     const D = problem.bitsKbit;
-    const gamma = tf.div(tf.mul(x.powerW, problem.cPerW), x.bandwidth);
-    const L = log1pAccurate(gamma);
-    const a = tf.div(tf.mul(x.bandwidth, gamma), tf.add(1, gamma));
-    const sb = tf.sqrt(x.bandwidth);
     const unAlpha = tf.mul(uncached, tf.sub(1, alpha));
     return {
       uncached,
@@ -84,10 +81,7 @@ export function sp3Coefficients(problem: BatchProblem, x: BatchPoint, tauBar: tf
       localEnergy: tf.mul(tf.mul(tf.mul(uncached, alpha), C), P.thetaModel * ku * ku),
       energyP: tf.div(tf.mul(tf.mul(unAlpha, D), tauBar), x.powerW),
       energyTau: tf.div(tf.mul(tf.mul(unAlpha, D), x.powerW), tauBar),
-      rsConst: tf.sub(tf.add(tf.mul(tf.mul(2, x.bandwidth), L), tf.mul(2, a)), tf.mul(P.kappa / 2, sb)),
-      rsLinB: tf.neg(tf.add(tf.div(a, x.bandwidth), tf.div(P.kappa / 2, sb))),
-      ap: tf.mul(a, x.powerW),
-      lb2: tf.mul(L, tf.square(x.bandwidth)),
+      ...rateBoundCoefficients(problem, x.bandwidth, x.powerW),
       esWeight: tf.mul(freeFes, tf.add(s, unAlpha)),
     };
   });
@@ -115,7 +109,6 @@ export interface Objective {
  */
 export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = true): { objective: Objective; slots: Slot[] } {
   const P = c.problem.params;
-  const K = P.rateScaleMbps;
   const rMin = P.rMinMbps;
   const { b, p, fue, fes, tau } = v;
   const masked = (mask: tf.Tensor, val: tf.Tensor): tf.Tensor => tf.add(tf.mul(mask, val), tf.sub(mask, 1));
@@ -123,15 +116,11 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
   const tMax = P.tMaxMs;
   const eMax = P.eMaxMj;
 
-  const invB = tf.reciprocal(b);
-  const invP = tf.reciprocal(p);
   const invTau = tf.reciprocal(tau);
   const invFue = tf.reciprocal(fue);
   const invFes = tf.reciprocal(fes);
-  const lb2OverB = tf.mul(c.lb2, invB);
-  const apOverP = tf.mul(c.ap, invP);
-  // Rs = K (rsConst + rsLinB b - ap/p - lb2/b)
-  const rs = tf.mul(K, tf.sub(tf.sub(tf.add(c.rsConst, tf.mul(c.rsLinB, b)), apOverP), lb2OverB));
+  const rate = rateBoundAt(c.problem, c, b, p, withDerivatives);
+  const rs = rate.rs;
   const localT = tf.mul(c.localWork, invFue);
   const edgeT = tf.mul(c.edgeWork, invFes);
   const latency = tf.add(tf.add(tf.mul(c.txBits, tau), localT), edgeT);
@@ -149,11 +138,8 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
     return { objective: { val: latency, grad: {}, hd: {} }, slots: values.map((val) => ({ val, grad: {}, hd: {} })) };
   }
 
-  // Rs is separable in b and p.
-  const dRsDb = tf.mul(K, tf.add(c.rsLinB, tf.mul(lb2OverB, invB)));
-  const dRsDp = tf.mul(K, tf.mul(apOverP, invP));
-  const gRate = { b: tf.div(tf.neg(dRsDb), rMin), p: tf.div(tf.neg(dRsDp), rMin) };
-  const hRate = { b: tf.mul(2 * K / rMin, tf.mul(lb2OverB, tf.square(invB))), p: tf.mul(2 * K / rMin, tf.mul(apOverP, tf.square(invP))) };
+  const gRate = rate.grad!;
+  const hRate = rate.hd!;
   const objective: Objective = {
     val: latency,
     grad: { fue: tf.neg(tf.mul(localT, invFue)), fes: tf.neg(tf.mul(edgeT, invFes)), tau: c.txBits },
