@@ -56,7 +56,7 @@ for (const backend of (values.backend ?? 'wasm').split(',') as BackendChoice[]) 
     await solveAoBatch(draw(16, 2e6), { sp3Solver }); // warm-up (kernel compilation)
     for (const size of (values.sizes ?? '').split(',').map(Number)) {
       const ps = draw(size);
-      const timings: BatchTimings = { startMs: 0, sp1Ms: 0, sp2Ms: 0, sp3Ms: 0, bookkeepingMs: 0, finishMs: 0, sp3NewtonSteps: 0 };
+      const timings: BatchTimings = { startMs: 0, sp1Ms: 0, sp2Ms: 0, sp3Ms: 0, bookkeepingMs: 0, finishMs: 0, sp3NewtonSteps: 0, jointMs: 0, jointNewtonSteps: 0 };
       const t0 = performance.now();
       const results = await solveAoBatch(ps, { timings, sp3Solver });
       const s = (performance.now() - t0) / 1000;

@@ -132,8 +132,8 @@ export function parseJob(raw: unknown, where = 'job'): Job {
   const count = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
   if (count > MAX_POINTS) fail('invalid-argument', `${where}.sweep has ${count} points; at most ${MAX_POINTS}`);
   const points = sweepPoints(job, where); // validates every point's settings
-  if (job.backend !== 'float64' && points.some((p) => p.settings.method !== 'ao')) {
-    fail('invalid-argument', `${where}.backend must be float64 when a point runs a baseline (method other than ao); the tensor engine runs method ao only`);
+  if (job.backend !== 'float64' && points.some((p) => p.settings.method !== 'ao' && p.settings.method !== 'joint')) {
+    fail('invalid-argument', `${where}.backend must be float64 when a point runs a baseline (method other than ao and joint); the tensor engine runs methods ao and joint`);
   }
   return job;
 }

@@ -22,11 +22,12 @@ import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-ener
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
 import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
-import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint } from './batch.js';
+import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint, type BatchProblem } from './batch.js';
 import { constraintViolations, totalLatencyMs } from './model.js';
 import { solveCachingBatch } from './sp1-caching.js';
 import { solveOffloadingBatch } from './sp2-offloading.js';
 import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
+import { jointStepBatch } from './joint-sca.js';
 import type { BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
 
@@ -47,6 +48,9 @@ export interface BatchAoResult {
   /** SP3 calls of this realisation and how many ended certified. */
   sp3Calls: number;
   sp3Certified: number;
+  /** Method joint: joint SCA steps taken (counted in iterations and traceMs too), and surrogate solves certified. */
+  jointSteps: number;
+  jointCertified: number;
   message: string;
 }
 
@@ -60,6 +64,9 @@ export interface BatchTimings {
   bookkeepingMs: number;
   finishMs: number;
   sp3NewtonSteps: number;
+  /** Method joint: the joint SCA steps after the AO, and their Newton steps. */
+  jointMs: number;
+  jointNewtonSteps: number;
 }
 
 export interface BatchAoOptions {
@@ -79,14 +86,14 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   const N = problems.length;
   const M = problems[0].cPerW.length;
   const { params } = problems[0];
-  if (params.method !== 'ao') {
-    fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the tensor engine runs method ao`);
+  if (params.method !== 'ao' && params.method !== 'joint') {
+    fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the tensor engine runs methods ao and joint`);
   }
   const acceptViolation = options.acceptViolation ?? 1e-5;
   const timings = options.timings;
   let clock = performance.now();
   /** Adds the time since the last call to `field` (reading a tensor first makes the work finish). */
-  const lap = async (field: Exclude<keyof BatchTimings, 'sp3NewtonSteps'>, sync?: tf.Tensor): Promise<void> => {
+  const lap = async (field: Exclude<keyof BatchTimings, 'sp3NewtonSteps' | 'jointNewtonSteps'>, sync?: tf.Tensor): Promise<void> => {
     if (!timings) return;
     if (sync) await sync.data();
     const now = performance.now();
@@ -101,7 +108,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     status: 'numerical-failure', iterations: 0, objectiveMs: Number.NaN, objectiveExactMs: Number.NaN, traceMs: [],
     maxViolation: Number.NaN, violatedConstraint: null, point: starts[n],
     start: { feasible: false, method: 'none', failedConstraint: null, proven: false, detail: '' },
-    sp3Calls: 0, sp3Certified: 0, message: '',
+    sp3Calls: 0, sp3Certified: 0, jointSteps: 0, jointCertified: 0, message: '',
   }));
   const badRows = problems.map(badInput);
   const activeHost = new Float32Array(N);
@@ -201,6 +208,9 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     await lap('bookkeepingMs');
   }
 
+  if (params.method === 'joint') x = await refineJointBatch(bp, x, results, options.ipm, acceptViolation, timings);
+  await lap('jointMs');
+
   // Final points back to float64 and the exact-rate check on the host.
   const points = await unbatchPoint(x);
   problems.forEach((p, n) => {
@@ -224,4 +234,54 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
 function replacePoint(x: BatchPoint, fields: Partial<BatchPoint>): BatchPoint {
   for (const [k, v] of Object.entries(fields) as [keyof BatchPoint, tf.Tensor][]) if (v !== x[k]) x[k].dispose();
   return { ...x, ...fields };
+}
+
+/**
+ * Method joint: the joint SCA steps (kernels/joint-sca.ts) from the AO's points, on the rows
+ * that ended converged or max-iterations. A candidate is taken where J does not rise and (6)
+ * holds to float32 accuracy; a row stops at the first step not taken or on the AO's rule.
+ */
+async function refineJointBatch(
+  bp: BatchProblem, x0: BatchPoint, results: BatchAoResult[], ipm: Partial<BatchIpmOptions> | undefined, acceptViolation: number, timings?: BatchTimings,
+): Promise<BatchPoint> {
+  const { N, params } = bp;
+  let x = x0;
+  const activeHost = new Float32Array(N);
+  results.forEach((r, n) => {
+    if (r.status === 'converged' || r.status === 'max-iterations') activeHost[n] = 1;
+  });
+  for (let i = 1; i <= params.maxIterations && activeHost.some((a) => a > 0); i++) {
+    const rowActive = tf.tensor2d(activeHost, [N, 1]);
+    const step = await jointStepBatch(bp, x, rowActive, ipm);
+    if (timings) timings.jointNewtonSteps += step.newtonSteps;
+    const accept = tidy(() => {
+      const cand: BatchPoint = { ...x, ...step.candidate };
+      const jc = totalLatencyMs(bp, cand);
+      const viol = constraintViolations(bp, cand, 'v1');
+      const ok = tf.logicalAnd(tf.lessEqual(jc, totalLatencyMs(bp, x)), tf.lessEqual(viol.maxViolation, acceptViolation));
+      return tf.mul(tf.mul(tf.reshape(tf.cast(ok, 'float32'), [N, 1]), step.solved), rowActive);
+    });
+    const take = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(tf.greater(tf.add(accept, tf.zerosLike(a)), 0), a, b);
+    x = replacePoint(x, tidy(() => ({
+      alpha: take(step.candidate.alpha, x.alpha), bandwidth: take(step.candidate.bandwidth, x.bandwidth), powerW: take(step.candidate.powerW, x.powerW),
+      fUeGHz: take(step.candidate.fUeGHz, x.fUeGHz), fEsGHz: take(step.candidate.fEsGHz, x.fEsGHz),
+    })));
+    const j = totalLatencyMs(bp, x);
+    const [jHost, acceptHost, certHost] = await Promise.all([j.data(), accept.data(), step.certified.data()]);
+    tf.dispose([j, rowActive, accept, step.solved, step.certified, step.failed, ...Object.values(step.candidate)]);
+    results.forEach((r, n) => {
+      if (!activeHost[n]) return;
+      r.jointCertified += certHost[n] > 0 ? 1 : 0;
+      if (!(acceptHost[n] > 0)) {
+        activeHost[n] = 0;
+        return;
+      }
+      const prev = r.traceMs[r.traceMs.length - 1];
+      r.traceMs.push(jHost[n]);
+      r.iterations++;
+      r.jointSteps++;
+      if (Math.abs(jHost[n] - prev) <= params.tolerance * prev) activeHost[n] = 0;
+    });
+  }
+  return x;
 }

@@ -1,0 +1,45 @@
+/**
+ * One step of the joint SCA for a batch (the tensor twin of one iteration of
+ * engine/ao/joint-sca.ts): build the joint surrogate around the current points, pull the start
+ * inside, run both barrier phases, and return the candidate points. The caller (solve-ao-batch.ts)
+ * takes a candidate only where J does not rise and (6) holds, and stops a row on the AO's rule.
+ * Shapes: [N, M] per UE, [N, 1] per realisation.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchPoint, BatchProblem } from './batch.js';
+import { solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
+import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-slots.js';
+import { expansionTauBatch } from './sp3-slots.js';
+import { tidy } from './tidy.js';
+
+/** Relative pull into the interior of the boxes and coupling rows (as SP3). */
+const PULL = 1e-2;
+
+export interface JointStepResult {
+  /** Candidate alpha, b, p, f_ue, f_es [N, M] (the input where not solved). */
+  candidate: Pick<BatchPoint, 'alpha' | 'bandwidth' | 'powerW' | 'fUeGHz' | 'fEsGHz'>;
+  /** [N, 1] 1 where phase two ran from a strictly interior point (its iterate is the candidate). */
+  solved: tf.Tensor;
+  certified: tf.Tensor;
+  failed: tf.Tensor;
+  newtonSteps: number;
+}
+
+export async function jointStepBatch(problem: BatchProblem, x: BatchPoint, rowActive: tf.Tensor, options: Partial<BatchIpmOptions> = {}): Promise<JointStepResult> {
+  const tauBar = expansionTauBatch(problem, x);
+  const c = jointCoefficients(problem, x, tauBar);
+  const v0 = tidy(() => jointStart(c, x, tauBar, PULL));
+  const { v, solved, certified: twoCertified, failed, newtonSteps } = await solveBlockBatch(jointBlockProblem(c), v0, rowActive, options);
+  const candidate = tidy(() => {
+    const point = jointPoint(c, v, x);
+    const take = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(tf.greater(tf.add(solved, tf.zerosLike(a)), 0), a, b);
+    return {
+      alpha: take(point.alpha, x.alpha), bandwidth: take(point.bandwidth, x.bandwidth), powerW: take(point.powerW, x.powerW),
+      fUeGHz: take(point.fUeGHz, x.fUeGHz), fEsGHz: take(point.fEsGHz, x.fEsGHz),
+    };
+  });
+  const certified = tidy(() => tf.mul(solved, twoCertified));
+  tf.dispose([tauBar, twoCertified, ...Object.values(v0), ...Object.values(v)]);
+  disposeJointCoefficients(c);
+  return { candidate, solved, certified, failed, newtonSteps };
+}
