@@ -41,6 +41,8 @@ export interface BatchSummary {
   meanIterations: number;
   sp3Calls: number;
   sp3Certified: number;
+  /** Method joint: joint SCA steps taken, summed over the realisations. */
+  jointSteps: number;
   /** Largest exact-rate violation of a solved final point. */
   maxViolation: number;
   timeS: number;
@@ -76,11 +78,13 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
   let iterations = 0;
   let sp3Calls = 0;
   let sp3Certified = 0;
+  let jointSteps = 0;
   let maxViolation = 0;
   for (const r of results) {
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     sp3Calls += r.sp3Calls;
     sp3Certified += r.sp3Certified;
+    jointSteps += r.jointSteps;
     if (r.status !== 'converged' && r.status !== 'max-iterations') continue;
     solved++;
     sum += r.objectiveMs;
@@ -95,7 +99,7 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
     summary: {
       backend, settings: input.settings, seed: input.seed, point: input.point, first: input.first, count: input.count,
       chunk, statuses, solved, meanObjectiveMs: mean, ci95Ms: 1.96 * Math.sqrt(Math.max(variance, 0) / solved),
-      meanIterations: solved ? iterations / solved : Number.NaN, sp3Calls, sp3Certified, maxViolation, timeS,
+      meanIterations: solved ? iterations / solved : Number.NaN, sp3Calls, sp3Certified, jointSteps, maxViolation, timeS,
       realisationsPerS: input.count / timeS,
     },
   };
@@ -111,6 +115,7 @@ export function formatBatchSummary(s: BatchSummary): string {
     `statuses: ${statuses}`,
     `mean J = ${s.meanObjectiveMs.toFixed(4)} ms ± ${s.ci95Ms.toFixed(4)} (95% CI, ${s.solved} solved), mean iterations ${s.meanIterations.toFixed(2)}`,
     `SP3: ${s.sp3Certified}/${s.sp3Calls} calls certified; max exact-rate violation ${s.maxViolation.toExponential(2)}`,
+    ...(s.settings.method === 'joint' ? [`joint SCA: ${(s.jointSteps / Math.max(s.solved, 1)).toFixed(2)} steps per solved realisation (counted in the iterations)`] : []),
     `time ${s.timeS.toFixed(2)} s, ${s.realisationsPerS.toFixed(1)} realisations/s`,
   ].join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 /**
- * The joint optimiser (issue 7, SPEC section 7): successive convex approximation over every
+ * The joint optimiser (docs/joint-optimiser.md): successive convex approximation over every
  * continuous variable at once (alpha, b, p, f_ue, f_es and tau), with the caching set fixed,
  * started from the AO's final point. Each step builds the joint surrogate around the current
  * point (joint-surrogate.ts), pulls the point inside its boxes and coupling rows, finds a strictly

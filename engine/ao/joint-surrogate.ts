@@ -1,5 +1,5 @@
 /**
- * The convex surrogate of one joint SCA step (issue 7, SPEC section 7) for one realisation, as a
+ * The convex surrogate of one joint SCA step (docs/joint-optimiser.md) for one realisation, as a
  * block problem: per UE m six variables x_m = (b, p, r, u, tau, alpha) in model units, eight
  * constraint slots c_k(x_m) <= 0, and two linear coupling rows (sum b <= 1 and (6f)). The caching
  * set s is fixed (the AO's); everything continuous moves at once.
