@@ -1,7 +1,7 @@
 /**
  * Full AO solves per second of the batched tensor engine at the paper's defaults (or --set
  * overrides), per backend and batch size, beside the float64 reference path on one core, with
- * where the time goes (start, SP1, SP2, SP3, bookkeeping).
+ * where the time goes (start, SP1, SP2, SP3, the joint SCA with --set method=joint, bookkeeping).
  *
  *   npm run bench:tensor -- [--backend wasm,cpu,webgpu] [--sizes 256,1024,4096] [--sp3 auto,tfjs]
  *                           [--reference 300] [--set NAME=VALUE ...]
@@ -64,7 +64,7 @@ for (const backend of (values.backend ?? 'wasm').split(',') as BackendChoice[]) 
       const pct = (ms: number) => `${((100 * ms) / (1000 * s)).toFixed(0)}%`;
       console.log(`  batch ${String(size).padStart(7)}: ${(size / s).toFixed(1).padStart(9)} solves/s, ${s.toFixed(2)} s, ${converged}/${size} converged; `
         + `start ${pct(timings.startMs)}, SP1 ${pct(timings.sp1Ms)}, SP2 ${pct(timings.sp2Ms)}, SP3 ${pct(timings.sp3Ms)} (${timings.sp3NewtonSteps} Newton steps), `
-        + `rest ${pct(timings.bookkeepingMs + timings.finishMs)}`);
+        + `${settings.method === 'joint' ? `joint SCA ${pct(timings.jointMs)} (${timings.jointNewtonSteps} Newton steps), ` : ''}rest ${pct(timings.bookkeepingMs + timings.finishMs)}`);
     }
   }
 }
