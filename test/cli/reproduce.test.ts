@@ -1,6 +1,7 @@
 /**
- * `dtmc reproduce all` on a small number of realisations: one command runs both shipped jobs,
- * aggregates and plots them, and the letter's orderings hold.
+ * `dtmc reproduce all` on a small number of realisations: one command runs every shipped job,
+ * aggregates and plots them, the letter's orderings hold, and the joint jobs pair each joint point
+ * with its AO point.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -60,6 +61,27 @@ test('Fig. 3: latency falls as Fes_max grows, and delta = 2% lies above delta = 
     for (let i = 1; i < fes.length; i++) assert.ok(j.get(`${d}|${fes[i]}`)! < j.get(`${d}|${fes[i - 1]}`)!, `delta ${d}: J not falling at ${fes[i]} GHz`);
   }
   for (const f of fes) assert.ok(j.get(`0.02|${f}`)! > j.get(`0|${f}`)!, `${f} GHz: delta 2% not above delta 0`);
+});
+
+test('joint-fig2 and joint-fig3: every joint point lies below its AO point on the same realisations', () => {
+  for (const f of ['joint-fig2', 'joint-fig3']) {
+    const t = summary(f);
+    let joint = 0;
+    for (let r = 0; r < t.numRows; r++) {
+      const method = t.getChild('method')!.get(r);
+      const diff = t.getChild('vs_ao_diff_mean_ms')!.get(r) as number;
+      const ci = t.getChild('vs_ao_diff_ci95_ms')!.get(r) as number;
+      if (method === 'ao') {
+        assert.ok(Number.isNaN(diff), `${f} row ${r}: an AO point has a difference`);
+        continue;
+      }
+      joint++;
+      assert.ok(diff + ci < 0, `${f} row ${r}: joint - AO = ${diff} ± ${ci}`);
+      assert.is(t.getChild('beats_ao_fraction')!.get(r), 1, `${f} row ${r}: joint not below the AO on every realisation`);
+    }
+    assert.is(joint, t.numRows / 2);
+    assert.ok(existsSync(join(root, `${f}-r60`, 'plots', `${f}.png`)));
+  }
 });
 
 test.run();
