@@ -157,28 +157,15 @@ export class BlockNewtonSystem {
     return dSigma;
   }
 
-  /**
-   * Fills the blocks H_b (full squares, with the problem's mixed curvatures), the right-hand
-   * side and, with the slack, its column; returns the slack's curvature and right-hand side. Fixed variables get an identity row
-   * (their gradients are zero, so the step leaves them).
-   */
+  /** `assembleN` for SP3's 5 x 5 blocks without mixed curvatures, unrolled (upper triangle accumulated in locals). */
   private assemble5(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
-        const nc = P.active.length / P.M;
-    const M = P.M;
-    const H = this.H;
-    const r = this.rhs;
-    const hcol = this.hcol;
+    const { M, active, free } = P;
+    const { objGrad, objH, val, grad, hdiag } = e;
+    const nc = active.length / M;
+    const { H, rhs: r, hcol } = this;
     hcol.fill(0);
     let hss = 0;
     let rSigma = -1;
-    const objGrad = e.objGrad;
-    const objH = e.objH;
-    const val = e.val;
-    const grad = e.grad;
-    const hdiag = e.hdiag;
-    const active = P.active;
-    const free = P.free;
-    // SP3's 5 x 5 blocks, unrolled (upper triangle accumulated in locals).
     for (let b = 0; b < M; b++) {
       const xb = b * 5;
       // The block's upper triangle and right-hand side, accumulated in locals.
@@ -235,31 +222,19 @@ export class BlockNewtonSystem {
   }
 
   /**
-   * Fills the blocks H_b (full squares, with the problem's mixed curvatures), the right-hand
-   * side and, with the slack, its column; returns the slack's curvature and right-hand side. Fixed variables get an identity row
-   * (their gradients are zero, so the step leaves them).
+   * Fills the blocks H_b (full squares, with the problem's mixed curvatures), the right-hand side
+   * and, with the slack, its column; returns the slack's curvature and right-hand side. Fixed
+   * variables get an identity row (their gradients are zero, so the step leaves them).
    */
   private assembleN(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
-    const nv = this.nv;
-    const nc = P.active.length / P.M;
-    const M = P.M;
-    const H = this.H;
-    const r = this.rhs;
-    const hcol = this.hcol;
+    const { M, active, free, crossPairs: pairs } = P;
+    const { objGrad, objH, val, grad, hdiag, hcross, objHCross } = e;
+    const { nv, H, rhs: r, hcol } = this;
+    const nc = active.length / M;
+    const nCross = pairs.length;
     hcol.fill(0);
     let hss = 0;
     let rSigma = -1;
-    const objGrad = e.objGrad;
-    const objH = e.objH;
-    const val = e.val;
-    const grad = e.grad;
-    const hdiag = e.hdiag;
-    const active = P.active;
-    const free = P.free;
-    const pairs = P.crossPairs;
-    const nCross = pairs.length;
-    const hcross = e.hcross;
-    const objHCross = e.objHCross;
     for (let b = 0; b < M; b++) {
       const xb = b * nv;
       const hb = b * nv * nv;

@@ -256,10 +256,7 @@ export class JointSurrogate implements BlockProblem {
       }
       if (!this.terms(m, x, f)) return Number.NaN;
       total += this.tVal;
-      for (let a = 0; a < JNV; a++) {
-        grad[f + a] = this.tg[a];
-        hdiag[f + a] = this.th[a];
-      }
+      writeScaled(grad, hdiag, f, this.tg, this.th, 1);
       hcross[m * PAIRS.length + CROSS_AU] = this.tAU;
     }
     return total;
@@ -314,19 +311,11 @@ export class JointSurrogate implements BlockProblem {
       const al = x[f + J_ALPHA];
 
       // 2 latency, 3 energy
-      g = (c + 2) * JNV;
       val[c + 2] = this.tVal / tMax - 1;
-      for (let a = 0; a < JNV; a++) {
-        grad[g + a] = this.tg[a] / tMax;
-        hdiag[g + a] = this.th[a] / tMax;
-      }
+      writeScaled(grad, hdiag, (c + 2) * JNV, this.tg, this.th, tMax);
       hcross[(c + 2) * nx + CROSS_AU] = this.tAU / tMax;
-      g = (c + 3) * JNV;
       val[c + 3] = this.eVal / eMax - 1;
-      for (let a = 0; a < JNV; a++) {
-        grad[g + a] = this.eg[a] / eMax;
-        hdiag[g + a] = this.eh[a] / eMax;
-      }
+      writeScaled(grad, hdiag, (c + 3) * JNV, this.eg, this.eh, eMax);
       hcross[(c + 3) * nx + CROSS_AR] = this.eAR / eMax;
 
       // 1 tau: (1/tau - Rs)/Rmin
@@ -356,5 +345,13 @@ export class JointSurrogate implements BlockProblem {
       grad[g + J_ALPHA] = -1;
     }
     return true;
+  }
+}
+
+/** Writes one UE term's gradient and diagonal curvature, divided by `scale`, at offset g. */
+function writeScaled(grad: Float64Array, hdiag: Float64Array, g: number, tg: Float64Array, th: Float64Array, scale: number): void {
+  for (let a = 0; a < JNV; a++) {
+    grad[g + a] = tg[a] / scale;
+    hdiag[g + a] = th[a] / scale;
   }
 }

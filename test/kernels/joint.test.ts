@@ -10,9 +10,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveSettings, type Settings } from '../../engine/settings.js';
-import { toProblem, type Problem } from '../../engine/problem.js';
-import { generateScenario } from '../../engine/scenario.js';
+import type { Settings } from '../../engine/settings.js';
+import type { Problem } from '../../engine/problem.js';
 import { solveAo } from '../../engine/ao/solve-ao.js';
 import { expansionTau } from '../../engine/ao/sp3-surrogate.js';
 import { JNC, JNV, J_ALPHA, J_B, J_P, J_R, J_TAU, J_U, JointSurrogate } from '../../engine/ao/joint-surrogate.js';
@@ -23,11 +22,9 @@ import { expansionTauBatch } from '../../kernels/sp3-slots.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
 import { mulberry32, uniform } from '../helpers/random.js';
 import { testBackend } from '../helpers/tf-backend.js';
+import { drawProblems } from '../helpers/problems.js';
 
-function problems(overrides: Partial<Settings>, count: number, seed = 51): Problem[] {
-  const settings = resolveSettings(overrides);
-  return Array.from({ length: count }, (_, r) => toProblem(generateScenario(settings, { seed, point: null, realisation: r }), settings));
-}
+const problems = (overrides: Partial<Settings>, count: number, seed = 51): Problem[] => drawProblems(overrides, count, seed);
 
 const nonIncreasing = (trace: number[]): boolean => trace.every((v, k) => k === 0 || v <= trace[k - 1] * (1 + 1e-6));
 

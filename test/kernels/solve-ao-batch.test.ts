@@ -1,18 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveSettings, type Settings } from '../../engine/settings.js';
-import { toProblem, type Problem } from '../../engine/problem.js';
-import { generateScenario } from '../../engine/scenario.js';
+import type { Settings } from '../../engine/settings.js';
+import type { Problem } from '../../engine/problem.js';
 import { solveAo } from '../../engine/ao/solve-ao.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
 import { useBackend } from '../../kernels/backend.js';
 import { testBackend } from '../helpers/tf-backend.js';
+import { drawProblems } from '../helpers/problems.js';
 
-function problems(overrides: Partial<Settings>, count: number, seed = 31): Problem[] {
-  const settings = resolveSettings(overrides);
-  return Array.from({ length: count }, (_, r) => toProblem(generateScenario(settings, { seed, point: null, realisation: r }), settings));
-}
+const problems = (overrides: Partial<Settings>, count: number, seed = 31): Problem[] => drawProblems(overrides, count, seed);
 
 /** Non-increasing up to float32 rounding of J (about 1e-7 relative; 1e-6 allowed). */
 const nonIncreasing = (trace: number[]): boolean => trace.every((v, k) => k === 0 || v <= trace[k - 1] * (1 + 1e-6));
