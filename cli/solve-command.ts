@@ -137,6 +137,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       .example('$0 solve --seed 7 --realisation 3 --json', 'another realisation, as JSON')
       .example('$0 solve --set eMaxMj=2 --set M=10', 'override parameters by name')
       .example('$0 solve --scenario case.json --set sMaxKbit=0', 'a realisation from a file, no cache')
+      .example('$0 solve --set method=joint', 'the AO, then the joint optimiser from its point')
       .example('$0 solve --batch 1000 --backend wasm', '1000 realisations on the tensor engine, summarised')
       .epilog(EPILOG),
   handler: async (args) => {
