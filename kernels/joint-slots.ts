@@ -12,11 +12,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import type { BatchBlockProblem, BlockTerms, BlockVars } from './block-problem.js';
 import { rateBoundAt, rateBoundCoefficients, type RateBound } from './rate-bound.js';
+import { ALPHA_PULL } from '../engine/ao/joint-surrogate.js';
 
 type T = tf.Tensor;
 
-/** Where alpha_bar is 0 or 1, the step starts this far inside (0, 1) (as the float64 path). */
-export const ALPHA_PULL = 1e-4;
 
 export interface JointCoefficients extends RateBound {
   problem: BatchProblem;
