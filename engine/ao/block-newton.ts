@@ -144,7 +144,8 @@ export class BlockNewtonSystem {
         for (let a = 0; a < nv; a++) {
           const row = hb + a * nv;
           let hr = 0;
-          for (let c = 0; c < nv; c++) hr += hc[row + c] * r[xb + c];
+          if (nv === 5) hr = hc[row] * r[xb] + hc[row + 1] * r[xb + 1] + hc[row + 2] * r[xb + 2] + hc[row + 3] * r[xb + 3] + hc[row + 4] * r[xb + 4];
+          else for (let c = 0; c < nv; c++) hr += hc[row + c] * r[xb + c];
           res[xb + a] = rhs[xb + a] - d0 * u0[xb + a] * u0x - d1 * u1[xb + a] * u1x - hr;
         }
         choleskySolveInPlace(H, hb, nv, xb, res);

@@ -31,18 +31,22 @@ export function choleskySolveInPlace(
     cholesky5SolveInPlace(a, o, vo, v1, v2, v3);
     return;
   }
-  for (const v of [v1, v2, v3]) {
-    if (v === null) break;
-    for (let i = 0; i < n; i++) {
-      let s = v[vo + i];
-      for (let k = 0; k < i; k++) s -= a[o + i * n + k] * v[vo + k];
-      v[vo + i] = s / a[o + i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = v[vo + i];
-      for (let k = i + 1; k < n; k++) s -= a[o + k * n + i] * v[vo + k];
-      v[vo + i] = s / a[o + i * n + i];
-    }
+  solveOne(a, o, n, vo, v1);
+  if (v2) solveOne(a, o, n, vo, v2);
+  if (v3) solveOne(a, o, n, vo, v3);
+}
+
+/** Forward then backward substitution for one right-hand side. */
+function solveOne(a: Float64Array, o: number, n: number, vo: number, v: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = v[vo + i];
+    for (let k = 0; k < i; k++) s -= a[o + i * n + k] * v[vo + k];
+    v[vo + i] = s / a[o + i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = v[vo + i];
+    for (let k = i + 1; k < n; k++) s -= a[o + k * n + i] * v[vo + k];
+    v[vo + i] = s / a[o + i * n + i];
   }
 }
 
