@@ -14,11 +14,12 @@ import type { BatchPoint, BatchProblem } from './batch.js';
 import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
-import { fusedBarrierAvailable, solveBarrierFused } from './webgpu/sp3-barrier.js';
+import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
+import { SP3_FUSED } from './webgpu/sp3-slots-wgsl.js';
 
 /**
  * How SP3's barrier method runs: `tfjs` as tfjs ops on any backend (kernels/block-ipm.ts), `fused`
- * as one WGSL dispatch on the webgpu backend (kernels/webgpu/sp3-barrier.ts), `auto` fused where
+ * as one WGSL dispatch on the webgpu backend (kernels/webgpu/block-barrier.ts), `auto` fused where
  * the webgpu backend runs, else tfjs.
  */
 export type Sp3Solver = 'auto' | 'tfjs' | 'fused';
@@ -56,7 +57,7 @@ export async function solveResourcesBatch(
 
   const take = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
   if (solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable())) {
-    const fused = await solveBarrierFused(c, v0, rowActive, { ...DEFAULT_BATCH_IPM_OPTIONS, ...options });
+    const fused = await solveBlockFused(SP3_FUSED, c, problem, v0, rowActive, { ...DEFAULT_BATCH_IPM_OPTIONS, ...options });
     const candidate = tidy(() => ({
       bandwidth: take(fused.solved, fused.v.b, x.bandwidth),
       powerW: take(fused.solved, fused.v.p, x.powerW),

@@ -1,10 +1,13 @@
 /**
  * WGSL of SP3's surrogate for one UE of one realisation (the per-thread twin of
  * kernels/sp3-slots.ts): the objective part T^_m and the seven slots with their gradients and
- * diagonal curvatures, in the block order b, p, tau, fue, fes. Part of the fused solver's shader
- * (./sp3-barrier-wgsl.ts), which defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and `uniforms`.
+ * diagonal curvatures, in the block order b, p, tau, fue, fes; and SP3's spec for the fused block
+ * solver (./block-barrier-wgsl.ts, whose shader defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and
+ * `uniforms`).
  */
-export const SP3_SLOTS_WGSL = /* wgsl */ `
+import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+
+const SP3_SLOTS_WGSL = /* wgsl */ `
 struct Slots {
   val : array<f32, 7>,
   act : array<f32, 7>,
@@ -99,3 +102,26 @@ fn shifted(s : Slots, k : i32, phaseOne : bool, sig : f32) -> f32 {
 }
 
 `;
+
+/** SP3 for the fused block solver: coefficient rows are fields of Sp3Coefficients. */
+export const SP3_FUSED: FusedBlockSpec = {
+  name: 'Sp3',
+  vars: ['b', 'p', 'tau', 'fue', 'fes'],
+  nc: 7,
+  coefficients: [
+    'uncached', 'freeFue', 'freeFes', 'localWork', 'edgeWork', 'txBits', 'localEnergy', 'energyP', 'energyTau',
+    'rsConst', 'rsLinB', 'ap', 'lb2', 'esWeight',
+  ],
+  slotsWgsl: SP3_SLOTS_WGSL,
+  crossPairs: [],
+  coupling: [{ v: 'b', weight: '1.0', rhs: '1.0' }, { v: 'fes', weight: 'coef(13, m)', rhs: 'uniforms.fEsMax' }],
+  fixedIdentity: `
+      H[TAU][TAU] += 1.0 - S.act[1];
+      H[FUE][FUE] += 1.0 - S.act[5];
+      H[FES][FES] += 1.0 - S.act[6];`,
+  fixedMask: `
+      dx[m][TAU] *= S.act[1];
+      dx[m][FUE] *= S.act[5];
+      dx[m][FES] *= S.act[6];`,
+  outVars: ['b', 'p', 'fue', 'fes'],
+};

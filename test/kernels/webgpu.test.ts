@@ -20,7 +20,8 @@ import { solveResourcesBatch, type Sp3Solver } from '../../kernels/sp3-resources
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
 import { disposeCoefficients, expansionTauBatch, sp3Coefficients } from '../../kernels/sp3-slots.js';
 import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/block-ipm.js';
-import { solveBarrierFused } from '../../kernels/webgpu/sp3-barrier.js';
+import { solveBlockFused } from '../../kernels/webgpu/block-barrier.js';
+import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
 import { testBackend } from '../helpers/tf-backend.js';
 import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
 
@@ -152,8 +153,8 @@ test('a batch split over several fused dispatches gives the same results as one 
       fes: tf.where(tf.greater(c.freeFes, 0), tf.minimum(tf.mul(bx.fEsGHz, 0.99), P.fEsMaxGHz * 0.99), bx.fEsGHz), tau: tf.clone(tauBar),
     }));
     const rowActive = tf.ones([cs.length, 1]);
-    const whole = await solveBarrierFused(c, v0, rowActive, DEFAULT_BATCH_IPM_OPTIONS);
-    const sliced = await solveBarrierFused(c, v0, rowActive, DEFAULT_BATCH_IPM_OPTIONS, 7);
+    const whole = await solveBlockFused(SP3_FUSED, c, c.problem, v0, rowActive, DEFAULT_BATCH_IPM_OPTIONS);
+    const sliced = await solveBlockFused(SP3_FUSED, c, c.problem, v0, rowActive, DEFAULT_BATCH_IPM_OPTIONS, 7);
     for (const k of ['b', 'p', 'fue', 'fes'] as const) assert.equal(Array.from(await sliced.v[k].data()), Array.from(await whole.v[k].data()), k);
     assert.equal(Array.from(await sliced.certified.data()), Array.from(await whole.certified.data()));
     assert.is(sliced.newtonSteps, whole.newtonSteps);

@@ -1,43 +1,60 @@
 /**
- * WGSL source of the fused SP3 solver: the whole of SP3's barrier method (phase one, then phase
- * two) for one realisation per GPU thread, in one dispatch. It is the per-thread twin of
- * kernels/sp3-ipm.ts + kernels/sp3-newton.ts (the tfjs reference it is tested against) and follows
- * the same rules: the seven slots of kernels/sp3-slots.ts (SPEC eq. 17, 19, 12 and the boxes),
- * the 5 x 5 block per UE in the order b, p, tau, fue, fes with a Cholesky factor floored at 1e-7 of
- * its diagonal, the rank-2 coupling (sum b <= 1, (6f)) by Woodbury, the phase-one slack by a Schur
- * complement, fraction-to-the-boundary 0.99, Armijo backtracking with a strict decrease, and the
- * same centring, gap and t-update tests. One difference: inactive slots (a cached UE's tau and
- * energy slots, fixed CPU rates) are skipped outright instead of being read as -1.
+ * WGSL source of a fused block barrier solver: the whole barrier method (phase one, then phase
+ * two) of a block problem for one realisation per GPU thread, in one dispatch. It is the
+ * per-thread twin of kernels/block-ipm.ts + kernels/block-newton.ts (the tfjs reference it is
+ * tested against) and follows the same rules: per UE an NV x NV block in the spec's variable
+ * order with a Cholesky factor floored at 1e-7 of its diagonal, the rank-2 coupling by Woodbury,
+ * the phase-one slack by a Schur complement, fraction-to-the-boundary 0.99, Armijo backtracking
+ * with a strict decrease, and the same centring, gap and t-update tests. One difference:
+ * inactive slots are skipped outright instead of being read as -1.
+ *
+ * A `FusedBlockSpec` supplies what differs between problems: the variables, the slots' WGSL
+ * (sp3-slots-wgsl.ts for SP3, joint-slots-wgsl.ts for the joint surrogate), the coefficient rows,
+ * the two coupling rows, the fixed variables and the mixed curvatures.
  *
  * Every local is initialised explicitly: on Dawn with lavapipe, a `var` declared without an
- * initialiser inside a loop body kept its value from the previous iteration (the 5 x 5 blocks
- * summed over the UEs), where WGSL says it starts at zero.
+ * initialiser inside a loop body kept its value from the previous iteration (the blocks summed
+ * over the UEs), where WGSL says it starts at zero.
  *
  * Layout (float32, realisation index n fastest so that a warp's reads coalesce):
- *   X      [IN_ROWS * N]: row r of realisation n at X[r * N + n]
- *            rows c * M + m, c = 0..13: the coefficients of UE m in COEFFICIENT_ORDER
- *            rows (14 + i) * M + m, i = 0..4: the start v0 of UE m in VAR_ORDER
- *            row 19 M: 1 where the realisation is to be solved
- *   result [OUT_ROWS * N]: rows i * M + m, i = 0..3: b, p, fue, fes of the final iterate;
+ *   X      [inRows * N]: row r of realisation n at X[r * N + n]
+ *            rows c * M + m: the coefficients of UE m in the spec's order
+ *            rows (NCOEF + i) * M + m, i < NV: the start v0 of UE m in the spec's variable order
+ *            row (NCOEF + NV) M: 1 where the realisation is to be solved
+ *   result [outRows * N]: rows i * M + m: the spec's output variables of the final iterate;
  *            then solved, certified, failed, Newton steps (phase one + phase two)
  */
 
-import { BLOCK_CHOLESKY_WGSL } from './block-cholesky-wgsl.js';
-import { SP3_SLOTS_WGSL } from './sp3-slots-wgsl.js';
+import { blockCholeskyWgsl } from './block-cholesky-wgsl.js';
 
-/** Coefficient rows of X, in order (fields of Sp3Coefficients). */
-export const COEFFICIENT_ORDER = [
-  'uncached', 'freeFue', 'freeFes', 'localWork', 'edgeWork', 'txBits', 'localEnergy', 'energyP', 'energyTau',
-  'rsConst', 'rsLinB', 'ap', 'lb2', 'esWeight',
-] as const;
-/** Variable rows of X (the block order). */
-export const VAR_ORDER = ['b', 'p', 'tau', 'fue', 'fes'] as const;
-/** Output variables, in order. */
-export const OUT_VARS = ['b', 'p', 'fue', 'fes'] as const;
+/** What a fused block solver needs to know of its problem. */
+export interface FusedBlockSpec {
+  /** Kernel name suffix and shader key ('Sp3', 'Joint'). */
+  name: string;
+  /** Variables in the block (factorisation) order; WGSL constants are their upper-case names. */
+  vars: readonly string[];
+  /** Constraint slots per UE; slots 0-3 take the phase-one slack. */
+  nc: number;
+  /** Coefficient tensors, in the rows of X. */
+  coefficients: readonly string[];
+  /** WGSL defining `struct Slots`, `fn slots(m, x, deriv)` and `fn shifted(s, k, phaseOne, sig)`. */
+  slotsWgsl: string;
+  /** Mixed curvatures: Slots has `cx : array<array<f32, NX>, NC>` and `ocx : array<f32, NX>` for these pairs. */
+  crossPairs: readonly (readonly [string, string])[];
+  /** The coupling rows sum_m weight x[var] <= rhs: variable, WGSL weight expression (of m), WGSL rhs. */
+  coupling: readonly [{ v: string; weight: string; rhs: string }, { v: string; weight: string; rhs: string }];
+  /** WGSL statements adding identity rows of fixed variables to H (given S of UE m). */
+  fixedIdentity: string;
+  /** WGSL statements zeroing the step of fixed variables in dx[m] (given S of UE m). */
+  fixedMask: string;
+  /** Output variables, in order. */
+  outVars: readonly string[];
+}
+
 export const OUT_FLAGS = ['solved', 'certified', 'failed', 'steps'] as const;
 
-export const inRows = (M: number): number => (COEFFICIENT_ORDER.length + VAR_ORDER.length) * M + 1;
-export const outRows = (M: number): number => OUT_VARS.length * M + OUT_FLAGS.length;
+export const inRows = (spec: FusedBlockSpec, M: number): number => (spec.coefficients.length + spec.vars.length) * M + 1;
+export const outRows = (spec: FusedBlockSpec, M: number): number => spec.outVars.length * M + OUT_FLAGS.length;
 
 /** The program's own uniforms, in declaration order (after tfjs's shape uniforms). */
 export const UNIFORMS = [
@@ -48,25 +65,33 @@ export const UNIFORMS = [
 ] as const;
 export type UniformName = (typeof UNIFORMS)[number][0];
 
+const upper = (v: string): string => v.toUpperCase();
+
 /** The user code of the tfjs WebGPU program for M UEs (tfjs adds the bindings and `_start`). */
-export function sp3BarrierWgsl(M: number): string {
+export function blockBarrierWgsl(spec: FusedBlockSpec, M: number): string {
+  const NV = spec.vars.length;
+  const NC = spec.nc;
+  const NCOEF = spec.coefficients.length;
+  const [c0, c1] = spec.coupling;
+  const idx = (v: string): string => upper(v);
+  // Mixed curvatures go into the lower triangle H[i][j], i > j (the factor reads that triangle).
+  const lower = (a: string, b: string): string => (spec.vars.indexOf(a) > spec.vars.indexOf(b) ? `H[${idx(a)}][${idx(b)}]` : `H[${idx(b)}][${idx(a)}]`);
+  const slotCross = spec.crossPairs.map(([a, b], q) => `        ${lower(a, b)} += lam * S.cx[k][${q}];`).join('\n');
+  const objCross = spec.crossPairs.map(([a, b], q) => `        ${lower(a, b)} += S.ocx[${q}];`).join('\n');
   return /* wgsl */ `
 const M : i32 = ${M};
-const B : i32 = 0;
-const P : i32 = 1;
-const TAU : i32 = 2;
-const FUE : i32 = 3;
-const FES : i32 = 4;
+const NV : i32 = ${NV};
+${spec.vars.map((v, i) => `const ${upper(v)} : i32 = ${i};`).join('\n')}
 
 var<private> row : i32;
-var<private> v : array<array<f32, 5>, M>;
-var<private> dx : array<array<f32, 5>, M>;
-var<private> y : array<array<f32, 5>, M>;
-var<private> z0 : array<array<f32, 5>, M>;
-var<private> z1 : array<array<f32, 5>, M>;
-var<private> zh : array<array<f32, 5>, M>;
-var<private> rhsv : array<array<f32, 5>, M>;
-var<private> hcolv : array<array<f32, 5>, M>;
+var<private> v : array<array<f32, NV>, M>;
+var<private> dx : array<array<f32, NV>, M>;
+var<private> y : array<array<f32, NV>, M>;
+var<private> z0 : array<array<f32, NV>, M>;
+var<private> z1 : array<array<f32, NV>, M>;
+var<private> zh : array<array<f32, NV>, M>;
+var<private> rhsv : array<array<f32, NV>, M>;
+var<private> hcolv : array<array<f32, NV>, M>;
 var<private> sigma : f32;
 
 fn finite(x : f32) -> bool {
@@ -77,8 +102,8 @@ fn coef(c : i32, m : i32) -> f32 {
   return X[(c * M + m) * uniforms.rows + row];
 }
 
-${SP3_SLOTS_WGSL}
-${BLOCK_CHOLESKY_WGSL}
+${spec.slotsWgsl}
+${blockCholeskyWgsl(NV)}
 // Objective (sigma in phase one), sum of log(-f) and strict feasibility at v + s dx (sigma + s dSig).
 struct Merit {
   f : f32,
@@ -92,11 +117,11 @@ fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
   let sig = sigma + s * dSig;
   var F = 0.0;
   var logs = 0.0;
-  var g0 = -1.0;
-  var g1 = -uniforms.fEsMax;
+  var g0 = -(${c0.rhs});
+  var g1 = -(${c1.rhs});
   for (var m = 0; m < M; m++) {
-    var x = array<f32, 5>();
-    for (var i = 0; i < 5; i++) {
+    var x = array<f32, NV>();
+    for (var i = 0; i < NV; i++) {
       x[i] = v[m][i] + s * dx[m][i];
       if (!(x[i] > 0.0)) {
         return out;
@@ -104,7 +129,7 @@ fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
     }
     var S = slots(m, x, false);
     F += S.obj;
-    for (var k = 0; k < 7; k++) {
+    for (var k = 0; k < ${NC}; k++) {
       if (S.act[k] > 0.5) {
         let f = shifted(S, k, phaseOne, sig);
         if (!(f < 0.0)) {
@@ -113,8 +138,8 @@ fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
         logs += log(-f);
       }
     }
-    g0 += x[B];
-    g1 += coef(13, m) * x[FES];
+    g0 += (${c0.weight}) * x[${idx(c0.v)}];
+    g1 += (${c1.weight}) * x[${idx(c1.v)}];
   }
   if (!(g0 < 0.0 && g1 < 0.0)) {
     return out;
@@ -137,7 +162,7 @@ fn barrier(phaseOne : bool) -> Outcome {
   var mc = 2.0;
   for (var m = 0; m < M; m++) {
     var S = slots(m, v[m], false);
-    for (var k = 0; k < 7; k++) {
+    for (var k = 0; k < ${NC}; k++) {
       mc += S.act[k];
     }
   }
@@ -149,11 +174,11 @@ fn barrier(phaseOne : bool) -> Outcome {
       break;
     }
     out.steps = step + 1;
-    var g0 = -1.0;
-    var g1 = -uniforms.fEsMax;
+    var g0 = -(${c0.rhs});
+    var g1 = -(${c1.rhs});
     for (var m = 0; m < M; m++) {
-      g0 += v[m][B];
-      g1 += coef(13, m) * v[m][FES];
+      g0 += (${c0.weight}) * v[m][${idx(c0.v)}];
+      g1 += (${c1.weight}) * v[m][${idx(c1.v)}];
     }
     let lc0 = 1.0 / (t * -g0);
     let lc1 = 1.0 / (t * -g1);
@@ -173,18 +198,20 @@ fn barrier(phaseOne : bool) -> Outcome {
     var qh1 = 0.0;
     for (var m = 0; m < M; m++) {
       var S = slots(m, v[m], true);
-      let w = coef(13, m);
+      let w0 = ${c0.weight};
+      let w1 = ${c1.weight};
       F += S.obj;
-      var H = array<array<f32, 5>, 5>();
-      var r = array<f32, 5>();
-      var hc = array<f32, 5>();
+      var H = array<array<f32, NV>, NV>();
+      var r = array<f32, NV>();
+      var hc = array<f32, NV>();
       if (!phaseOne) {
-        for (var i = 0; i < 5; i++) {
+        for (var i = 0; i < NV; i++) {
           H[i][i] += S.oh[i];
           r[i] -= S.og[i];
         }
+${objCross}
       }
-      for (var k = 0; k < 7; k++) {
+      for (var k = 0; k < ${NC}; k++) {
         if (S.act[k] < 0.5) {
           continue;
         }
@@ -192,7 +219,7 @@ fn barrier(phaseOne : bool) -> Outcome {
         logs += log(-f);
         let lam = 1.0 / (t * -f);
         let wt = t * lam * lam;
-        for (var i = 0; i < 5; i++) {
+        for (var i = 0; i < NV; i++) {
           let gi = S.g[k][i];
           r[i] -= lam * gi;
           H[i][i] += lam * S.h[k][i];
@@ -203,36 +230,35 @@ fn barrier(phaseOne : bool) -> Outcome {
             hc[i] -= wt * gi;
           }
         }
+${slotCross}
         if (phaseOne && k < 4) {
           hss += wt;
           lamSlack += lam;
         }
       }
       // Fixed variables: identity rows.
-      H[TAU][TAU] += 1.0 - S.act[1];
-      H[FUE][FUE] += 1.0 - S.act[5];
-      H[FES][FES] += 1.0 - S.act[6];
-      r[B] -= lc0;
-      r[FES] -= lc1 * w;
+${spec.fixedIdentity}
+      r[${idx(c0.v)}] -= lc0 * w0;
+      r[${idx(c1.v)}] -= lc1 * w1;
       let L = cholesky(H);
       y[m] = cholSolve(L, r);
-      var e0 = array<f32, 5>();
-      e0[B] = 1.0;
+      var e0 = array<f32, NV>();
+      e0[${idx(c0.v)}] = w0;
       z0[m] = cholSolve(L, e0);
-      var e1 = array<f32, 5>();
-      e1[FES] = w;
+      var e1 = array<f32, NV>();
+      e1[${idx(c1.v)}] = w1;
       z1[m] = cholSolve(L, e1);
       rhsv[m] = r;
       hcolv[m] = hc;
-      u0z0 += z0[m][B];
-      u0z1 += z1[m][B];
-      u1z1 += w * z1[m][FES];
-      qy0 += y[m][B];
-      qy1 += w * y[m][FES];
+      u0z0 += w0 * z0[m][${idx(c0.v)}];
+      u0z1 += w0 * z1[m][${idx(c0.v)}];
+      u1z1 += w1 * z1[m][${idx(c1.v)}];
+      qy0 += w0 * y[m][${idx(c0.v)}];
+      qy1 += w1 * y[m][${idx(c1.v)}];
       if (phaseOne) {
         zh[m] = cholSolve(L, hc);
-        qh0 += zh[m][B];
-        qh1 += w * zh[m][FES];
+        qh0 += w0 * zh[m][${idx(c0.v)}];
+        qh1 += w1 * zh[m][${idx(c1.v)}];
       }
     }
     // Woodbury with v_k = sqrt(d_k) u_k: S = I + V^T H^-1 V per realisation.
@@ -250,7 +276,7 @@ fn barrier(phaseOne : bool) -> Outcome {
     var hAr = 0.0;
     var hAh = 0.0;
     for (var m = 0; m < M; m++) {
-      for (var i = 0; i < 5; i++) {
+      for (var i = 0; i < NV; i++) {
         dx[m][i] = y[m][i] - c0y * z0[m][i] - c1y * z1[m][i];
         if (phaseOne) {
           zh[m][i] = zh[m][i] - c0h * z0[m][i] - c1h * z1[m][i];
@@ -273,30 +299,28 @@ fn barrier(phaseOne : bool) -> Outcome {
     for (var m = 0; m < M; m++) {
       var S = slots(m, v[m], true);
       if (phaseOne) {
-        for (var i = 0; i < 5; i++) {
+        for (var i = 0; i < NV; i++) {
           dx[m][i] -= dSig * zh[m][i];
         }
       }
-      dx[m][TAU] *= S.act[1];
-      dx[m][FUE] *= S.act[5];
-      dx[m][FES] *= S.act[6];
-      for (var i = 0; i < 5; i++) {
+${spec.fixedMask}
+      for (var i = 0; i < NV; i++) {
         dec2 += rhsv[m][i] * dx[m][i];
       }
-      for (var k = 0; k < 7; k++) {
+      for (var k = 0; k < ${NC}; k++) {
         if (S.act[k] < 0.5) {
           continue;
         }
         var slope = select(0.0, -dSig, phaseOne && k < 4);
-        for (var i = 0; i < 5; i++) {
+        for (var i = 0; i < NV; i++) {
           slope += S.g[k][i] * dx[m][i];
         }
         if (slope > 0.0) {
           sMax = min(sMax, -shifted(S, k, phaseOne, sigma) / slope);
         }
       }
-      slope0 += dx[m][B];
-      slope1 += coef(13, m) * dx[m][FES];
+      slope0 += (${c0.weight}) * dx[m][${idx(c0.v)}];
+      slope1 += (${c1.weight}) * dx[m][${idx(c1.v)}];
     }
     if (!finite(dec2)) {
       out.failed = true;
@@ -337,7 +361,7 @@ fn barrier(phaseOne : bool) -> Outcome {
         let psi = e.f - e.logs / t;
         if (psi <= psi0 - 0.01 * s * dec2 && psi < psi0) {
           for (var m = 0; m < M; m++) {
-            for (var i = 0; i < 5; i++) {
+            for (var i = 0; i < NV; i++) {
               v[m][i] += s * dx[m][i];
             }
           }
@@ -366,12 +390,12 @@ fn main(index : i32) {
     return;
   }
   row = index;
-  for (var i = 0; i < 5; i++) {
+  for (var i = 0; i < NV; i++) {
     for (var m = 0; m < M; m++) {
-      v[m][i] = coef(14 + i, m);
+      v[m][i] = coef(${NCOEF} + i, m);
     }
   }
-  let rowActive = X[19 * M * uniforms.rows + row];
+  let rowActive = X[${NCOEF + NV} * M * uniforms.rows + row];
   var solved = 0.0;
   var certified = 0.0;
   var failed = 0.0;
@@ -404,16 +428,17 @@ fn main(index : i32) {
     }
   }
   let N = uniforms.rows;
-  var outVar = array<i32, 4>(B, P, FUE, FES);
-  for (var i = 0; i < 4; i++) {
+  let NOUT = ${spec.outVars.length};
+  var outVar = array<i32, ${spec.outVars.length}>(${spec.outVars.map(idx).join(', ')});
+  for (var i = 0; i < NOUT; i++) {
     for (var m = 0; m < M; m++) {
       result[(i * M + m) * N + row] = v[m][outVar[i]];
     }
   }
-  result[(4 * M) * N + row] = solved;
-  result[(4 * M + 1) * N + row] = certified;
-  result[(4 * M + 2) * N + row] = failed;
-  result[(4 * M + 3) * N + row] = f32(steps);
+  result[(NOUT * M) * N + row] = solved;
+  result[(NOUT * M + 1) * N + row] = certified;
+  result[(NOUT * M + 2) * N + row] = failed;
+  result[(NOUT * M + 3) * N + row] = f32(steps);
 }
 `;
 }
