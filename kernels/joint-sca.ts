@@ -7,7 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
+import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
+import type { Sp3Solver } from './sp3-resources.js';
+import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
+import { JOINT_FUSED } from './webgpu/joint-slots-wgsl.js';
 import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-slots.js';
 import { expansionTauBatch } from './sp3-slots.js';
 import { tidy } from './tidy.js';
@@ -31,11 +34,22 @@ export interface JointStepResult {
   newtonSteps: number;
 }
 
-export async function jointStepBatch(problem: BatchProblem, x: BatchPoint, rowActive: tf.Tensor, options: Partial<BatchIpmOptions> = {}): Promise<JointStepResult> {
+/**
+ * One joint step. `solver` picks the barrier solver as for SP3: `fused` runs both phases in one
+ * WGSL dispatch on the webgpu backend (kernels/webgpu/joint-slots-wgsl.ts), `tfjs` as tfjs ops
+ * (kernels/block-ipm.ts, the reference), `auto` fused where the webgpu backend runs.
+ */
+export async function jointStepBatch(
+  problem: BatchProblem, x: BatchPoint, rowActive: tf.Tensor, options: Partial<BatchIpmOptions> = {}, solver: Sp3Solver = 'auto',
+): Promise<JointStepResult> {
   const tauBar = expansionTauBatch(problem, x);
   const c = jointCoefficients(problem, x, tauBar);
   const v0 = tidy(() => jointStart(c, x, tauBar, PULL));
-  const { v, solved, certified: twoCertified, failed, newtonSteps } = await solveBlockBatch(jointBlockProblem(c), v0, rowActive, { initialGapFraction: INITIAL_GAP_FRACTION, ...options });
+  const o = { ...DEFAULT_BATCH_IPM_OPTIONS, initialGapFraction: INITIAL_GAP_FRACTION, ...options };
+  const fused = solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable());
+  const { v, solved, certified: twoCertified, failed, newtonSteps } = fused
+    ? await solveBlockFused(JOINT_FUSED, c, problem, v0, rowActive, o)
+    : await solveBlockBatch(jointBlockProblem(c), v0, rowActive, o);
   const candidate = tidy(() => {
     const point = jointPoint(c, v, x);
     const take = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(tf.greater(tf.add(solved, tf.zerosLike(a)), 0), a, b);

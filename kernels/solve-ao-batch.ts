@@ -76,7 +76,7 @@ export interface BatchAoOptions {
   ipm?: Partial<BatchIpmOptions>;
   /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32. */
   acceptViolation?: number;
-  /** How SP3's barrier method runs (default auto: fused on webgpu, tfjs ops elsewhere). */
+  /** How the barrier method of SP3 and of the joint steps runs (default auto: fused on webgpu, tfjs ops elsewhere). */
   sp3Solver?: Sp3Solver;
 
 }
@@ -208,7 +208,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     await lap('bookkeepingMs');
   }
 
-  if (params.method === 'joint') x = await refineJointBatch(bp, x, results, options.ipm, acceptViolation, timings);
+  if (params.method === 'joint') x = await refineJointBatch(bp, x, results, options, acceptViolation);
   await lap('jointMs');
 
   // Final points back to float64 and the exact-rate check on the host.
@@ -241,9 +241,8 @@ function replacePoint(x: BatchPoint, fields: Partial<BatchPoint>): BatchPoint {
  * that ended converged or max-iterations. A candidate is taken where J does not rise and (6)
  * holds to float32 accuracy; a row stops at the first step not taken or on the AO's rule.
  */
-async function refineJointBatch(
-  bp: BatchProblem, x0: BatchPoint, results: BatchAoResult[], ipm: Partial<BatchIpmOptions> | undefined, acceptViolation: number, timings?: BatchTimings,
-): Promise<BatchPoint> {
+async function refineJointBatch(bp: BatchProblem, x0: BatchPoint, results: BatchAoResult[], options: BatchAoOptions, acceptViolation: number): Promise<BatchPoint> {
+  const { timings } = options;
   const { N, params } = bp;
   let x = x0;
   const activeHost = new Float32Array(N);
@@ -252,7 +251,7 @@ async function refineJointBatch(
   });
   for (let i = 1; i <= params.maxIterations && activeHost.some((a) => a > 0); i++) {
     const rowActive = tf.tensor2d(activeHost, [N, 1]);
-    const step = await jointStepBatch(bp, x, rowActive, ipm);
+    const step = await jointStepBatch(bp, x, rowActive, options.ipm, options.sp3Solver);
     if (timings) timings.jointNewtonSteps += step.newtonSteps;
     const accept = tidy(() => {
       const cand: BatchPoint = { ...x, ...step.candidate };

@@ -8,9 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Settings } from '../../engine/settings.js';
-import { resolveSettings } from '../../engine/settings.js';
-import { toProblem, type Problem } from '../../engine/problem.js';
-import { generateScenario } from '../../engine/scenario.js';
+import type { Problem } from '../../engine/problem.js';
 import { totalLatencyMs } from '../../engine/model/latency-energy.js';
 import { solveAo } from '../../engine/ao/solve-ao.js';
 import { DtmcError } from '../../engine/errors.js';
@@ -23,6 +21,7 @@ import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/block-ipm.js';
 import { solveBlockFused } from '../../kernels/webgpu/block-barrier.js';
 import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
 import { testBackend } from '../helpers/tf-backend.js';
+import { drawProblems } from '../helpers/problems.js';
 import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
 
 let skipReason = '';
@@ -46,10 +45,7 @@ async function onWebGpu(name: string, body: () => Promise<void>): Promise<void> 
   }
 }
 
-const problems = (overrides: Partial<Settings>, count: number, seed: number): Problem[] => {
-  const settings = resolveSettings(overrides);
-  return Array.from({ length: count }, (_, r) => toProblem(generateScenario(settings, { seed, point: null, realisation: r }), settings));
-};
+const problems = (overrides: Partial<Settings>, count: number, seed: number): Problem[] => drawProblems(overrides, count, seed);
 
 /** SP3 of one batch of cases with the given solver: the candidate J (float64) and the flags. */
 async function sp3(cs: Sp3Case[], solver: Sp3Solver): Promise<{ j: number[]; solved: Float32Array; certified: Float32Array; failed: Float32Array }> {
@@ -136,6 +132,27 @@ test('the batched AO on webgpu with the tfjs SP3 solver agrees with the fused on
       assert.is(fused[n].status, plain[n].status, `realisation ${n}`);
       assert.ok(Math.abs(fused[n].objectiveMs - plain[n].objectiveMs) <= 1e-4 * plain[n].objectiveMs, `realisation ${n}`);
     });
+  });
+});
+
+test('method joint on webgpu: the fused joint steps agree with the tfjs ones and with float64, and never exceed the AO', async () => {
+  await onWebGpu('joint, fused', async () => {
+    const ps = problems({ method: 'joint' }, 24, 43);
+    const ao = await solveAoBatch(problems({}, 24, 43), { sp3Solver: 'fused' });
+    const fused = await solveAoBatch(ps, { sp3Solver: 'fused' });
+    const plain = await solveAoBatch(ps, { sp3Solver: 'tfjs' });
+    let gain = 0;
+    ps.forEach((p, n) => {
+      const ref = solveAo(p);
+      assert.is(fused[n].status, 'converged', `realisation ${n}: ${fused[n].message}`);
+      assert.ok(fused[n].jointSteps >= 1, `realisation ${n}: no joint step taken`);
+      assert.ok(Math.abs(fused[n].objectiveMs - plain[n].objectiveMs) <= 1e-4 * plain[n].objectiveMs, `realisation ${n}: fused ${fused[n].objectiveMs} vs tfjs ${plain[n].objectiveMs}`);
+      assert.ok(Math.abs(fused[n].objectiveMs - ref.objectiveMs) <= 1e-4 * ref.objectiveMs, `realisation ${n}: fused ${fused[n].objectiveMs} vs float64 ${ref.objectiveMs}`);
+      assert.ok(fused[n].objectiveMs <= ao[n].objectiveMs * (1 + 1e-6), `realisation ${n}: joint above the AO`);
+      assert.ok(fused[n].maxViolation <= 1e-4, `realisation ${n}: violation ${fused[n].maxViolation}`);
+      gain += 1 - fused[n].objectiveMs / ao[n].objectiveMs;
+    });
+    assert.ok(gain / ps.length > 0.005, `mean gain ${gain / ps.length}`);
   });
 });
 

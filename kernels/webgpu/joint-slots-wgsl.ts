@@ -1,0 +1,148 @@
+/**
+ * WGSL of the joint surrogate for one UE of one realisation (the per-thread twin of
+ * kernels/joint-slots.ts; read engine/ao/joint-surrogate.ts for the formulas): the objective part
+ * T^_m and the eight slots with gradients, diagonal curvatures and the two mixed curvatures
+ * ((alpha, r) in the energy, (alpha, u) in the latency and the objective), in the block order
+ * b, p, tau, r, u, alpha; and the joint spec for the fused block solver (./block-barrier-wgsl.ts,
+ * whose shader defines `coef`, the variable constants and `uniforms`).
+ */
+import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+
+const JOINT_SLOTS_WGSL = /* wgsl */ `
+struct Slots {
+  val : array<f32, 8>,
+  act : array<f32, 8>,
+  g : array<array<f32, 6>, 8>,
+  h : array<array<f32, 6>, 8>,
+  cx : array<array<f32, 2>, 8>,
+  obj : f32,
+  og : array<f32, 6>,
+  oh : array<f32, 6>,
+  ocx : array<f32, 2>,
+}
+
+// The objective part T^_m and the eight slots of UE m at x; derivatives when deriv.
+// Mixed pairs: 0 = (alpha, r), 1 = (alpha, u).
+fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
+  var s = Slots();
+  let cached = coef(0, m);
+  let un = coef(1, m);
+  let kt = coef(2, m);
+  let ce = coef(3, m);
+  let tx = coef(4, m);
+  let kE = coef(5, m);
+  let sw = coef(6, m);
+  let sp = coef(7, m);
+  let st = coef(8, m);
+  let rsConst = coef(9, m);
+  let rsLinB = coef(10, m);
+  let ap = coef(11, m);
+  let lb2 = coef(12, m);
+  let K = uniforms.K;
+  let rMin = uniforms.rMin;
+  let b = x[B];
+  let p = x[P];
+  let tau = x[TAU];
+  let r = x[R];
+  let u = x[U];
+  let alpha = x[ALPHA];
+  let w = 1.0 - alpha;
+  let lb2OverB = lb2 / b;
+  let apOverP = ap / p;
+  let rs = K * (rsConst + rsLinB * b - apOverP - lb2OverB);
+  let edgeNum = cached + un * w * w;
+  let edge = ce * edgeNum / u;
+  let latency = kt * r + tx * tau + edge;
+  let a2r2 = (alpha / r) * (alpha / r);
+  let xw = w * sw;
+  let yp = p * sp;
+  let zt = tau * st;
+  let energy = kE * alpha * a2r2 + tx / 3.0 * (xw * xw * xw + yp * yp * yp + zt * zt * zt);
+  s.obj = latency;
+  s.act = array<f32, 8>(1.0, un, 1.0, un, 1.0, un, 1.0, un);
+  s.val[0] = (rMin - rs) / rMin;
+  s.val[1] = (1.0 / tau - rs) / rMin;
+  s.val[2] = latency / uniforms.tMax - 1.0;
+  s.val[3] = energy / uniforms.eMax - 1.0;
+  s.val[4] = p / uniforms.pMax - 1.0;
+  s.val[5] = alpha - uniforms.fUeMax * r;
+  s.val[6] = u / uniforms.fEsMax - (cached + un * w);
+  s.val[7] = -alpha;
+  if (!deriv) {
+    return s;
+  }
+  let gRb = -K * (rsLinB + lb2OverB / b) / rMin;
+  let gRp = -K * (apOverP / p) / rMin;
+  let hRb = 2.0 * K / rMin * lb2OverB / (b * b);
+  let hRp = 2.0 * K / rMin * apOverP / (p * p);
+  // Latency (and the objective).
+  s.og[R] = kt;
+  s.og[TAU] = tx;
+  s.og[U] = -edge / u;
+  s.og[ALPHA] = -2.0 * un * ce * w / u;
+  s.oh[U] = 2.0 * edge / (u * u);
+  s.oh[ALPHA] = 2.0 * un * ce / u;
+  s.ocx[1] = 2.0 * un * ce * w / (u * u);
+  s.g[0][B] = gRb;
+  s.g[0][P] = gRp;
+  s.h[0][B] = hRb;
+  s.h[0][P] = hRp;
+  s.g[1][B] = gRb;
+  s.g[1][P] = gRp;
+  s.g[1][TAU] = -1.0 / (rMin * tau * tau);
+  s.h[1][B] = hRb;
+  s.h[1][P] = hRp;
+  s.h[1][TAU] = 2.0 / (rMin * tau * tau * tau);
+  for (var i = 0; i < 6; i++) {
+    s.g[2][i] = s.og[i] / uniforms.tMax;
+    s.h[2][i] = s.oh[i] / uniforms.tMax;
+  }
+  s.cx[2][1] = s.ocx[1] / uniforms.tMax;
+  // Energy.
+  let kEa2r2 = kE * a2r2;
+  let eMax = uniforms.eMax;
+  s.g[3][ALPHA] = (3.0 * kEa2r2 - tx * xw * xw * sw) / eMax;
+  s.g[3][R] = -2.0 * kEa2r2 * alpha / r / eMax;
+  s.g[3][P] = tx * yp * yp * sp / eMax;
+  s.g[3][TAU] = tx * zt * zt * st / eMax;
+  s.h[3][ALPHA] = (6.0 * kEa2r2 / alpha + 2.0 * tx * xw * sw * sw) / eMax;
+  s.h[3][R] = 6.0 * kEa2r2 * alpha / (r * r) / eMax;
+  s.h[3][P] = 2.0 * tx * yp * sp * sp / eMax;
+  s.h[3][TAU] = 2.0 * tx * zt * st * st / eMax;
+  s.cx[3][0] = -6.0 * kEa2r2 / r / eMax;
+  // Boxes.
+  s.g[4][P] = 1.0 / uniforms.pMax;
+  s.g[5][ALPHA] = un;
+  s.g[5][R] = -uniforms.fUeMax * un;
+  s.g[6][U] = 1.0 / uniforms.fEsMax;
+  s.g[6][ALPHA] = un;
+  s.g[7][ALPHA] = -un;
+  return s;
+}
+
+// The slot value as the barrier sees it: minus the slack on slots 0-3 in phase one.
+fn shifted(s : Slots, k : i32, phaseOne : bool, sig : f32) -> f32 {
+  return select(s.val[k], s.val[k] - sig, phaseOne && k < 4);
+}
+`;
+
+/** The joint surrogate for the fused block solver: coefficient rows are fields of JointCoefficients. */
+export const JOINT_FUSED: FusedBlockSpec = {
+  name: 'Joint',
+  vars: ['b', 'p', 'tau', 'r', 'u', 'alpha'],
+  nc: 8,
+  coefficients: ['cached', 'uncached', 'kt', 'ce', 'tx', 'kE', 'sw', 'sp', 'st', 'rsConst', 'rsLinB', 'ap', 'lb2'],
+  slotsWgsl: JOINT_SLOTS_WGSL,
+  crossPairs: [['alpha', 'r'], ['alpha', 'u']],
+  coupling: [{ v: 'b', weight: '1.0', rhs: '1.0' }, { v: 'u', weight: '1.0', rhs: 'uniforms.fEsMax' }],
+  // r, tau and alpha are fixed on cached UEs (their act[1] is the uncached mask).
+  fixedIdentity: `
+      H[R][R] += 1.0 - S.act[1];
+      H[TAU][TAU] += 1.0 - S.act[1];
+      H[ALPHA][ALPHA] += 1.0 - S.act[1];`,
+  fixedMask: `
+      dx[m][R] *= S.act[1];
+      dx[m][TAU] *= S.act[1];
+      dx[m][ALPHA] *= S.act[1];`,
+  outVars: ['b', 'p', 'tau', 'r', 'u', 'alpha'],
+};
