@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check, in one call, on a host prepared by bench/gpu/pack.sh (run from the repository
 # root): the webgpu agreement tests, then the tensor benchmark at several batch sizes with the
-# fused SP3 solver, then the plain tfjs SP3 solver for comparison. Logs go to $OUT (default
+# fused SP3 solver, method joint (fused joint steps) at two sizes, then the plain tfjs SP3 solver
+# for comparison. Logs go to $OUT (default
 # /tmp/gpu-check): gpu.txt, tests.log, bench.log.
 #
 #   OUT=/tmp/gpu-check bash bench/gpu/check.sh [SIZES]     # SIZES default 10000,100000,1000000
@@ -29,5 +30,7 @@ echo "== webgpu tests"
 timeout 300 $NODE .dev/app/webgpu.test.mjs 2>&1 | grep -v 'artificially reduced' | tee "$OUT/tests.log"
 echo "== benchmark, fused SP3"
 timeout 400 $NODE --max-old-space-size=32000 .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes "$SIZES" --reference 2000 2>&1 | grep -v 'artificially reduced' | tee "$OUT/bench.log"
+echo "== benchmark, method joint (fused)"
+timeout 150 $NODE --max-old-space-size=32000 .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes 10000,100000 --reference 300 --set method=joint 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"
 echo "== benchmark, tfjs SP3"
 timeout 150 $NODE .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes 4096 --sp3 tfjs --reference 0 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"
