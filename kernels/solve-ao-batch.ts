@@ -266,12 +266,14 @@ async function refineJointBatch(bp: BatchProblem, x0: BatchPoint, results: Batch
       fUeGHz: take(step.candidate.fUeGHz, x.fUeGHz), fEsGHz: take(step.candidate.fEsGHz, x.fEsGHz),
     })));
     const j = totalLatencyMs(bp, x);
-    const [jHost, acceptHost, certHost] = await Promise.all([j.data(), accept.data(), step.certified.data()]);
+    const [jHost, acceptHost, certHost, failedHost] = await Promise.all([j.data(), accept.data(), step.certified.data(), step.failed.data()]);
     tf.dispose([j, rowActive, accept, step.solved, step.certified, step.failed, ...Object.values(step.candidate)]);
     results.forEach((r, n) => {
       if (!activeHost[n]) return;
       r.jointCertified += certHost[n] > 0 ? 1 : 0;
       if (!(acceptHost[n] > 0)) {
+        // As on the float64 path: the AO's status stands, the point is the last good step.
+        if (failedHost[n] > 0) r.message = 'the joint SCA stopped on a numerical failure (the point is its last good step)';
         activeHost[n] = 0;
         return;
       }
