@@ -260,26 +260,19 @@ export class BlockNewtonSystem {
           H[row + a] += li * hdiag[g + a];
           if (ga !== 0) {
             const wa = w * ga;
-            for (let c = 0; c < nv; c++) H[row + c] += wa * grad[g + c];
+            for (let c = 0; c <= a; c++) H[row + c] += wa * grad[g + c]; // lower triangle; mirrored below
             r[xb + a] -= rho * ga;
             if (slack) hcol[xb + a] -= wa;
           }
         }
-        for (let q = 0; q < nCross; q++) {
-          const h = li * hcross[i * nCross + q];
-          H[hb + pairs[q][0] * nv + pairs[q][1]] += h;
-          H[hb + pairs[q][1] * nv + pairs[q][0]] += h;
-        }
+        for (let q = 0; q < nCross; q++) H[hb + lowerIndex(pairs[q], nv)] += li * hcross[i * nCross + q];
         if (slack) {
           hss += w;
           rSigma += rho;
         }
       }
-      for (let q = 0; q < nCross; q++) {
-        const h = objHCross[b * nCross + q];
-        H[hb + pairs[q][0] * nv + pairs[q][1]] += h;
-        H[hb + pairs[q][1] * nv + pairs[q][0]] += h;
-      }
+      for (let q = 0; q < nCross; q++) H[hb + lowerIndex(pairs[q], nv)] += objHCross[b * nCross + q];
+      for (let a = 1; a < nv; a++) for (let c = 0; c < a; c++) H[hb + c * nv + a] = H[hb + a * nv + c];
       // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
       for (let a = 0; a < nv; a++) {
         if (free[xb + a]) continue;
@@ -295,3 +288,6 @@ export class BlockNewtonSystem {
     return { hss, rSigma };
   }
 }
+
+/** Offset in an nv x nv block of the lower-triangle entry of a mixed pair. */
+const lowerIndex = ([a, c]: readonly [number, number], nv: number): number => (a > c ? a * nv + c : c * nv + a);
