@@ -7,8 +7,10 @@
  * whose shader defines `coef`, the variable constants and `uniforms`).
  */
 import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
 
 const JOINT_SLOTS_WGSL = /* wgsl */ `
+${RATE_BOUND_WGSL}
 struct Slots {
   val : array<f32, 8>,
   act : array<f32, 8>,
@@ -38,7 +40,6 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   let rsLinB = coef(10, m);
   let ap = coef(11, m);
   let lb2 = coef(12, m);
-  let K = uniforms.K;
   let rMin = uniforms.rMin;
   let b = x[B];
   let p = x[P];
@@ -47,9 +48,8 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   let u = x[U];
   let alpha = x[ALPHA];
   let w = 1.0 - alpha;
-  let lb2OverB = lb2 / b;
-  let apOverP = ap / p;
-  let rs = K * (rsConst + rsLinB * b - apOverP - lb2OverB);
+  let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
+  let rs = q.rs;
   let edgeNum = cached + un * w * w;
   let edge = ce * edgeNum / u;
   let latency = kt * r + tx * tau + edge;
@@ -71,10 +71,10 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   if (!deriv) {
     return s;
   }
-  let gRb = -K * (rsLinB + lb2OverB / b) / rMin;
-  let gRp = -K * (apOverP / p) / rMin;
-  let hRb = 2.0 * K / rMin * lb2OverB / (b * b);
-  let hRp = 2.0 * K / rMin * apOverP / (p * p);
+  let gRb = q.gb;
+  let gRp = q.gp;
+  let hRb = q.hb;
+  let hRp = q.hp;
   // Latency (and the objective).
   s.og[R] = kt;
   s.og[TAU] = tx;

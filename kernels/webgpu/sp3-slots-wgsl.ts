@@ -6,8 +6,10 @@
  * `uniforms`).
  */
 import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
 
 const SP3_SLOTS_WGSL = /* wgsl */ `
+${RATE_BOUND_WGSL}
 struct Slots {
   val : array<f32, 7>,
   act : array<f32, 7>,
@@ -34,16 +36,14 @@ fn slots(m : i32, x : array<f32, 5>, deriv : bool) -> Slots {
   let rsLinB = coef(10, m);
   let ap = coef(11, m);
   let lb2 = coef(12, m);
-  let K = uniforms.K;
   let rMin = uniforms.rMin;
   let b = x[B];
   let p = x[P];
   let tau = x[TAU];
   let fue = x[FUE];
   let fes = x[FES];
-  let lb2OverB = lb2 / b;
-  let apOverP = ap / p;
-  let rs = K * (rsConst + rsLinB * b - apOverP - lb2OverB);
+  let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
+  let rs = q.rs;
   let localT = localWork / fue;
   let edgeT = edgeWork / fes;
   let latency = txBits * tau + localT + edgeT;
@@ -60,10 +60,10 @@ fn slots(m : i32, x : array<f32, 5>, deriv : bool) -> Slots {
   if (!deriv) {
     return s;
   }
-  let gRb = -K * (rsLinB + lb2OverB / b) / rMin;
-  let gRp = -K * (apOverP / p) / rMin;
-  let hRb = 2.0 * K / rMin * lb2OverB / (b * b);
-  let hRp = 2.0 * K / rMin * apOverP / (p * p);
+  let gRb = q.gb;
+  let gRp = q.gp;
+  let hRb = q.hb;
+  let hRp = q.hp;
   s.og[FUE] = -localT / fue;
   s.og[FES] = -edgeT / fes;
   s.og[TAU] = txBits;
