@@ -185,10 +185,11 @@ export class JointSurrogate implements BlockProblem {
   }
 
   /**
-   * T^ and E^ of uncached UE m at the block at offset f: values, gradients, diagonal curvatures
-   * and the mixed ones (alpha, u) of T^ and (alpha, r) of E^. False outside the domain.
+   * T^ of uncached UE m at the block at offset f, and E^ too when `withEnergy` (the objective
+   * needs only T^): values, gradients, diagonal curvatures and the mixed ones (alpha, u) of T^
+   * and (alpha, r) of E^. False outside the domain.
    */
-  private terms(m: number, x: Float64Array, f: number): boolean {
+  private terms(m: number, x: Float64Array, f: number, withEnergy: boolean): boolean {
     const { params } = this.problem;
     const ku = 1 - params.deltaUe;
     const ke = 1 - params.deltaEs;
@@ -214,6 +215,7 @@ export class JointSurrogate implements BlockProblem {
     th[J_ALPHA] = (2 * ce) / u;
     th[J_U] = (2 * ce * w * w) / (u * u * u);
     this.tAU = (2 * ce * w) / (u * u);
+    if (!withEnergy) return true;
     // Energy: kE alpha^3/r^2 + D ((w sw)^3 + (p sp)^3 + (tau st)^3)/3.
     const kE = 0.5 * params.thetaModel * C * ku * ku;
     const r2 = r * r;
@@ -254,7 +256,7 @@ export class JointSurrogate implements BlockProblem {
         hdiag[f + J_U] = (2 * ce) / (u * u * u);
         continue;
       }
-      if (!this.terms(m, x, f)) return Number.NaN;
+      if (!this.terms(m, x, f, false)) return Number.NaN;
       total += this.tVal;
       writeScaled(grad, hdiag, f, this.tg, this.th, 1);
       hcross[m * PAIRS.length + CROSS_AU] = this.tAU;
@@ -307,7 +309,7 @@ export class JointSurrogate implements BlockProblem {
         grad[g + J_U] = 1 / params.fEsMaxGHz;
         continue;
       }
-      if (!this.terms(m, x, f)) return false;
+      if (!this.terms(m, x, f, true)) return false;
       const al = x[f + J_ALPHA];
 
       // 2 latency, 3 energy
