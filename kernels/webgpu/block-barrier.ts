@@ -109,7 +109,7 @@ export async function solveBlockFused(
 type BarrierAttrs = Record<UniformName, number> & { M: number };
 
 /** The kernel name of a spec's fused solver. */
-export const fusedKernelName = (spec: FusedBlockSpec): string => `Dtmc${spec.name}Barrier`;
+const fusedKernelName = (spec: FusedBlockSpec): string => `Dtmc${spec.name}Barrier`;
 
 /**
  * Registers the spec's fused solver as a tfjs kernel of the webgpu backend (as data, so another
