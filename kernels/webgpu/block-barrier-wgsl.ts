@@ -8,9 +8,16 @@
  * with a strict decrease, and the same centring, gap and t-update tests. One difference:
  * inactive slots are skipped outright instead of being read as -1.
  *
- * A `FusedBlockSpec` supplies what differs between problems: the variables, the slots' WGSL
- * (sp3-slots-wgsl.ts for SP3, joint-slots-wgsl.ts for the joint surrogate), the coefficient rows,
- * the two coupling rows, the fixed variables and the mixed curvatures.
+ * A `FusedBlockSpec` supplies what differs between problems, by name: the variables, the slots'
+ * WGSL (sp3-slots-wgsl.ts for SP3, joint-slots-wgsl.ts for the joint surrogate), the coefficients,
+ * the two coupling rows, the fixed variables and the mixed curvatures. Everything positional is
+ * generated from those names (`blockPlumbingWgsl`): the constants of the variables and of the
+ * coefficients (K_<NAME>, which the slots read as `coef(K_ES_WEIGHT, m)`), the Slots struct's
+ * sizes, the slack helper, the fixed-variable rows and the coupling weights; `checkSpec` rejects a
+ * name that does not resolve.
+ *
+ * The solver (`blockSolverWgsl`) only needs `coef(c, m)`: the standalone program below reads the
+ * coefficients from its input X; the fused AO program (fused-ao-wgsl.ts) computes them per thread.
  *
  * Every local is initialised explicitly: on Dawn with lavapipe, a `var` declared without an
  * initialiser inside a loop body kept its value from the previous iteration (the blocks summed
@@ -33,22 +40,33 @@ export interface FusedBlockSpec {
   name: string;
   /** Variables in the block (factorisation) order; WGSL constants are their upper-case names. */
   vars: readonly string[];
-  /** Constraint slots per UE; slots 0-3 take the phase-one slack. */
+  /** Constraint slots per UE. */
   nc: number;
-  /** Coefficient tensors, in the rows of X. */
+  /** Slots 0 .. slackSlots - 1 take the phase-one slack (the smooth constraints; the rest are boxes). */
+  slackSlots: number;
+  /** Coefficients per UE, by name: the rows of X in the standalone solver; WGSL constants K_<NAME> index them. */
   coefficients: readonly string[];
-  /** WGSL defining `struct Slots`, `fn slots(m, x, deriv)` and `fn shifted(s, k, phaseOne, sig)`. */
+  /**
+   * WGSL defining `fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots`, reading
+   * coefficients as `coef(K_<NAME>, m)` and variables as x[<VAR>]. The Slots struct (values,
+   * active masks, gradients, diagonal and mixed curvatures of the NC slots and of the objective)
+   * and `shifted` are generated from this spec.
+   */
   slotsWgsl: string;
-  /** Mixed curvatures: Slots has `cx : array<array<f32, NX>, NC>` and `ocx : array<f32, NX>` for these pairs. */
+  /** Mixed curvatures, in the order of Slots' `cx[k][q]` and `ocx[q]`. */
   crossPairs: readonly (readonly [string, string])[];
-  /** The coupling rows sum_m weight x[var] <= rhs: variable, WGSL weight expression (of m), WGSL rhs. */
-  coupling: readonly [{ v: string; weight: string; rhs: string }, { v: string; weight: string; rhs: string }];
-  /** WGSL statements adding identity rows of fixed variables to H (given S of UE m). */
-  fixedIdentity: string;
-  /** WGSL statements zeroing the step of fixed variables in dx[m] (given S of UE m). */
-  fixedMask: string;
+  /** The coupling rows sum_m weight_m x_m[v] <= rhs: weight a coefficient's name (null: 1), rhs a number or a uniform's name. */
+  coupling: readonly [CouplingRow, CouplingRow];
+  /** Variables fixed where a slot is inactive (identity row in H, zero step): v is fixed on UE m where slot `whereSlotInactive` is inactive. */
+  fixed: readonly { v: string; whereSlotInactive: number }[];
   /** Output variables, in order. */
   outVars: readonly string[];
+}
+
+export interface CouplingRow {
+  v: string;
+  weight: string | null;
+  rhs: number | UniformName;
 }
 
 export const OUT_FLAGS = ['solved', 'certified', 'failed', 'steps'] as const;
@@ -65,45 +83,96 @@ export const UNIFORMS = [
 ] as const;
 export type UniformName = (typeof UNIFORMS)[number][0];
 
-const upper = (v: string): string => v.toUpperCase();
+/** The WGSL name of a variable ('fue' -> FUE) or a coefficient ('esWeight' -> K_ES_WEIGHT). */
+export const varConst = (v: string): string => v.toUpperCase();
+export const coefConst = (c: string): string => `K_${c.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
-/** The user code of the tfjs WebGPU program for M UEs (tfjs adds the bindings and `_start`). */
-export function blockBarrierWgsl(spec: FusedBlockSpec, M: number): string {
+const couplingWeight = (row: CouplingRow): string => (row.weight === null ? '1.0' : `coef(${coefConst(row.weight)}, m)`);
+const couplingRhs = (row: CouplingRow): string => (typeof row.rhs === 'number' ? row.rhs.toFixed(1) : `uniforms.${row.rhs}`);
+
+/** Checks a spec's names against each other (a typo is an error here, not a silent WGSL bug). */
+export function checkSpec(spec: FusedBlockSpec): void {
+  const vars = new Set(spec.vars);
+  const coefs = new Set(spec.coefficients);
+  const bad = (what: string): never => { throw new Error(`fused ${spec.name} spec: ${what}`); };
+  for (const v of [...spec.outVars, ...spec.fixed.map((f) => f.v), ...spec.coupling.map((c) => c.v), ...spec.crossPairs.flat()]) {
+    if (!vars.has(v)) bad(`unknown variable ${v}`);
+  }
+  for (const c of spec.coupling) if (c.weight !== null && !coefs.has(c.weight)) bad(`unknown coefficient ${c.weight}`);
+  for (const f of spec.fixed) if (!(f.whereSlotInactive >= 0 && f.whereSlotInactive < spec.nc)) bad(`slot ${f.whereSlotInactive} out of range`);
+  if (!(spec.slackSlots >= 1 && spec.slackSlots <= spec.nc)) bad(`slackSlots ${spec.slackSlots} out of range`);
+  for (const m of spec.slotsWgsl.matchAll(/coef\((\w+)/g)) {
+    if (!spec.coefficients.some((c) => coefConst(c) === m[1])) bad(`slots read coefficient ${m[1]}, not in the spec`);
+  }
+}
+
+/**
+ * The spec's plumbing: the variable and coefficient constants, the Slots struct sized from the
+ * spec (NC slots over NV variables, one mixed curvature per cross pair), and `shifted`, the slot
+ * value as the barrier sees it (minus the phase-one slack on the first slackSlots slots).
+ */
+export function blockPlumbingWgsl(spec: FusedBlockSpec): string {
+  checkSpec(spec);
   const NV = spec.vars.length;
-  const NC = spec.nc;
-  const NCOEF = spec.coefficients.length;
+  const NX = spec.crossPairs.length;
+  const cross = NX > 0 ? `
+  cx : array<array<f32, ${NX}>, ${spec.nc}>,
+  ocx : array<f32, ${NX}>,` : '';
+  return /* wgsl */ `
+const NV : i32 = ${NV};
+const NC : i32 = ${spec.nc};
+const NSLACK : i32 = ${spec.slackSlots};
+${spec.vars.map((v, i) => `const ${varConst(v)} : i32 = ${i};`).join('\n')}
+${spec.coefficients.map((c, i) => `const ${coefConst(c)} : i32 = ${i};`).join('\n')}
+const NCOEF : i32 = ${spec.coefficients.length};
+
+struct Slots {
+  val : array<f32, ${spec.nc}>,
+  act : array<f32, ${spec.nc}>,
+  g : array<array<f32, ${NV}>, ${spec.nc}>,
+  h : array<array<f32, ${NV}>, ${spec.nc}>,${cross}
+  obj : f32,
+  og : array<f32, ${NV}>,
+  oh : array<f32, ${NV}>,
+}
+
+// The slot value as the barrier sees it: minus the slack on the first NSLACK slots in phase one.
+fn shifted(s : Slots, k : i32, phaseOne : bool, sig : f32) -> f32 {
+  return select(s.val[k], s.val[k] - sig, phaseOne && k < NSLACK);
+}
+`;
+}
+
+/**
+ * The solver for M UEs: its per-thread state, the merit function, the barrier method and
+ * `solveBlock()` (phase one from the start in v, then phase two), for a program that defines
+ * `coef(c, m)`, `uniforms` (the UNIFORMS above) and the spec's plumbing and slots.
+ */
+export function blockSolverWgsl(spec: FusedBlockSpec, M: number): string {
   const [c0, c1] = spec.coupling;
-  const idx = (v: string): string => upper(v);
+  const idx = varConst;
   // Mixed curvatures go into the lower triangle H[i][j], i > j (the factor reads that triangle).
   const lower = (a: string, b: string): string => (spec.vars.indexOf(a) > spec.vars.indexOf(b) ? `H[${idx(a)}][${idx(b)}]` : `H[${idx(b)}][${idx(a)}]`);
   const slotCross = spec.crossPairs.map(([a, b], q) => `        ${lower(a, b)} += lam * S.cx[k][${q}];`).join('\n');
   const objCross = spec.crossPairs.map(([a, b], q) => `        ${lower(a, b)} += S.ocx[${q}];`).join('\n');
+  const fixedIdentity = spec.fixed.map((f) => `      H[${idx(f.v)}][${idx(f.v)}] += 1.0 - S.act[${f.whereSlotInactive}];`).join('\n');
+  const fixedMask = spec.fixed.map((f) => `      dx[m][${idx(f.v)}] *= S.act[${f.whereSlotInactive}];`).join('\n');
+  const w0 = couplingWeight(c0);
+  const w1 = couplingWeight(c1);
+  const rhs0 = couplingRhs(c0);
+  const rhs1 = couplingRhs(c1);
   return /* wgsl */ `
-const M : i32 = ${M};
-const NV : i32 = ${NV};
-${spec.vars.map((v, i) => `const ${upper(v)} : i32 = ${i};`).join('\n')}
-
-var<private> row : i32;
-var<private> v : array<array<f32, NV>, M>;
-var<private> dx : array<array<f32, NV>, M>;
-var<private> y : array<array<f32, NV>, M>;
-var<private> z0 : array<array<f32, NV>, M>;
-var<private> z1 : array<array<f32, NV>, M>;
-var<private> zh : array<array<f32, NV>, M>;
-var<private> rhsv : array<array<f32, NV>, M>;
-var<private> hcolv : array<array<f32, NV>, M>;
+var<private> v : array<array<f32, NV>, ${M}>;
+var<private> dx : array<array<f32, NV>, ${M}>;
+var<private> y : array<array<f32, NV>, ${M}>;
+var<private> z0 : array<array<f32, NV>, ${M}>;
+var<private> z1 : array<array<f32, NV>, ${M}>;
+var<private> zh : array<array<f32, NV>, ${M}>;
+var<private> rhsv : array<array<f32, NV>, ${M}>;
+var<private> hcolv : array<array<f32, NV>, ${M}>;
 var<private> sigma : f32;
 
-fn finite(x : f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
-fn coef(c : i32, m : i32) -> f32 {
-  return X[(c * M + m) * uniforms.rows + row];
-}
-
-${spec.slotsWgsl}
-${blockCholeskyWgsl(NV)}
+${blockCholeskyWgsl(spec.vars.length)}
 // Objective (sigma in phase one), sum of log(-f) and strict feasibility at v + s dx (sigma + s dSig).
 struct Merit {
   f : f32,
@@ -117,8 +186,8 @@ fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
   let sig = sigma + s * dSig;
   var F = 0.0;
   var logs = 0.0;
-  var g0 = -(${c0.rhs});
-  var g1 = -(${c1.rhs});
+  var g0 = -(${rhs0});
+  var g1 = -(${rhs1});
   for (var m = 0; m < M; m++) {
     var x = array<f32, NV>();
     for (var i = 0; i < NV; i++) {
@@ -129,7 +198,7 @@ fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
     }
     var S = slots(m, x, false);
     F += S.obj;
-    for (var k = 0; k < ${NC}; k++) {
+    for (var k = 0; k < NC; k++) {
       if (S.act[k] > 0.5) {
         let f = shifted(S, k, phaseOne, sig);
         if (!(f < 0.0)) {
@@ -138,8 +207,8 @@ fn merit(s : f32, dSig : f32, phaseOne : bool) -> Merit {
         logs += log(-f);
       }
     }
-    g0 += (${c0.weight}) * x[${idx(c0.v)}];
-    g1 += (${c1.weight}) * x[${idx(c1.v)}];
+    g0 += (${w0}) * x[${idx(c0.v)}];
+    g1 += (${w1}) * x[${idx(c1.v)}];
   }
   if (!(g0 < 0.0 && g1 < 0.0)) {
     return out;
@@ -162,7 +231,7 @@ fn barrier(phaseOne : bool) -> Outcome {
   var mc = 2.0;
   for (var m = 0; m < M; m++) {
     var S = slots(m, v[m], false);
-    for (var k = 0; k < ${NC}; k++) {
+    for (var k = 0; k < NC; k++) {
       mc += S.act[k];
     }
   }
@@ -174,11 +243,11 @@ fn barrier(phaseOne : bool) -> Outcome {
       break;
     }
     out.steps = step + 1;
-    var g0 = -(${c0.rhs});
-    var g1 = -(${c1.rhs});
+    var g0 = -(${rhs0});
+    var g1 = -(${rhs1});
     for (var m = 0; m < M; m++) {
-      g0 += (${c0.weight}) * v[m][${idx(c0.v)}];
-      g1 += (${c1.weight}) * v[m][${idx(c1.v)}];
+      g0 += (${w0}) * v[m][${idx(c0.v)}];
+      g1 += (${w1}) * v[m][${idx(c1.v)}];
     }
     let lc0 = 1.0 / (t * -g0);
     let lc1 = 1.0 / (t * -g1);
@@ -198,8 +267,8 @@ fn barrier(phaseOne : bool) -> Outcome {
     var qh1 = 0.0;
     for (var m = 0; m < M; m++) {
       var S = slots(m, v[m], true);
-      let w0 = ${c0.weight};
-      let w1 = ${c1.weight};
+      let w0 = ${w0};
+      let w1 = ${w1};
       F += S.obj;
       var H = array<array<f32, NV>, NV>();
       var r = array<f32, NV>();
@@ -211,7 +280,7 @@ fn barrier(phaseOne : bool) -> Outcome {
         }
 ${objCross}
       }
-      for (var k = 0; k < ${NC}; k++) {
+      for (var k = 0; k < NC; k++) {
         if (S.act[k] < 0.5) {
           continue;
         }
@@ -226,18 +295,18 @@ ${objCross}
           for (var j = 0; j <= i; j++) {
             H[i][j] += wt * gi * S.g[k][j];
           }
-          if (phaseOne && k < 4) {
+          if (phaseOne && k < NSLACK) {
             hc[i] -= wt * gi;
           }
         }
 ${slotCross}
-        if (phaseOne && k < 4) {
+        if (phaseOne && k < NSLACK) {
           hss += wt;
           lamSlack += lam;
         }
       }
       // Fixed variables: identity rows.
-${spec.fixedIdentity}
+${fixedIdentity}
       r[${idx(c0.v)}] -= lc0 * w0;
       r[${idx(c1.v)}] -= lc1 * w1;
       let L = cholesky(H);
@@ -303,15 +372,15 @@ ${spec.fixedIdentity}
           dx[m][i] -= dSig * zh[m][i];
         }
       }
-${spec.fixedMask}
+${fixedMask}
       for (var i = 0; i < NV; i++) {
         dec2 += rhsv[m][i] * dx[m][i];
       }
-      for (var k = 0; k < ${NC}; k++) {
+      for (var k = 0; k < NC; k++) {
         if (S.act[k] < 0.5) {
           continue;
         }
-        var slope = select(0.0, -dSig, phaseOne && k < 4);
+        var slope = select(0.0, -dSig, phaseOne && k < NSLACK);
         for (var i = 0; i < NV; i++) {
           slope += S.g[k][i] * dx[m][i];
         }
@@ -319,8 +388,8 @@ ${spec.fixedMask}
           sMax = min(sMax, -shifted(S, k, phaseOne, sigma) / slope);
         }
       }
-      slope0 += (${c0.weight}) * dx[m][${idx(c0.v)}];
-      slope1 += (${c1.weight}) * dx[m][${idx(c1.v)}];
+      slope0 += (${w0}) * dx[m][${idx(c0.v)}];
+      slope1 += (${w1}) * dx[m][${idx(c1.v)}];
     }
     if (!finite(dec2)) {
       out.failed = true;
@@ -385,6 +454,66 @@ ${spec.fixedMask}
   return out;
 }
 
+
+struct BlockOutcome {
+  solved : bool,
+  certified : bool,
+  failed : bool,
+  steps : i32,
+}
+
+// Both phases from the start in v (strictly inside the boxes and coupling rows): phase one finds
+// a strictly feasible point (sigma < 0), phase two minimises; the last iterate stays in v.
+fn solveBlock() -> BlockOutcome {
+  var out = BlockOutcome();
+  // sigma0 above the largest slack slot.
+  var worst = -3.0e38;
+  for (var m = 0; m < M; m++) {
+    var S = slots(m, v[m], false);
+    for (var k = 0; k < NSLACK; k++) {
+      if (S.act[k] > 0.5) {
+        worst = max(worst, S.val[k]);
+      }
+    }
+  }
+  sigma = worst + 1e-2 * max(1.0, abs(worst));
+  let one = barrier(true);
+  out.steps = one.steps;
+  if (one.failed) {
+    out.failed = true;
+  } else if (sigma < 0.0) {
+    let two = barrier(false);
+    out.steps += two.steps;
+    if (two.failed) {
+      out.failed = true;
+    } else {
+      out.solved = true;
+      out.certified = two.certified;
+    }
+  }
+  return out;
+}
+`;
+}
+
+/** The user code of the standalone tfjs WebGPU program for M UEs (tfjs adds the bindings and `_start`). */
+export function blockBarrierWgsl(spec: FusedBlockSpec, M: number): string {
+  const NCOEF = spec.coefficients.length;
+  const NV = spec.vars.length;
+  return /* wgsl */ `
+const M : i32 = ${M};
+var<private> row : i32;
+
+fn finite(x : f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn coef(c : i32, m : i32) -> f32 {
+  return X[(c * M + m) * uniforms.rows + row];
+}
+${blockPlumbingWgsl(spec)}
+${spec.slotsWgsl}
+${blockSolverWgsl(spec, M)}
 fn main(index : i32) {
   if (index >= uniforms.rows) {
     return;
@@ -396,49 +525,22 @@ fn main(index : i32) {
     }
   }
   let rowActive = X[${NCOEF + NV} * M * uniforms.rows + row];
-  var solved = 0.0;
-  var certified = 0.0;
-  var failed = 0.0;
-  var steps = 0;
+  var outcome = BlockOutcome();
   if (rowActive > 0.5) {
-    // sigma0 above the largest slack slot.
-    var worst = -3.0e38;
-    for (var m = 0; m < M; m++) {
-      var S = slots(m, v[m], false);
-      for (var k = 0; k < 4; k++) {
-        if (S.act[k] > 0.5) {
-          worst = max(worst, S.val[k]);
-        }
-      }
-    }
-    sigma = worst + 1e-2 * max(1.0, abs(worst));
-    let one = barrier(true);
-    steps = one.steps;
-    if (one.failed) {
-      failed = 1.0;
-    } else if (sigma < 0.0) {
-      let two = barrier(false);
-      steps += two.steps;
-      if (two.failed) {
-        failed = 1.0;
-      } else {
-        solved = 1.0;
-        certified = select(0.0, 1.0, two.certified);
-      }
-    }
+    outcome = solveBlock();
   }
   let N = uniforms.rows;
   let NOUT = ${spec.outVars.length};
-  var outVar = array<i32, ${spec.outVars.length}>(${spec.outVars.map(idx).join(', ')});
+  var outVar = array<i32, ${spec.outVars.length}>(${spec.outVars.map(varConst).join(', ')});
   for (var i = 0; i < NOUT; i++) {
     for (var m = 0; m < M; m++) {
       result[(i * M + m) * N + row] = v[m][outVar[i]];
     }
   }
-  result[(NOUT * M) * N + row] = solved;
-  result[(NOUT * M + 1) * N + row] = certified;
-  result[(NOUT * M + 2) * N + row] = failed;
-  result[(NOUT * M + 3) * N + row] = f32(steps);
+  result[(NOUT * M) * N + row] = select(0.0, 1.0, outcome.solved);
+  result[(NOUT * M + 1) * N + row] = select(0.0, 1.0, outcome.certified);
+  result[(NOUT * M + 2) * N + row] = select(0.0, 1.0, outcome.failed);
+  result[(NOUT * M + 3) * N + row] = f32(outcome.steps);
 }
 `;
 }

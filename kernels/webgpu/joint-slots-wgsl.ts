@@ -11,35 +11,23 @@ import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
 
 const JOINT_SLOTS_WGSL = /* wgsl */ `
 ${RATE_BOUND_WGSL}
-struct Slots {
-  val : array<f32, 8>,
-  act : array<f32, 8>,
-  g : array<array<f32, 6>, 8>,
-  h : array<array<f32, 6>, 8>,
-  cx : array<array<f32, 2>, 8>,
-  obj : f32,
-  og : array<f32, 6>,
-  oh : array<f32, 6>,
-  ocx : array<f32, 2>,
-}
-
 // The objective part T^_m and the eight slots of UE m at x; derivatives when deriv.
 // Mixed pairs: 0 = (alpha, r), 1 = (alpha, u).
-fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
+fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   var s = Slots();
-  let cached = coef(0, m);
-  let un = coef(1, m);
-  let kt = coef(2, m);
-  let ce = coef(3, m);
-  let tx = coef(4, m);
-  let kE = coef(5, m);
-  let sw = coef(6, m);
-  let sp = coef(7, m);
-  let st = coef(8, m);
-  let rsConst = coef(9, m);
-  let rsLinB = coef(10, m);
-  let ap = coef(11, m);
-  let lb2 = coef(12, m);
+  let cached = coef(K_CACHED, m);
+  let uncached = coef(K_UNCACHED, m);
+  let kt = coef(K_KT, m);
+  let ce = coef(K_CE, m);
+  let tx = coef(K_TX, m);
+  let kE = coef(K_K_E, m);
+  let sw = coef(K_SW, m);
+  let sp = coef(K_SP, m);
+  let st = coef(K_ST, m);
+  let rsConst = coef(K_RS_CONST, m);
+  let rsLinB = coef(K_RS_LIN_B, m);
+  let ap = coef(K_AP, m);
+  let lb2 = coef(K_LB2, m);
   let rMin = uniforms.rMin;
   let b = x[B];
   let p = x[P];
@@ -50,7 +38,7 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   let w = 1.0 - alpha;
   let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
   let rs = q.rs;
-  let edgeNum = cached + un * w * w;
+  let edgeNum = cached + uncached * w * w;
   let edge = ce * edgeNum / u;
   let latency = kt * r + tx * tau + edge;
   let a2r2 = (alpha / r) * (alpha / r);
@@ -59,14 +47,14 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   let zt = tau * st;
   let energy = kE * alpha * a2r2 + tx / 3.0 * (xw * xw * xw + yp * yp * yp + zt * zt * zt);
   s.obj = latency;
-  s.act = array<f32, 8>(1.0, un, 1.0, un, 1.0, un, 1.0, un);
+  s.act = array<f32, 8>(1.0, uncached, 1.0, uncached, 1.0, uncached, 1.0, uncached);
   s.val[0] = (rMin - rs) / rMin;
   s.val[1] = (1.0 / tau - rs) / rMin;
   s.val[2] = latency / uniforms.tMax - 1.0;
   s.val[3] = energy / uniforms.eMax - 1.0;
   s.val[4] = p / uniforms.pMax - 1.0;
   s.val[5] = alpha - uniforms.fUeMax * r;
-  s.val[6] = u / uniforms.fEsMax - (cached + un * w);
+  s.val[6] = u / uniforms.fEsMax - (cached + uncached * w);
   s.val[7] = -alpha;
   if (!deriv) {
     return s;
@@ -79,10 +67,10 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   s.og[R] = kt;
   s.og[TAU] = tx;
   s.og[U] = -edge / u;
-  s.og[ALPHA] = -2.0 * un * ce * w / u;
+  s.og[ALPHA] = -2.0 * uncached * ce * w / u;
   s.oh[U] = 2.0 * edge / (u * u);
-  s.oh[ALPHA] = 2.0 * un * ce / u;
-  s.ocx[1] = 2.0 * un * ce * w / (u * u);
+  s.oh[ALPHA] = 2.0 * uncached * ce / u;
+  s.ocx[1] = 2.0 * uncached * ce * w / (u * u);
   s.g[0][B] = gRb;
   s.g[0][P] = gRp;
   s.h[0][B] = hRb;
@@ -112,18 +100,14 @@ fn slots(m : i32, x : array<f32, 6>, deriv : bool) -> Slots {
   s.cx[3][0] = -6.0 * kEa2r2 / r / eMax;
   // Boxes.
   s.g[4][P] = 1.0 / uniforms.pMax;
-  s.g[5][ALPHA] = un;
-  s.g[5][R] = -uniforms.fUeMax * un;
+  s.g[5][ALPHA] = uncached;
+  s.g[5][R] = -uniforms.fUeMax * uncached;
   s.g[6][U] = 1.0 / uniforms.fEsMax;
-  s.g[6][ALPHA] = un;
-  s.g[7][ALPHA] = -un;
+  s.g[6][ALPHA] = uncached;
+  s.g[7][ALPHA] = -uncached;
   return s;
 }
 
-// The slot value as the barrier sees it: minus the slack on slots 0-3 in phase one.
-fn shifted(s : Slots, k : i32, phaseOne : bool, sig : f32) -> f32 {
-  return select(s.val[k], s.val[k] - sig, phaseOne && k < 4);
-}
 `;
 
 /** The joint surrogate for the fused block solver: coefficient rows are fields of JointCoefficients. */
@@ -131,18 +115,13 @@ export const JOINT_FUSED: FusedBlockSpec = {
   name: 'Joint',
   vars: ['b', 'p', 'tau', 'r', 'u', 'alpha'],
   nc: 8,
+  // The phase-one slack on the four smooth slots (rate-min, tau, latency, energy); the rest are boxes.
+  slackSlots: 4,
   coefficients: ['cached', 'uncached', 'kt', 'ce', 'tx', 'kE', 'sw', 'sp', 'st', 'rsConst', 'rsLinB', 'ap', 'lb2'],
   slotsWgsl: JOINT_SLOTS_WGSL,
   crossPairs: [['alpha', 'r'], ['alpha', 'u']],
-  coupling: [{ v: 'b', weight: '1.0', rhs: '1.0' }, { v: 'u', weight: '1.0', rhs: 'uniforms.fEsMax' }],
-  // r, tau and alpha are fixed on cached UEs (their act[1] is the uncached mask).
-  fixedIdentity: `
-      H[R][R] += 1.0 - S.act[1];
-      H[TAU][TAU] += 1.0 - S.act[1];
-      H[ALPHA][ALPHA] += 1.0 - S.act[1];`,
-  fixedMask: `
-      dx[m][R] *= S.act[1];
-      dx[m][TAU] *= S.act[1];
-      dx[m][ALPHA] *= S.act[1];`,
+  coupling: [{ v: 'b', weight: null, rhs: 1 }, { v: 'u', weight: null, rhs: 'fEsMax' }],
+  // r, tau and alpha are fixed on cached UEs (slot 1, tau, is active on uncached UEs only).
+  fixed: [{ v: 'r', whereSlotInactive: 1 }, { v: 'tau', whereSlotInactive: 1 }, { v: 'alpha', whereSlotInactive: 1 }],
   outVars: ['b', 'p', 'tau', 'r', 'u', 'alpha'],
 };

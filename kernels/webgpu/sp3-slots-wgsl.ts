@@ -10,32 +10,22 @@ import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
 
 const SP3_SLOTS_WGSL = /* wgsl */ `
 ${RATE_BOUND_WGSL}
-struct Slots {
-  val : array<f32, 7>,
-  act : array<f32, 7>,
-  g : array<array<f32, 5>, 7>,
-  h : array<array<f32, 5>, 7>,
-  obj : f32,
-  og : array<f32, 5>,
-  oh : array<f32, 5>,
-}
-
 // The objective part T^_m and the seven slots of UE m at x; derivatives when deriv.
-fn slots(m : i32, x : array<f32, 5>, deriv : bool) -> Slots {
+fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   var s = Slots();
-  let u = coef(0, m);
-  let freeFue = coef(1, m);
-  let freeFes = coef(2, m);
-  let localWork = coef(3, m);
-  let edgeWork = coef(4, m);
-  let txBits = coef(5, m);
-  let localEnergy = coef(6, m);
-  let energyP = coef(7, m);
-  let energyTau = coef(8, m);
-  let rsConst = coef(9, m);
-  let rsLinB = coef(10, m);
-  let ap = coef(11, m);
-  let lb2 = coef(12, m);
+  let uncached = coef(K_UNCACHED, m);
+  let freeFue = coef(K_FREE_FUE, m);
+  let freeFes = coef(K_FREE_FES, m);
+  let localWork = coef(K_LOCAL_WORK, m);
+  let edgeWork = coef(K_EDGE_WORK, m);
+  let txBits = coef(K_TX_BITS, m);
+  let localEnergy = coef(K_LOCAL_ENERGY, m);
+  let energyP = coef(K_ENERGY_P, m);
+  let energyTau = coef(K_ENERGY_TAU, m);
+  let rsConst = coef(K_RS_CONST, m);
+  let rsLinB = coef(K_RS_LIN_B, m);
+  let ap = coef(K_AP, m);
+  let lb2 = coef(K_LB2, m);
   let rMin = uniforms.rMin;
   let b = x[B];
   let p = x[P];
@@ -49,7 +39,7 @@ fn slots(m : i32, x : array<f32, 5>, deriv : bool) -> Slots {
   let latency = txBits * tau + localT + edgeT;
   let energy = 0.5 * (localEnergy * fue * fue + energyP * p * p + energyTau * tau * tau);
   s.obj = latency;
-  s.act = array<f32, 7>(1.0, u, 1.0, u, 1.0, freeFue, freeFes);
+  s.act = array<f32, 7>(1.0, uncached, 1.0, uncached, 1.0, freeFue, freeFes);
   s.val[0] = (rMin - rs) / rMin;
   s.val[1] = (1.0 / tau - rs) / rMin;
   s.val[2] = latency / uniforms.tMax - 1.0;
@@ -96,10 +86,6 @@ fn slots(m : i32, x : array<f32, 5>, deriv : bool) -> Slots {
   return s;
 }
 
-// The slot value as the barrier sees it: minus the slack on slots 0-3 in phase one.
-fn shifted(s : Slots, k : i32, phaseOne : bool, sig : f32) -> f32 {
-  return select(s.val[k], s.val[k] - sig, phaseOne && k < 4);
-}
 
 `;
 
@@ -108,20 +94,16 @@ export const SP3_FUSED: FusedBlockSpec = {
   name: 'Sp3',
   vars: ['b', 'p', 'tau', 'fue', 'fes'],
   nc: 7,
+  // The phase-one slack on the four smooth slots (rate-min, tau, latency, energy); the rest are boxes.
+  slackSlots: 4,
   coefficients: [
     'uncached', 'freeFue', 'freeFes', 'localWork', 'edgeWork', 'txBits', 'localEnergy', 'energyP', 'energyTau',
     'rsConst', 'rsLinB', 'ap', 'lb2', 'esWeight',
   ],
   slotsWgsl: SP3_SLOTS_WGSL,
   crossPairs: [],
-  coupling: [{ v: 'b', weight: '1.0', rhs: '1.0' }, { v: 'fes', weight: 'coef(13, m)', rhs: 'uniforms.fEsMax' }],
-  fixedIdentity: `
-      H[TAU][TAU] += 1.0 - S.act[1];
-      H[FUE][FUE] += 1.0 - S.act[5];
-      H[FES][FES] += 1.0 - S.act[6];`,
-  fixedMask: `
-      dx[m][TAU] *= S.act[1];
-      dx[m][FUE] *= S.act[5];
-      dx[m][FES] *= S.act[6];`,
+  coupling: [{ v: 'b', weight: null, rhs: 1 }, { v: 'fes', weight: 'esWeight', rhs: 'fEsMax' }],
+  // tau is fixed on cached UEs (slot 1, tau, inactive); fue and fes where their boxes are inactive.
+  fixed: [{ v: 'tau', whereSlotInactive: 1 }, { v: 'fue', whereSlotInactive: 5 }, { v: 'fes', whereSlotInactive: 6 }],
   outVars: ['b', 'p', 'fue', 'fes'],
 };
