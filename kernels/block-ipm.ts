@@ -10,7 +10,8 @@
  * realisation as soon as sigma < -sigmaTarget.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SLACK_SLOTS, type BatchBlockProblem, type BlockTerms, type BlockVars } from './block-problem.js';
+import type { BatchBlockProblem, BlockTerms, BlockVars } from './block-problem.js';
+import { COLD_GAP_FRACTION, PHASE_ONE_START_MARGIN, PHASE_ONE_TARGET } from '../engine/ao/solver-constants.js';
 import { newtonStep, slotValue } from './block-newton.js';
 import { tidy } from './tidy.js';
 
@@ -38,8 +39,8 @@ export interface BatchIpmOptions {
 }
 
 export const DEFAULT_BATCH_IPM_OPTIONS: BatchIpmOptions = {
-  gapRtol: 1e-5, centringTol: 1e-5, centringGapFraction: 0.01, mu: 50, initialGapFraction: 0.3,
-  sigmaTarget: 1e-2, maxNewtonSteps: 150, maxHalvings: 30, stragglerFraction: 0.005, stragglerSteps: 5,
+  gapRtol: 1e-5, centringTol: 1e-5, centringGapFraction: 0.01, mu: 50, initialGapFraction: COLD_GAP_FRACTION,
+  sigmaTarget: PHASE_ONE_TARGET, maxNewtonSteps: 150, maxHalvings: 30, stragglerFraction: 0.005, stragglerSteps: 5,
 };
 
 export interface BatchIpmResult {
@@ -74,10 +75,10 @@ function barrierParts(P: BatchBlockProblem, v: BlockVars, sigma: T | null, activ
   let worst: T = tf.neg(P.order.map((k) => v[k]).reduce((a, b) => tf.minimum(a, b))); // domain: every variable > 0
   let logSum: T | null = null;
   slots.forEach((slot, k) => {
-    const f = slotValue(k, slot, sigma);
+    const f = slotValue(k, slot, sigma, P.slackSlots);
     worst = tf.maximum(worst, f);
     const log = tf.log(tf.neg(f));
-    const term = sigma !== null && k < SLACK_SLOTS ? tf.mul(active[k], log) : log;
+    const term = sigma !== null && k < P.slackSlots ? tf.mul(active[k], log) : log;
     logSum = logSum === null ? term : tf.add(logSum, term);
   });
   const [g0, g1] = couplingValues(P, v);
@@ -183,9 +184,9 @@ export async function solveBarrierBatch(
       // Fraction to the boundary from the linearisation of every constraint.
       let sMax: T = tf.fill([P.N, 1], 1 / 0.99);
       e.slots.forEach((slot, k) => {
-        let slope: T = phaseOne && k < SLACK_SLOTS ? tf.neg(nt.dSigma!) : tf.zerosLike(slot.val);
+        let slope: T = phaseOne && k < P.slackSlots ? tf.neg(nt.dSigma!) : tf.zerosLike(slot.val);
         for (const name of Object.keys(slot.grad)) slope = tf.add(slope, tf.mul(slot.grad[name]!, nt.dx[name]));
-        const f = slotValue(k, slot, sigma);
+        const f = slotValue(k, slot, sigma, P.slackSlots);
         const ratio = tf.where(tf.logicalAnd(tf.greater(slope, 0), tf.greater(active[k], 0)), tf.div(tf.neg(f), slope), tf.fill(slope.shape, Infinity));
         sMax = tf.minimum(sMax, tf.min(ratio, 1, true));
       });
@@ -276,11 +277,11 @@ export async function solveBlockBatch(P: BatchBlockProblem, v0: BlockVars, rowAc
     const { slots } = P.evaluate(v0, false);
     const active = P.active();
     let worst: T = tf.fill([P.N, 1], -Infinity);
-    for (let k = 0; k < SLACK_SLOTS; k++) {
+    for (let k = 0; k < P.slackSlots; k++) {
       const val = tf.where(tf.greater(active[k], 0), slots[k].val, tf.fill(slots[k].val.shape, -Infinity));
       worst = tf.maximum(worst, tf.max(val, 1, true));
     }
-    return tf.add(worst, tf.mul(1e-2, tf.maximum(1, tf.abs(worst))));
+    return tf.add(worst, tf.mul(PHASE_ONE_START_MARGIN, tf.maximum(1, tf.abs(worst))));
   });
   const one = await solveBarrierBatch(P, v0, 'phase-one', rowActive, sigma0, options);
   const inside = tidy(() => tf.mul(tf.mul(rowActive, tf.cast(tf.less(one.sigma!, 0), 'float32')), tf.sub(1, one.failed)));

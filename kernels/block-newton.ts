@@ -11,7 +11,7 @@
  *   rhs = -(grad F + sum_i lambda_i grad f_i)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SLACK_SLOTS, type BatchBlockProblem, type BlockTerms, type BlockVars } from './block-problem.js';
+import type { BatchBlockProblem, BlockTerms, BlockVars } from './block-problem.js';
 
 type T = tf.Tensor;
 const add = (a: T | null, b: T | null): T | null => (a === null ? b : b === null ? a : tf.add(a, b));
@@ -35,9 +35,9 @@ export interface NewtonStep {
   decrement2: T;
 }
 
-/** Slot value with the slack subtracted on the slack slots in phase one. */
-export const slotValue = (k: number, slot: BlockTerms, sigma: T | null): T =>
-  sigma !== null && k < SLACK_SLOTS ? tf.sub(slot.val, sigma) : slot.val;
+/** Slot value with the slack subtracted on the slack slots (k < slackSlots) in phase one. */
+export const slotValue = (k: number, slot: BlockTerms, sigma: T | null, slackSlots: number): T =>
+  sigma !== null && k < slackSlots ? tf.sub(slot.val, sigma) : slot.val;
 
 /**
  * The Newton step at the current point (inside a caller's tidy). `objective` is null in phase
@@ -65,7 +65,8 @@ export function newtonStep(P: BatchBlockProblem, objective: BlockTerms | null, s
     for (const { a, b, h } of objective.cross ?? []) addOff(a, b, h);
   }
   slots.forEach((slot, k) => {
-    const f = slotValue(k, slot, st.sigma);
+    const slack = phaseOne && k < P.slackSlots;
+    const f = slotValue(k, slot, st.sigma, P.slackSlots);
     const lambda = tf.div(active[k], tf.mul(st.t, tf.neg(f)));
     const w = tf.mul(st.t, tf.square(lambda));
     const vars = Object.keys(slot.grad);
@@ -75,10 +76,10 @@ export function newtonStep(P: BatchBlockProblem, objective: BlockTerms | null, s
       diag[a] = add(add(diag[a] ?? null, mul(lambda, slot.hd[a] ?? null)), tf.mul(wga, ga));
       rhs[a] = sub(rhs[a] ?? null, tf.mul(lambda, ga));
       for (const bVar of vars) if (rank(bVar) > rank(a)) addOff(a, bVar, tf.mul(wga, slot.grad[bVar]!));
-      if (phaseOne && k < SLACK_SLOTS) hcol[a] = sub(hcol[a] ?? null, wga);
+      if (slack) hcol[a] = sub(hcol[a] ?? null, wga);
     }
     for (const { a, b, h } of slot.cross ?? []) addOff(a, b, tf.mul(lambda, h));
-    if (phaseOne && k < SLACK_SLOTS) {
+    if (slack) {
       hssUe = add(hssUe, w);
       lamSlackUe = add(lamSlackUe, lambda);
     }

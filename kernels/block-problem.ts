@@ -31,9 +31,6 @@ export interface CouplingRow {
   rhs: number;
 }
 
-/** Slots below this index (rate-min, tau, latency, energy) take the phase-one slack. */
-export const SLACK_SLOTS = 4;
-
 export interface BatchBlockProblem {
   readonly N: number;
   /** The variables in the order of the block factorisation (sparsest factor first). */
@@ -41,6 +38,8 @@ export interface BatchBlockProblem {
   /** 0/1 masks of the variables that are fixed on some UEs (absent: free everywhere). */
   readonly freeMask: Readonly<Partial<Record<string, T>>>;
   readonly coupling: readonly [CouplingRow, CouplingRow];
+  /** Slots 0 .. slackSlots - 1 take phase one's slack sigma (c_k <= sigma). */
+  readonly slackSlots: number;
   /**
    * The objective and the slots at v (inside a caller's tidy), with derivatives when
    * `withDerivatives` (the Newton step) or values only (the line search). Every variable must be

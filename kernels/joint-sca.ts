@@ -14,15 +14,8 @@ import { JOINT_FUSED } from './webgpu/joint-slots-wgsl.js';
 import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-slots.js';
 import { expansionTauBatch } from './sp3-slots.js';
 import { tidy } from './tidy.js';
+import { JOINT_GAP_FRACTION, PULL } from '../engine/ao/solver-constants.js';
 
-/** Relative pull into the interior of the boxes and coupling rows (as SP3). */
-const PULL = 1e-2;
-/**
- * The first barrier gap relative to J, as on the float64 path. Measured at batch 1 024 (wasm):
- * SP3's 0.3 took 84 Newton steps over the joint steps, 0.01 took 63, with J agreeing with
- * float64 as well (worst 1.8e-5 against 2.9e-5).
- */
-const INITIAL_GAP_FRACTION = 0.01;
 
 export interface JointStepResult {
   /** Candidate alpha, b, p, f_ue, f_es [N, M] (the input where not solved). */
@@ -45,7 +38,7 @@ export async function jointStepBatch(
   const tauBar = expansionTauBatch(problem, x);
   const c = jointCoefficients(problem, x, tauBar);
   const v0 = tidy(() => jointStart(c, x, tauBar, PULL));
-  const o = { ...DEFAULT_BATCH_IPM_OPTIONS, initialGapFraction: INITIAL_GAP_FRACTION, ...options };
+  const o = { ...DEFAULT_BATCH_IPM_OPTIONS, initialGapFraction: JOINT_GAP_FRACTION, ...options };
   const fused = solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable());
   const { v, solved, certified: twoCertified, failed, newtonSteps } = fused
     ? await solveBlockFused(JOINT_FUSED, c, problem, v0, rowActive, o)

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import type { BatchBlockProblem, BlockTerms, BlockVars } from './block-problem.js';
 import { rateBoundAt, rateBoundCoefficients, type RateBound } from './rate-bound.js';
-import { ALPHA_PULL } from '../engine/ao/joint-surrogate.js';
+import { ALPHA_PULL, SLACK_SLOTS } from '../engine/ao/solver-constants.js';
 
 type T = tf.Tensor;
 
@@ -200,6 +200,7 @@ export function jointBlockProblem(c: JointCoefficients): BatchBlockProblem {
     order: ['b', 'p', 'tau', 'r', 'u', 'alpha'],
     freeMask: { r: c.uncached, tau: c.uncached, alpha: c.uncached },
     coupling: [{ v: 'b', weight: null, rhs: 1 }, { v: 'u', weight: null, rhs: c.problem.params.fEsMaxGHz }],
+    slackSlots: SLACK_SLOTS,
     evaluate: (v, withDerivatives) => evaluateJoint(c, v, withDerivatives),
     active: () => {
       const ones = tf.onesLike(c.uncached);

@@ -30,6 +30,7 @@ import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
 import { jointStepBatch } from './joint-sca.js';
 import type { BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
+import { ACCEPT_VIOLATION_F32 } from '../engine/ao/solver-constants.js';
 
 /** The result of one realisation of a batch (the batch counterpart of AoResult). */
 export interface BatchAoResult {
@@ -74,7 +75,7 @@ export interface BatchAoOptions {
   timings?: BatchTimings;
   /** Options of the batched barrier method (diagnostics, tolerances). */
   ipm?: Partial<BatchIpmOptions>;
-  /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32. */
+  /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32 (default ACCEPT_VIOLATION_F32). */
   acceptViolation?: number;
   /** How the barrier method of SP3 and of the joint steps runs (default auto: fused on webgpu, tfjs ops elsewhere). */
   sp3Solver?: Sp3Solver;
@@ -89,7 +90,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   if (params.method !== 'ao' && params.method !== 'joint') {
     fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the tensor engine runs methods ao and joint`);
   }
-  const acceptViolation = options.acceptViolation ?? 1e-5;
+  const acceptViolation = options.acceptViolation ?? ACCEPT_VIOLATION_F32;
   const timings = options.timings;
   let clock = performance.now();
   /** Adds the time since the last call to `field` (reading a tensor first makes the work finish). */

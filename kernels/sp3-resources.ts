@@ -14,6 +14,7 @@ import type { BatchPoint, BatchProblem } from './batch.js';
 import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
+import { PULL } from '../engine/ao/solver-constants.js';
 import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
 import { SP3_FUSED } from './webgpu/sp3-slots-wgsl.js';
 
@@ -23,9 +24,6 @@ import { SP3_FUSED } from './webgpu/sp3-slots-wgsl.js';
  * the webgpu backend runs, else tfjs.
  */
 export type Sp3Solver = 'auto' | 'tfjs' | 'fused';
-
-/** Relative pull into the interior of the boxes and coupling rows (as the float64 path). */
-const PULL = 1e-2;
 
 export interface Sp3BatchResult {
   /** Candidate b, p, fue, fes [N, M] (equal to the input where not solved). */

@@ -13,6 +13,7 @@ import type { BatchPoint, BatchProblem } from './batch.js';
 import { log1pAccurate } from './model-rate.js';
 import { rateBoundAt, rateBoundCoefficients } from './rate-bound.js';
 import type { BatchBlockProblem } from './block-problem.js';
+import { SLACK_SLOTS } from '../engine/ao/solver-constants.js';
 
 export type Var = 'b' | 'p' | 'fue' | 'fes' | 'tau';
 export const VARS: readonly Var[] = ['b', 'p', 'fue', 'fes', 'tau'];
@@ -180,6 +181,7 @@ export function sp3BlockProblem(c: Sp3Coefficients): BatchBlockProblem {
     order: ['b', 'p', 'tau', 'fue', 'fes'],
     freeMask: { fue: c.freeFue, fes: c.freeFes, tau: c.uncached },
     coupling: [{ v: 'b', weight: null, rhs: 1 }, { v: 'fes', weight: c.esWeight, rhs: c.problem.params.fEsMaxGHz }],
+    slackSlots: SLACK_SLOTS,
     evaluate: (v, withDerivatives) => evaluateSlots(c, v as Vars, withDerivatives),
     active: () => slotActive(c),
   };

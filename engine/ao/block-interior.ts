@@ -1,14 +1,12 @@
 /**
  * Phase one for any block problem (SP3's surrogate, the joint surrogate): from a point already
  * strictly inside the boxes and coupling rows, the block interior-point method minimises one
- * slack over the slack slots (0 .. SLACK_SLOTS - 1: rate, tau, latency, energy) until every one
- * of them is strictly negative. Also the solver workspaces, one per problem shape.
+ * slack over the problem's slack slots (0 .. slackSlots - 1: rate, tau, latency, energy) until
+ * every one of them is strictly negative. Also the solver workspaces, one per problem shape.
  */
 import { BlockIpm, type IpmOutcome } from './block-ipm.js';
 import type { BlockProblem } from './block-problem.js';
-
-/** Slots below this index (rate-min, tau, latency, energy) take the phase-one slack. */
-export const SLACK_SLOTS = 4;
+import { PHASE_ONE_START_MARGIN } from './solver-constants.js';
 
 const slotsPerBlock = (P: BlockProblem): number => P.active.length / P.M;
 
@@ -44,7 +42,7 @@ export interface InteriorSearch {
   v: Float64Array;
   /** The slack reached: the largest normalised violation of the slack slots (< 0 is inside). */
   sigma: number;
-  /** Slot (0..3) with the largest value at v, for infeasibility verdicts. */
+  /** Slack slot (0 .. slackSlots - 1) with the largest value at v, for infeasibility verdicts. */
   worstSlot: number;
   iterations: number;
 }
@@ -59,7 +57,7 @@ export function worstSlackSlot(P: BlockProblem, v: Float64Array): { value: numbe
   let boxesInside = ok;
   for (let i = 0; ok && i < val.length; i++) {
     if (!P.active[i]) continue;
-    if (i % nc < SLACK_SLOTS) {
+    if (i % nc < P.slackSlots) {
       if (val[i] > value) {
         value = val[i];
         slot = i % nc;
@@ -71,16 +69,17 @@ export function worstSlackSlot(P: BlockProblem, v: Float64Array): { value: numbe
 
 /**
  * Phase one: from v (already pulled inside the boxes), finds a point where every slack slot is
- * below -sigmaTarget, or reports the smallest slack reached.
+ * below -sigmaTarget [normalised units] (PHASE_ONE_TARGET or START_PHASE_ONE_TARGET of
+ * solver-constants.ts), or reports the smallest slack reached.
  */
-export function findInterior(P: BlockProblem, v: Float64Array, sigmaTarget = 1e-5): InteriorSearch {
+export function findInterior(P: BlockProblem, v: Float64Array, sigmaTarget: number): InteriorSearch {
   const start = worstSlackSlot(P, v);
   if (!start.boxesInside || !Number.isFinite(start.value)) {
     return { outcome: 'numerical-failure', v, sigma: Number.NaN, worstSlot: start.slot, iterations: 0 };
   }
   if (start.value < -sigmaTarget) return { outcome: 'already-interior', v, sigma: start.value, worstSlot: start.slot, iterations: 0 };
-  const sigma0 = start.value + 1e-2 * Math.max(1, Math.abs(start.value));
-  const r = ipmFor(P).solve(P, v, 'phase-one', sigma0, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12, slackSlots: SLACK_SLOTS });
+  const sigma0 = start.value + PHASE_ONE_START_MARGIN * Math.max(1, Math.abs(start.value));
+  const r = ipmFor(P).solve(P, v, 'phase-one', sigma0, { sigmaTarget, gapRtol: 0, gapAtol: 1e-12 });
   const end = worstSlackSlot(P, r.x);
   return { outcome: r.outcome, v: r.x, sigma: end.value, worstSlot: end.slot, iterations: r.iterations };
 }

@@ -26,17 +26,17 @@
 import { BlockNewtonSystem } from './block-newton.js';
 import { dualityGap, primalDualResidual } from './block-kkt.js';
 import { Evaluation, type BlockProblem } from './block-problem.js';
+import { START_PHASE_ONE_TARGET } from './solver-constants.js';
 
 export type { BlockProblem } from './block-problem.js';
 
 export type IpmMode = 'plain' | 'phase-one';
 
 export interface IpmOptions {
-  /** Constraint slots per block. */
-  nc: number;
-  /** Slots below this index take the slack sigma in phase one. */
-  slackSlots: number;
-  /** Phase one stops as soon as sigma < -sigmaTarget (strictly feasible with a margin). */
+  /**
+   * Phase one stops as soon as sigma < -sigmaTarget (strictly feasible with a margin); the
+   * problem's slots 0 .. slackSlots - 1 take the slack.
+   */
   sigmaTarget: number;
   /** Plain mode stops when the gap m/t <= gapRtol |F| + gapAtol. */
   gapRtol: number;
@@ -62,7 +62,7 @@ export interface IpmOptions {
 }
 
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
-  nc: 7, slackSlots: 4, sigmaTarget: 1e-5,
+  sigmaTarget: START_PHASE_ONE_TARGET,
   gapRtol: 1e-9, gapAtol: 1e-13, maxIterations: 200, mu: 100, initialGapFraction: 1e-2, centringTol: 1e-12,
   centringGapFraction: 0.01, primalDual: true, pdMu: 20, pdMinStep: 0.2, dualRtol: 1e-6,
 };
@@ -126,16 +126,20 @@ export class BlockIpm {
    * in the given mode; in phase one sigma0 must exceed every slack slot at x0.
    */
   solve(problem: BlockProblem, x0: Float64Array, mode: IpmMode, sigma0 = 0, options: Partial<IpmOptions> = {}): IpmResult {
-    if (problem.M !== this.M || problem.nv !== this.nv || problem.crossPairs.length !== this.nCross) {
-      throw new Error(`BlockIpm sized for M = ${this.M}, nv = ${this.nv}, ${this.nCross} cross pairs got another problem shape`);
+    if (problem.M !== this.M || problem.nv !== this.nv || problem.active.length !== this.M * this.nc || problem.crossPairs.length !== this.nCross) {
+      throw new Error(`BlockIpm sized for M = ${this.M}, nv = ${this.nv}, nc = ${this.nc}, ${this.nCross} cross pairs got another problem shape`);
+    }
+    if (!(Number.isInteger(problem.slackSlots) && problem.slackSlots >= 0 && problem.slackSlots <= this.nc)) {
+      throw new Error(`BlockIpm: problem.slackSlots must be an integer in [0, ${this.nc}], got ${problem.slackSlots}`);
     }
     this.problem = problem;
-    this.o = { ...DEFAULT_IPM_OPTIONS, ...options, nc: this.nc };
-    const { nc, mu } = this.o;
+    this.o = { ...DEFAULT_IPM_OPTIONS, ...options };
+    const { nc } = this;
+    const { mu } = this.o;
     const P = problem;
     const M = P.M;
     this.withSigma = mode === 'phase-one';
-    for (let i = 0; i < M * nc; i++) this.slackMask[i] = this.withSigma && i % nc < this.o.slackSlots ? 1 : 0;
+    for (let i = 0; i < M * nc; i++) this.slackMask[i] = this.withSigma && i % nc < P.slackSlots ? 1 : 0;
     const x = x0.slice();
     let sigma = this.withSigma ? sigma0 : 0;
     const lambda = new Float64Array(M * nc + 2); // slots, then the two coupling rows
@@ -229,7 +233,7 @@ export class BlockIpm {
    * lambda; dual update lambda + s dlambda; backtracking on the residual norm.
    */
   private primalDual(x: Float64Array, lambda: Float64Array, mActive: number, budget: number): { solved: boolean; failed: boolean; gap: number; iterations: number } {
-    const { nc } = this.o;
+    const { nc } = this;
     const nv = this.nv;
     const P = this.problem;
     const nl = lambda.length;
@@ -315,7 +319,7 @@ export class BlockIpm {
    * steps are never feasible).
    */
   private maxLinearStep(sigma: number, dSigma: number): number {
-    const { nc } = this.o;
+    const { nc } = this;
     const nv = this.nv;
     const P = this.problem;
     const e = this.cur;

@@ -22,6 +22,8 @@ export interface BlockProblem {
    * objective or a slot; every other off-diagonal curvature is zero (SP3 has none).
    */
   readonly crossPairs: readonly (readonly [number, number])[];
+  /** Slots 0 .. slackSlots - 1 of every block take phase one's slack sigma (c_k <= sigma). */
+  readonly slackSlots: number;
   /** f0 with its gradient, diagonal curvature [M * nv] and mixed curvatures [M * crossPairs]. */
   objective(x: Float64Array, grad: Float64Array, hdiag: Float64Array, hcross: Float64Array): number;
   /** Slot values [M * nc], gradients and diagonal curvatures [M * nc * nv], mixed curvatures [M * nc * crossPairs]. */

@@ -18,6 +18,7 @@ import { solveCaching } from './sp1-caching.js';
 import { expansionTau, Sp3Surrogate } from './sp3-surrogate.js';
 import { packPoint, pullInside, unpackPoint } from './sp3-resources.js';
 import { findInterior } from './block-interior.js';
+import { ACCEPT_VIOLATION_F64, START_PHASE_ONE_TARGET } from './solver-constants.js';
 import { aoVariant } from './variant.js';
 
 export interface StartResult {
@@ -128,13 +129,13 @@ function phaseOne(problem: Problem, x: Point): PhaseOneResult {
     const s = new Sp3Surrogate(problem, x, tauBar);
     const v = packPoint(x, tauBar);
     pullInside(s, v);
-    const r = findInterior(s, v);
+    const r = findInterior(s, v, START_PHASE_ONE_TARGET);
     if (r.outcome === 'numerical-failure' || Number.isNaN(r.sigma)) {
       return { feasible: false, sigma: best, failedConstraint, numericalFailure: true };
     }
     failedConstraint = SLOT_CONSTRAINT[r.worstSlot];
     unpackPoint(r.v, x, tauBar);
-    if (r.sigma < 0 && checkFeasibility(problem, x, 'v1').maxViolation <= 1e-9) {
+    if (r.sigma < 0 && checkFeasibility(problem, x, 'v1').maxViolation <= ACCEPT_VIOLATION_F64) {
       return { feasible: true, sigma: r.sigma, failedConstraint, numericalFailure: false };
     }
     // Stop when a round no longer lowers the largest violation.

@@ -15,20 +15,11 @@ import { clonePoint, copyPointInto, pointIsFinite, type Point } from '../model/p
 import { findInterior, ipmFor } from './block-interior.js';
 import { JointSurrogate } from './joint-surrogate.js';
 import { expansionTau } from './sp3-surrogate.js';
+import { ACCEPT_VIOLATION_F64, JOINT_GAP_FRACTION, PHASE_ONE_TARGET, PULL } from './solver-constants.js';
 
-/** Relative pull into the interior of the boxes and coupling rows (as SP3). */
-const PULL = 1e-2;
-/** Phase one stops once every slack slot is below this (normalised units). */
-const PHASE_ONE_TARGET = 1e-2;
-/** A candidate must pass the model's check (with R~) to this relative violation (as SP3). */
-const ACCEPT_VIOLATION = 1e-9;
-/**
- * The first barrier gap relative to J. Measured on 100 realisations at the defaults: 0.3 (SP3's
- * cold start) took 81 Newton steps per joint solve (2 steps), 0.01 took 59, with the same J to 6
- * digits; 1e-3 saved nothing more. Warm starts from the previous step's central point (as SP3's)
- * were almost never strictly inside the next surrogate (its tau slots are tight at the new point).
- */
-const INITIAL_GAP_FRACTION = 0.01;
+// The first barrier gap is JOINT_GAP_FRACTION (solver-constants.ts). Warm starts from the previous
+// step's central point (as SP3's) were almost never strictly inside the next surrogate (its tau
+// slots are tight at the new point), so every step starts from phase one.
 /**
  * A step's certificate: duality gap <= GAP_RTOL |J^|. Looser than SP3's 1e-9: the steps stop on
  * a 1e-3 relative change, and near alpha = 0 the rank-one curvature of alpha^3/r^2 makes the
@@ -78,7 +69,7 @@ export function refineJoint(problem: Problem, x: Point, traceMs: number[]): Join
     stats.newtonSteps += inside.iterations;
     if (inside.outcome === 'numerical-failure') return end('numerical-failure');
     if (!(inside.sigma < 0)) return end('no-interior');
-    const ipm = ipmFor(s).solve(s, inside.v, 'plain', 0, { initialGapFraction: INITIAL_GAP_FRACTION, gapRtol: GAP_RTOL });
+    const ipm = ipmFor(s).solve(s, inside.v, 'plain', 0, { initialGapFraction: JOINT_GAP_FRACTION, gapRtol: GAP_RTOL });
     stats.solves++;
     stats.newtonSteps += ipm.iterations;
     // Every iterate the method accepted is strictly feasible for the surrogate, so even one that
@@ -92,7 +83,7 @@ export function refineJoint(problem: Problem, x: Point, traceMs: number[]): Join
     s.unpack(ipm.x, trial, trialTau);
     const jTrial = totalLatencyMs(problem, trial);
     if (!pointIsFinite(trial) || !(jTrial <= j)) return end('no-improvement');
-    if (checkFeasibility(problem, trial, 'v1').maxViolation > ACCEPT_VIOLATION) return end('no-improvement');
+    if (checkFeasibility(problem, trial, 'v1').maxViolation > ACCEPT_VIOLATION_F64) return end('no-improvement');
     copyPointInto(trial, x);
     const jPrev = j;
     j = jTrial;

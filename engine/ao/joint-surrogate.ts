@@ -45,6 +45,7 @@ import type { Problem } from '../problem.js';
 import type { Point } from '../model/point.js';
 import type { BlockProblem } from './block-problem.js';
 import { RateSurrogate, type RateAt } from './rate-surrogate.js';
+import { ALPHA_PULL, SLACK_SLOTS } from './solver-constants.js';
 
 export const JNV = 6;
 export const J_B = 0;
@@ -55,9 +56,6 @@ export const J_TAU = 4;
 export const J_ALPHA = 5;
 export const JNC = 8;
 
-/** Where alpha_bar is 0 or 1, the step starts this far inside (0, 1). */
-export const ALPHA_PULL = 1e-4;
-
 /** Mixed-curvature pairs, in this order: (alpha, r) and (alpha, u). */
 const CROSS_AR = 0;
 const CROSS_AU = 1;
@@ -67,6 +65,7 @@ export class JointSurrogate implements BlockProblem {
   readonly M: number;
   readonly nv = JNV;
   readonly crossPairs = PAIRS;
+  readonly slackSlots = SLACK_SLOTS;
   readonly free: Uint8Array;
   readonly active: Uint8Array;
   readonly coupling: [Float64Array, Float64Array];

@@ -18,13 +18,7 @@ import { clonePoint, copyPointInto, type Point } from '../model/point.js';
 import type { IpmOutcome, IpmResult } from './block-ipm.js';
 import { findInterior, ipmFor, worstSlackSlot, type InteriorSearch } from './block-interior.js';
 import { expansionTau, NV, Sp3Surrogate, V_B, V_FES, V_FUE, V_P, V_TAU } from './sp3-surrogate.js';
-
-/** Phase one stops once every slack slot is below -PHASE_ONE_TARGET (normalised units). */
-const PHASE_ONE_TARGET = 1e-2;
-/** Relative pull into the interior of the boxes and coupling rows. */
-const PULL = 1e-2;
-/** A candidate must pass the model's check (with R~) to this relative violation. */
-const ACCEPT_VIOLATION = 1e-9;
+import { ACCEPT_VIOLATION_F64, COLD_GAP_FRACTION, PHASE_ONE_TARGET, PULL, WARM_GAP_FRACTION } from './solver-constants.js';
 
 /** Packs the point (and tau) into the solver's layout [M * NV]. */
 export function packPoint(x: Point, tau: Float64Array): Float64Array {
@@ -72,14 +66,6 @@ export interface Sp3WarmStart {
 }
 /** A warm start must be at least this far inside every slack slot (normalised units). */
 const WARM_MARGIN = 1e-4;
-/**
- * The first barrier gap m/t relative to J: a start from phase one is far from the central path,
- * and centring it at a large gap is cheaper (primal-dual steps then cut the gap 20x a step); a
- * warm start sits on the previous call's first central path (at WARM_GAP_FRACTION). Measured
- * at the defaults: 104 -> 86 Newton steps per AO solve.
- */
-const COLD_GAP_FRACTION = 0.3;
-const WARM_GAP_FRACTION = 0.01;
 
 export interface Sp3Outcome {
   status: Sp3Status;
@@ -138,7 +124,7 @@ export function solveResources(problem: Problem, x: Point, tau: Float64Array, jP
     const jTrial = totalLatencyMs(problem, trial);
     if (!(jTrial <= jPrevMs)) return outcome('kept', 'no improvement', ipm, iterations);
     const check = checkFeasibility(problem, trial, 'v1');
-    if (check.maxViolation > ACCEPT_VIOLATION) {
+    if (check.maxViolation > ACCEPT_VIOLATION_F64) {
       return outcome('kept', `candidate breaks (${check.constraint}) by ${check.maxViolation}`, ipm, iterations);
     }
     copyPointInto(trial, x);

@@ -26,6 +26,7 @@ import type { Problem } from '../problem.js';
 import type { Point } from '../model/point.js';
 import { rateV1Mbps } from '../model/rate.js';
 import { RateSurrogate, type RateAt } from './rate-surrogate.js';
+import { SLACK_SLOTS } from './solver-constants.js';
 
 /** Variables per UE and their offsets in x_m. */
 export const NV = 5;
@@ -35,7 +36,7 @@ export const V_FUE = 2;
 export const V_FES = 3;
 export const V_TAU = 4;
 
-/** Constraint slots per UE; slots 0-3 take the phase-I slack (block-interior.ts). */
+/** Constraint slots per UE; slots 0 .. SLACK_SLOTS - 1 take the phase-one slack (block-interior.ts). */
 export const NC = 7;
 
 /** The SP3 surrogate around one expansion point, with alpha and s fixed. */
@@ -44,6 +45,8 @@ export class Sp3Surrogate {
   readonly nv = NV;
   /** Every slot and the objective are separable: no mixed curvatures. */
   readonly crossPairs = [] as const;
+  /** Slots 0-3 (rate-min, tau, latency, energy) take the phase-one slack. */
+  readonly slackSlots = SLACK_SLOTS;
   /** [M * NV] 1 when the variable is optimised. */
   readonly free: Uint8Array;
   /** [M * NC] 1 when the slot is a constraint of this UE. */
