@@ -13,9 +13,12 @@ import type { BlockProblem, Evaluation } from './block-problem.js';
 
 export class BlockNewtonSystem {
   private readonly n: number;
-  private readonly H: Float64Array;
-  private readonly rhs: Float64Array;
-  private readonly hcol: Float64Array;
+  /** The blocks H_b [M * nv * nv] (full squares, row-major), as assembled; `solve` factors them in place. */
+  readonly H: Float64Array;
+  /** The assembled right-hand side [M * nv] (before the coupling rows' terms); `solve` overwrites it. */
+  readonly rhs: Float64Array;
+  /** Phase one: the slack's column of the matrix [M * nv]. */
+  readonly hcol: Float64Array;
   private readonly hcolSolved: Float64Array;
   private readonly z0: Float64Array;
   private readonly z1: Float64Array;
@@ -27,7 +30,12 @@ export class BlockNewtonSystem {
   readonly rhsCopy: Float64Array;
   rhsSigma = 0;
 
-  constructor(M: number, readonly nv: number) {
+  /**
+   * @param unrolled whether blocks of five variables without mixed curvatures (SP3's) take the
+   * unrolled assembly and refinement; false forces the generic loops (for the tests that compare
+   * the two).
+   */
+  constructor(M: number, readonly nv: number, readonly unrolled = true) {
     this.n = M * nv;
     this.H = new Float64Array(M * nv * nv);
     this.rhs = new Float64Array(this.n);
@@ -54,7 +62,7 @@ export class BlockNewtonSystem {
     const H = this.H;
     const r = this.rhs;
     const hcol = this.hcol;
-    const sums = nv === 5 && P.crossPairs.length === 0 ? this.assemble5(P, e, slackMask, sigma, lambda, t) : this.assembleN(P, e, slackMask, sigma, lambda, t);
+    const sums = this.assemble(P, e, slackMask, sigma, lambda, t);
     const hss = sums.hss;
     const rSigma = sums.rSigma;
     const base = M * nc;
@@ -138,13 +146,14 @@ export class BlockNewtonSystem {
         u1x += u1[j] * r[j];
       }
       const hc = this.hCopy;
+      const unrolled5 = this.unrolled && nv === 5;
       for (let b = 0; b < M; b++) {
         const hb = b * nv * nv;
         const xb = b * nv;
         for (let a = 0; a < nv; a++) {
           const row = hb + a * nv;
           let hr = 0;
-          if (nv === 5) hr = hc[row] * r[xb] + hc[row + 1] * r[xb + 1] + hc[row + 2] * r[xb + 2] + hc[row + 3] * r[xb + 3] + hc[row + 4] * r[xb + 4];
+          if (unrolled5) hr = hc[row] * r[xb] + hc[row + 1] * r[xb + 1] + hc[row + 2] * r[xb + 2] + hc[row + 3] * r[xb + 3] + hc[row + 4] * r[xb + 4];
           else for (let c = 0; c < nv; c++) hr += hc[row + c] * r[xb + c];
           res[xb + a] = rhs[xb + a] - d0 * u0[xb + a] * u0x - d1 * u1[xb + a] * u1x - hr;
         }
@@ -156,6 +165,17 @@ export class BlockNewtonSystem {
     this.dx.set(r);
     for (let j = 0; j < this.n; j++) if (!P.free[j]) this.dx[j] = 0;
     return dSigma;
+  }
+
+  /**
+   * Fills the blocks H (with the rank-one barrier terms, without the coupling rows), the
+   * right-hand side and, with the slack, its column; returns the slack's curvature and
+   * right-hand side. SP3's 5 x 5 blocks take the unrolled path unless `unrolled` is false.
+   */
+  assemble(P: BlockProblem, e: Evaluation, slackMask: Uint8Array, sigma: number, lambda: Float64Array, t: number): { hss: number; rSigma: number } {
+    return this.unrolled && this.nv === 5 && P.crossPairs.length === 0
+      ? this.assemble5(P, e, slackMask, sigma, lambda, t)
+      : this.assembleN(P, e, slackMask, sigma, lambda, t);
   }
 
   /** `assembleN` for SP3's 5 x 5 blocks without mixed curvatures, unrolled (upper triangle accumulated in locals). */

@@ -2,10 +2,9 @@
  * The constants of the surrogate solvers that every path shares: the float64 reference
  * (engine/ao/sp3-resources.ts, joint-sca.ts, joint-surrogate.ts, block-interior.ts,
  * feasible-start.ts) and the tfjs tensors (kernels/sp3-resources.ts, joint-sca.ts,
- * joint-slots.ts, sp3-slots.ts, block-ipm.ts, solve-ao-batch.ts) import them from here. The fused
- * WGSL solver (kernels/webgpu/) runs with the same values: PHASE_ONE_TARGET and the gap fractions
- * reach its uniforms through kernels/block-ipm.ts's options; its specs' slack slots and its
- * phase-one start margin are still literals there, to be taken from here.
+ * joint-slots.ts, sp3-slots.ts, block-ipm.ts, solve-ao-batch.ts) and the fused WGSL solvers
+ * (kernels/webgpu/) import them from here; PHASE_ONE_TARGET and the gap fractions reach the WGSL
+ * uniforms through kernels/block-ipm.ts's options.
  *
  * "Normalised units" are the slots' own: every slot of SP3's and the joint surrogate is scaled so
  * that 1 unit is the size of its limit ((Rmin - Rs)/Rmin, T^/Tmax - 1, E^/Emax - 1, p/Pmax - 1, ...).
