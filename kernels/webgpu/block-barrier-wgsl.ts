@@ -33,6 +33,7 @@
  */
 
 import { blockCholeskyWgsl } from './block-cholesky-wgsl.js';
+import { PHASE_ONE_START_MARGIN } from '../../engine/ao/solver-constants.js';
 
 /** What a fused block solver needs to know of its problem. */
 export interface FusedBlockSpec {
@@ -476,7 +477,7 @@ fn solveBlock() -> BlockOutcome {
       }
     }
   }
-  sigma = worst + 1e-2 * max(1.0, abs(worst));
+  sigma = worst + ${PHASE_ONE_START_MARGIN} * max(1.0, abs(worst));
   let one = barrier(true);
   out.steps = one.steps;
   if (one.failed) {

@@ -7,6 +7,7 @@
  * whose shader defines `coef`, the variable constants and `uniforms`).
  */
 import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
 import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
 
 const JOINT_SLOTS_WGSL = /* wgsl */ `
@@ -115,8 +116,7 @@ export const JOINT_FUSED: FusedBlockSpec = {
   name: 'Joint',
   vars: ['b', 'p', 'tau', 'r', 'u', 'alpha'],
   nc: 8,
-  // The phase-one slack on the four smooth slots (rate-min, tau, latency, energy); the rest are boxes.
-  slackSlots: 4,
+  slackSlots: SLACK_SLOTS,
   coefficients: ['cached', 'uncached', 'kt', 'ce', 'tx', 'kE', 'sw', 'sp', 'st', 'rsConst', 'rsLinB', 'ap', 'lb2'],
   slotsWgsl: JOINT_SLOTS_WGSL,
   crossPairs: [['alpha', 'r'], ['alpha', 'u']],

@@ -6,6 +6,7 @@
  * `uniforms`).
  */
 import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
 import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
 
 const SP3_SLOTS_WGSL = /* wgsl */ `
@@ -94,8 +95,7 @@ export const SP3_FUSED: FusedBlockSpec = {
   name: 'Sp3',
   vars: ['b', 'p', 'tau', 'fue', 'fes'],
   nc: 7,
-  // The phase-one slack on the four smooth slots (rate-min, tau, latency, energy); the rest are boxes.
-  slackSlots: 4,
+  slackSlots: SLACK_SLOTS,
   coefficients: [
     'uncached', 'freeFue', 'freeFes', 'localWork', 'edgeWork', 'txBits', 'localEnergy', 'energyP', 'energyTau',
     'rsConst', 'rsLinB', 'ap', 'lb2', 'esWeight',

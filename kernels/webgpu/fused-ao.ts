@@ -1,0 +1,275 @@
+/**
+ * The fused GPU engine: Algorithm 1 for a batch of realisations with the whole algorithm on the
+ * GPU (fused-ao-wgsl.ts), results as columns (no per-realisation objects), so a batch costs a
+ * fixed, small number of dispatches and read-backs whatever its Newton steps or AO iterations:
+ *
+ *   1. one 'solve' dispatch per binding-sized slice: the start, the AO and the final check;
+ *   2. rows whose start the GPU could not settle (status start-on-host): phase one on the host in
+ *      float64 (engine/ao/feasible-start.ts), then one 'solve-from' dispatch for those rows;
+ *   3. rows whose float32 check of (6) with the exact rate reports more than RECHECK_VIOLATION:
+ *      the check again on the host in float64, whose verdict replaces the float32 one.
+ *
+ * Columns are realisation-major [n * M] per UE field, [n] per realisation, as the chunk files
+ * store them. Values are the GPU's float32 results widened to float64.
+ */
+import type { Problem } from '../../engine/problem.js';
+import type { ProblemColumns } from '../../engine/scenario-batch.js';
+import { problemViews } from '../../engine/scenario-batch.js';
+import { allocatePointColumns, pointViews, type PointColumns } from '../../engine/model/point.js';
+import { checkFeasibility } from '../../engine/model/feasibility.js';
+import { feasibleStart } from '../../engine/ao/feasible-start.js';
+import { badInput } from '../../engine/ao/solve-ao.js';
+import { fail } from '../../engine/errors.js';
+import type { BatchIpmOptions } from '../block-ipm.js';
+import { runFusedAo, type DispatchStats } from './fused-ao-dispatch.js';
+import {
+  CONSTRAINT_CODES, FAILURE_CODES, inRows, OUTPUT_SCALARS, OUTPUT_UE_FIELDS, POINT_FIELDS, PROBLEM_FIELDS, scalarRow0, START_CODES,
+  STATUS_CODES, traceRow0, type OutputScalar, type StatusCode,
+} from './fused-ao-layout.js';
+
+/** Rows whose float32 exact-rate violation exceeds this are re-checked on the host in float64. */
+export const RECHECK_VIOLATION = 1e-5;
+
+export interface FusedAoColumns {
+  n: number;
+  M: number;
+  /** STATUS_CODES index per realisation [n] (never start-on-host in a returned batch). */
+  status: Uint8Array;
+  iterations: Int32Array;
+  /** J with R~ and with the exact rate [ms], NaN where infeasible [n]. */
+  objectiveMs: Float64Array;
+  objectiveExactMs: Float64Array;
+  /** Largest relative violation of (6) with the exact rate [n] (float64 where re-checked). */
+  maxViolation: Float64Array;
+  /** CONSTRAINT_CODES index of that violation [n]. */
+  violated: Uint8Array;
+  /** START_CODES index [n]. */
+  start: Uint8Array;
+  sp3Calls: Int32Array;
+  sp3Certified: Int32Array;
+  newtonSteps: Int32Array;
+  /** The final points [n * M] (the start where infeasible). */
+  point: PointColumns;
+  /** Per UE with the exact rate [n * M]: latency [ms], energy [mJ], rate [Mbit/s]. */
+  latencyMs: Float64Array;
+  energyMj: Float64Array;
+  rateMbps: Float64Array;
+  /** Row i's trace J(0), J(1), ... [ms] is traceValues[traceOffsets[i] .. traceOffsets[i + 1]). */
+  traceOffsets: Int32Array;
+  traceValues: Float64Array;
+  /** A sentence for rows that need one (why infeasible, what failed), by row. */
+  messages: Map<number, string>;
+}
+
+export interface FusedAoStats extends DispatchStats {
+  /** Rows whose start ran on the host in float64, and rows re-checked there. */
+  hostStarts: number;
+  hostRechecks: number;
+  /** Main-thread time outside the waits on the device [ms]. */
+  hostMs: number;
+  wallMs: number;
+}
+
+export interface FusedAoOptions {
+  ipm?: Partial<BatchIpmOptions>;
+  acceptViolation?: number;
+  /** Realisations per dispatch (default: what one storage binding holds). */
+  maxRows?: number;
+  /** Filled with dispatches, read-backs and where the time went, when given. */
+  stats?: FusedAoStats;
+}
+
+export const emptyFusedAoStats = (): FusedAoStats => ({ dispatches: 0, readBacks: 0, waitMs: 0, hostStarts: 0, hostRechecks: 0, hostMs: 0, wallMs: 0 });
+
+const code = (s: StatusCode): number => STATUS_CODES.indexOf(s);
+
+/** Packs the problem (and a point) of rows `rows` into the program's input [inRows, k]. */
+function packInput(problems: ProblemColumns, rows: Int32Array | null, starts: PointColumns | null): Float32Array {
+  const { M } = problems;
+  const k = rows ? rows.length : problems.n;
+  const out = new Float32Array(inRows(M, starts !== null) * k);
+  const fields: Float64Array[] = [problems.cPerW, problems.cyclesMc, problems.bitsKbit];
+  PROBLEM_FIELDS.forEach((_, f) => {
+    const src = fields[f];
+    for (let m = 0; m < M; m++) {
+      const base = (f * M + m) * k;
+      for (let j = 0; j < k; j++) out[base + j] = src[(rows ? rows[j] : j) * M + m];
+    }
+  });
+  if (starts) {
+    POINT_FIELDS.forEach((name, p) => {
+      const src = starts[name];
+      for (let m = 0; m < M; m++) {
+        const base = ((PROBLEM_FIELDS.length + p) * M + m) * k;
+        for (let j = 0; j < k; j++) out[base + j] = src[j * M + m];
+      }
+    });
+  }
+  return out;
+}
+
+/** Columns for n realisations of M UEs, filled with NaN and zeros. */
+function allocateColumns(n: number, M: number): FusedAoColumns {
+  return {
+    n, M, status: new Uint8Array(n), iterations: new Int32Array(n), objectiveMs: new Float64Array(n), objectiveExactMs: new Float64Array(n),
+    maxViolation: new Float64Array(n), violated: new Uint8Array(n), start: new Uint8Array(n), sp3Calls: new Int32Array(n),
+    sp3Certified: new Int32Array(n), newtonSteps: new Int32Array(n), point: allocatePointColumns(n, M),
+    latencyMs: new Float64Array(n * M), energyMj: new Float64Array(n * M), rateMbps: new Float64Array(n * M),
+    traceOffsets: new Int32Array(n + 1), traceValues: new Float64Array(0), messages: new Map(),
+  };
+}
+
+/** Raw per-row trace rows kept until the offsets are known: [IMAX + 1, n]. */
+interface Decoded {
+  trace: Float32Array;
+  imax: number;
+  detail: Float32Array;
+  bandwidthSum: Float32Array;
+}
+
+/** Copies the program's output for k rows into the columns at rows `rows` (or 0 .. k - 1). */
+function decodeInto(c: FusedAoColumns, out: Float32Array, k: number, rows: Int32Array | null, imax: number, d: Decoded): void {
+  const { M } = c;
+  const target: Record<(typeof OUTPUT_UE_FIELDS)[number], Float64Array | Uint8Array> = {
+    ...c.point, latencyMs: c.latencyMs, energyMj: c.energyMj, rateMbps: c.rateMbps,
+  };
+  OUTPUT_UE_FIELDS.forEach((name, f) => {
+    const dst = target[name];
+    for (let m = 0; m < M; m++) {
+      const base = (f * M + m) * k;
+      for (let j = 0; j < k; j++) dst[(rows ? rows[j] : j) * M + m] = out[base + j];
+    }
+  });
+  const s0 = scalarRow0(M, imax);
+  const scalar = (name: OutputScalar): Float32Array => out.subarray((s0 + OUTPUT_SCALARS.indexOf(name)) * k, (s0 + OUTPUT_SCALARS.indexOf(name) + 1) * k);
+  const columns: [OutputScalar, Float64Array | Int32Array | Uint8Array | Float32Array][] = [
+    ['status', c.status], ['iterations', c.iterations], ['objectiveMs', c.objectiveMs], ['objectiveExactMs', c.objectiveExactMs],
+    ['maxViolation', c.maxViolation], ['violated', c.violated], ['start', c.start], ['sp3Calls', c.sp3Calls],
+    ['sp3Certified', c.sp3Certified], ['newtonSteps', c.newtonSteps], ['detail', d.detail], ['bandwidthSum', d.bandwidthSum],
+  ];
+  for (const [name, dst] of columns) {
+    const src = scalar(name);
+    for (let j = 0; j < k; j++) dst[rows ? rows[j] : j] = src[j];
+  }
+  const t0 = traceRow0(M);
+  for (let i = 0; i <= imax; i++) {
+    const src = out.subarray((t0 + i) * k, (t0 + i + 1) * k);
+    const base = i * c.n;
+    for (let j = 0; j < k; j++) d.trace[base + (rows ? rows[j] : j)] = src[j];
+  }
+}
+
+/** The traces as offsets and values: row i's J(0) .. up to its first NaN. */
+function packTraces(c: FusedAoColumns, d: Decoded): void {
+  const { n } = c;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let len = 0;
+    while (len <= d.imax && !Number.isNaN(d.trace[len * n + i])) len++;
+    total += len;
+    c.traceOffsets[i + 1] = total;
+  }
+  c.traceValues = new Float64Array(total);
+  for (let i = 0; i < n; i++) {
+    const at = c.traceOffsets[i];
+    for (let t = 0; t < c.traceOffsets[i + 1] - at; t++) c.traceValues[at + t] = d.trace[t * n + i];
+  }
+}
+
+function describe(c: FusedAoColumns, d: Decoded, i: number): void {
+  if (c.messages.has(i)) return;
+  const status = STATUS_CODES[c.status[i]];
+  if (status === 'infeasible' && START_CODES[c.start[i]] === 'bandwidth-test') {
+    const hopeless = d.detail[i];
+    c.violated[i] = CONSTRAINT_CODES.indexOf('6d');
+    c.messages.set(i, `(6d) cannot hold: ${hopeless >= 0
+      ? `UE ${hopeless} cannot reach Rmin at Pmax even with the whole band`
+      : `the smallest bandwidth shares meeting Rmin at Pmax sum to ${d.bandwidthSum[i].toPrecision(6)} > 1`} (proven)`);
+  } else if (status === 'numerical-failure') {
+    const why = FAILURE_CODES[d.detail[i]];
+    c.messages.set(i, why === 'sp2-infeasible' ? `SP2 found its LP infeasible at iteration ${c.iterations[i]}`
+      : why === 'start-non-finite' ? 'the start has a non-finite objective' : `non-finite values at iteration ${c.iterations[i]}`);
+  }
+}
+
+/**
+ * Solves n realisations (one parameter set; methods ao and joint's AO part) on the fused GPU
+ * engine. Needs the webgpu backend running (kernels/backend.ts).
+ */
+export async function solveAoFused(problems: ProblemColumns, options: FusedAoOptions = {}): Promise<FusedAoColumns> {
+  const { n, M, params } = problems;
+  if (params.method !== 'ao' && params.method !== 'joint') {
+    fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the fused GPU engine runs methods ao and joint`);
+  }
+  const stats = options.stats ?? emptyFusedAoStats();
+  const wall0 = performance.now();
+  const wait0 = stats.waitMs;
+  const imax = params.maxIterations;
+  const c = allocateColumns(n, M);
+  const d: Decoded = { trace: new Float32Array((imax + 1) * n), imax, detail: new Float32Array(n), bandwidthSum: new Float32Array(n) };
+  const dispatchOptions = { ipm: options.ipm, acceptViolation: options.acceptViolation, maxRows: options.maxRows };
+
+  // 1. Everything on the GPU.
+  const out = await runFusedAo('solve', params, M, n, packInput(problems, null, null), stats, dispatchOptions);
+  decodeInto(c, out, n, null, imax, d);
+
+  // 2. Starts the GPU left to the host (and rows with bad input, which the host names).
+  let views: Problem[] | null = null;
+  const problem = (i: number): Problem => (views ??= problemViews(problems))[i];
+  const hostRows: number[] = [];
+  for (let i = 0; i < n; i++) if (c.status[i] === code('start-on-host')) hostRows.push(i);
+  stats.hostStarts += hostRows.length;
+  const fromRows: number[] = [];
+  const starts = pointViews(c.point, n, M);
+  for (const i of hostRows) {
+    const p = problem(i);
+    const bad = badInput(p);
+    if (bad) {
+      c.status[i] = code('numerical-failure');
+      c.messages.set(i, `non-finite or non-positive input: ${bad}`);
+      continue;
+    }
+    const s = feasibleStart(p, starts[i]);
+    c.start[i] = START_CODES.indexOf('host');
+    if (s.feasible) {
+      fromRows.push(i);
+    } else {
+      c.status[i] = code('infeasible');
+      c.violated[i] = CONSTRAINT_CODES.indexOf(s.failedConstraint);
+      c.messages.set(i, `(${s.failedConstraint}) cannot hold: ${s.detail}${s.proven ? ' (proven)' : ''}`);
+    }
+  }
+  if (fromRows.length > 0) {
+    const rows = Int32Array.from(fromRows);
+    const k = rows.length;
+    const startColumns = allocatePointColumns(k, M);
+    rows.forEach((i, j) => {
+      for (const f of POINT_FIELDS) startColumns[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
+    });
+    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(problems, rows, startColumns), stats, dispatchOptions);
+    decodeInto(c, outFrom, k, rows, imax, d);
+    for (const i of rows) c.start[i] = START_CODES.indexOf('host');
+  }
+
+  // 3. Final checks near or past the tolerance, again in float64.
+  const points = pointViews(c.point, n, M);
+  for (let i = 0; i < n; i++) {
+    const status = STATUS_CODES[c.status[i]];
+    if (status === 'infeasible') {
+      c.objectiveMs[i] = Number.NaN;
+      c.objectiveExactMs[i] = Number.NaN;
+      c.maxViolation[i] = Number.NaN;
+    }
+    if ((status === 'converged' || status === 'max-iterations') && !(c.maxViolation[i] <= RECHECK_VIOLATION)) {
+      stats.hostRechecks++;
+      const check = checkFeasibility(problem(i), points[i], 'exact');
+      c.maxViolation[i] = check.maxViolation;
+      c.violated[i] = CONSTRAINT_CODES.indexOf(check.constraint);
+    }
+    describe(c, d, i);
+  }
+  packTraces(c, d);
+  stats.wallMs += performance.now() - wall0;
+  stats.hostMs += performance.now() - wall0 - (stats.waitMs - wait0);
+  return c;
+}
