@@ -2,14 +2,15 @@
  * `dtmc doctor`: what this host can run. Every backend is started in turn (wasm, cpu, webgpu,
  * tensorflow); for webgpu the GPU adapter found (vendor, architecture, limits) and the Vulkan
  * pieces Dawn needs (the loader libvulkan.so.1 and a driver ICD); for each missing piece, what to
- * install. Exit code 0 when the default backend (wasm) starts, 2 otherwise.
+ * install; and the engine `--backend auto` picks here, with why. Exit code 0 when the wasm backend
+ * starts, 2 otherwise.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { findWebGpuAdapter, useBackend, type BackendName } from '../kernels/backend.js';
+import { chooseAutoEngine, classifyAdapter, findWebGpuAdapter, useBackend, type BackendName } from '../kernels/backend.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
@@ -32,6 +33,8 @@ export interface DoctorReport {
   vulkan: { loader: string | null; icds: string[] };
   adapter: Record<string, string | number> | null;
   backends: BackendCheck[];
+  /** What `--backend auto` (the default of solve --batch) runs here, and why. */
+  auto: { engine: 'webgpu' | 'float64'; reason: string; line: string };
 }
 
 const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/local/nvidia/share/vulkan/icd.d'];
@@ -74,16 +77,20 @@ export async function doctor(): Promise<DoctorReport> {
   if (found.adapter) {
     const a = found.adapter as unknown as { info?: Record<string, string>; limits?: Record<string, number> };
     const limits = a.limits ?? {};
+    const { kind } = classifyAdapter(found.adapter);
     adapter = {
-      vendor: a.info?.vendor ?? '', architecture: a.info?.architecture ?? '', device: a.info?.device ?? '', description: a.info?.description ?? '',
+      kind, vendor: a.info?.vendor ?? '', architecture: a.info?.architecture ?? '', device: a.info?.device ?? '', description: a.info?.description ?? '',
       maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     };
   }
+  const cores = availableParallelism();
+  const { engine, reason } = await chooseAutoEngine();
+  const line = engine === 'webgpu' ? `auto: webgpu (${reason})` : `auto: float64 path on ${cores} core(s) (${reason})`;
   return {
     engine: packageVersion(), node: process.version, platform: `${process.platform} ${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
-    vulkan: findVulkan(), adapter, backends,
+    vulkan: findVulkan(), adapter, backends, auto: { engine, reason, line },
   };
 }
 
@@ -93,7 +100,7 @@ interface DoctorArgs {
 
 export const doctorCommand: CommandModule<object, DoctorArgs> = {
   command: 'doctor',
-  describe: 'Check which backends can start on this host, the GPU adapter found, and what to install for the rest',
+  describe: 'Check which backends can start on this host, the GPU adapter found, what to install for the rest, and what auto picks',
   builder: (y: Argv<object>): Argv<DoctorArgs> =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
       .example('$0 doctor', 'backends, GPU adapter, Vulkan loader and drivers'),
@@ -109,6 +116,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       `Vulkan loader: ${r.vulkan.loader ?? 'not found (Debian/Ubuntu: apt-get install libvulkan1 libglvnd0)'}`,
       `Vulkan drivers (ICDs): ${r.vulkan.icds.length ? r.vulkan.icds.join(', ') : 'none found (install the GPU driver, or set VK_DRIVER_FILES)'}`,
       `GPU adapter: ${r.adapter ? Object.entries(r.adapter).filter(([, v]) => v !== '' && v !== undefined).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`,
+      r.auto.line,
       '',
       ...formatTable(['backend', 'starts', 'detail'], r.backends.map((b) => [b.backend, b.ok ? 'yes' : 'no', b.ok ? b.detail : 'cannot start']), ['left', 'left', 'left']),
       ...r.backends.filter((b) => !b.ok).flatMap((b) => ['', `${b.backend}: ${b.detail}`, `  to fix: ${b.fix}`]),

@@ -1,14 +1,21 @@
 /**
- * `dtmc solve --batch N`: N generated realisations through the batched tensor engine
- * (kernels/solve-ao-batch.ts) on the chosen backend, summarised: mean objective with its 95%
- * confidence interval, status counts, mean iterations, SP3 certificates, time and throughput.
+ * `dtmc solve --batch N`: N generated realisations solved on the chosen engine and summarised:
+ * mean objective with its 95% confidence interval, status counts, mean iterations, SP3
+ * certificates, time and throughput. Engines: the float64 reference solver (engine/ao/solve-ao.ts)
+ * on a worker pool of one thread per core, or the batched tensor engine
+ * (kernels/solve-ao-batch.ts) on a tfjs backend; `auto` (the default) picks the fastest present
+ * (kernels/backend.ts `chooseAutoEngine`). Realisations are keyed by (seed, point, realisation),
+ * so every engine solves the same ones.
  */
 import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
 import { createDrawPool } from '../jobs/draw-pool.js';
+import type { AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
-import { useBackend, type BackendChoice, type BackendInfo } from '../kernels/backend.js';
-import { solveAoBatch, type BatchAoResult } from '../kernels/solve-ao-batch.js';
+import { chooseAutoEngine, ENGINE_CHOICES, useBackend, type BackendName, type EngineChoice } from '../kernels/backend.js';
+import { solveAoBatch } from '../kernels/solve-ao-batch.js';
+import type { SliceTask } from './solve-batch-worker.js';
 
 export interface BatchInput {
   settings: Settings;
@@ -17,15 +24,36 @@ export interface BatchInput {
   /** Realisations first, first + 1, ..., first + count - 1. */
   first: number;
   count: number;
-  /** Realisations per tensor batch; by default 1024 on wasm and cpu, 100 000 on a GPU (where each peaked, docs/performance.md). */
+  /**
+   * Realisations per tensor batch, or per worker task on the float64 path; by default 1024 on wasm
+   * and cpu, 100 000 on a GPU (where each peaked, docs/performance.md), and on the float64 path a
+   * quarter of each worker's share (at most 1000).
+   */
   chunk?: number;
-  backend: BackendChoice;
+  backend: EngineChoice;
   /** Called after every chunk (progress). */
   onChunk?: (done: number, total: number) => void;
 }
 
+/** The engine that ran: the float64 path or a tfjs backend, and a line for the summary. */
+export interface BatchEngine {
+  name: BackendName | 'float64';
+  detail: string;
+}
+
+/** What the summary reads of each realisation's result (BatchAoResult has it too). */
+export interface BatchRow {
+  status: AoStatus;
+  iterations: number;
+  objectiveMs: number;
+  maxViolation: number;
+  sp3Calls: number;
+  sp3Certified: number;
+  jointSteps: number;
+}
+
 export interface BatchSummary {
-  backend: BackendInfo;
+  backend: BatchEngine;
   settings: Settings;
   seed: number;
   point: number | null;
@@ -49,26 +77,33 @@ export interface BatchSummary {
   realisationsPerS: number;
 }
 
-export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSummary; results: BatchAoResult[] }> {
+export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSummary; results: BatchRow[] }> {
   if (!(Number.isSafeInteger(input.count) && input.count >= 1)) fail('invalid-argument', `--batch must be a positive integer, got ${input.count}`);
   if (input.chunk !== undefined && !(Number.isSafeInteger(input.chunk) && input.chunk >= 1)) {
     fail('invalid-argument', `--chunk must be a positive integer, got ${input.chunk}`);
   }
-  const backend = await useBackend(input.backend);
-  const chunk = input.chunk ?? (backend.name === 'wasm' || backend.name === 'cpu' ? 1024 : 100_000);
-  const results: BatchAoResult[] = [];
-  const t0 = performance.now();
-  // Realisations are drawn on every core; the tensor engine then solves each chunk as one batch.
-  const drawPool = createDrawPool(availableParallelism());
-  try {
-    for (let start = 0; start < input.count; start += chunk) {
-      const count = Math.min(chunk, input.count - start);
-      const problems = await drawPool.draw(input.settings, input.seed, input.point, input.first + start, count);
-      for (const r of await solveAoBatch(problems)) results.push(r);
-      input.onChunk?.(results.length, input.count);
-    }
-  } finally {
-    await drawPool.close();
+  if (!ENGINE_CHOICES.includes(input.backend)) fail('invalid-argument', `--backend must be one of ${ENGINE_CHOICES.join(', ')}, got "${input.backend}"`);
+  const auto = input.backend === 'auto' ? await chooseAutoEngine() : null;
+  const engine = auto ? auto.engine : input.backend;
+  const why = auto ? `auto: ${auto.reason}` : '';
+  let backend: BatchEngine;
+  let chunk: number;
+  let results: BatchRow[];
+  let t0: number;
+  if (engine === 'float64') {
+    // The float64 reference solver, one realisation after another on every core.
+    const threads = availableParallelism();
+    chunk = input.chunk ?? Math.min(1000, Math.ceil(input.count / (4 * threads)));
+    backend = { name: 'float64', detail: `float64 (reference path, ${threads} worker(s)${why ? `; ${why}` : ''})` };
+    t0 = performance.now();
+    results = await solveOnFloat64Pool(input, chunk, threads);
+  } else {
+    // The batched tensor engine on a tfjs backend, one chunk at a time.
+    const info = await useBackend(engine);
+    backend = { name: info.name, detail: `${info.detail}${why ? ` (${why})` : ''}` };
+    chunk = input.chunk ?? (info.name === 'wasm' || info.name === 'cpu' ? 1024 : 100_000);
+    t0 = performance.now();
+    results = await solveOnTensorEngine(input, chunk);
   }
   const timeS = (performance.now() - t0) / 1000;
   const statuses: Record<string, number> = {};
@@ -103,6 +138,45 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
       realisationsPerS: input.count / timeS,
     },
   };
+}
+
+/** The batched tensor engine on the running tfjs backend; realisations are drawn on every core. */
+async function solveOnTensorEngine(input: BatchInput, chunk: number): Promise<BatchRow[]> {
+  const results: BatchRow[] = [];
+  const drawPool = createDrawPool(availableParallelism());
+  try {
+    for (let start = 0; start < input.count; start += chunk) {
+      const count = Math.min(chunk, input.count - start);
+      const problems = await drawPool.draw(input.settings, input.seed, input.point, input.first + start, count);
+      for (const r of await solveAoBatch(problems)) results.push(r);
+      input.onChunk?.(results.length, input.count);
+    }
+  } finally {
+    await drawPool.close();
+  }
+  return results;
+}
+
+/** The float64 reference solver on a pool of `threads` workers, `chunk` realisations per task; rows in realisation order. */
+async function solveOnFloat64Pool(input: BatchInput, chunk: number, threads: number): Promise<BatchRow[]> {
+  const tasks: SliceTask[] = [];
+  for (let start = 0; start < input.count; start += chunk) {
+    tasks.push({ settings: input.settings, seed: input.seed, point: input.point, first: input.first + start, count: Math.min(chunk, input.count - start) });
+  }
+  const size = Math.min(threads, tasks.length);
+  const pool = new Piscina({ filename: new URL('./solve-batch-worker.js', import.meta.url).href, minThreads: size, maxThreads: size });
+  const slices: BatchRow[][] = [];
+  let done = 0;
+  try {
+    await Promise.all(tasks.map(async (t, i) => {
+      slices[i] = (await pool.run(t)) as BatchRow[];
+      done += t.count;
+      input.onChunk?.(done, input.count);
+    }));
+  } finally {
+    await pool.destroy();
+  }
+  return slices.flat();
 }
 
 /** The readable summary. */

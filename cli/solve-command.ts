@@ -1,7 +1,8 @@
 /**
  * `dtmc solve`: one realisation, generated or read from a file, solved by the float64 reference
  * AO solver (engine/ao/solve-ao.ts), reported as text or as one JSON object; or, with
- * `--batch N`, N generated realisations through the batched tensor engine, summarised.
+ * `--batch N`, N generated realisations on the fastest engine present (or the one named by
+ * `--backend`), summarised.
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
@@ -16,7 +17,7 @@ import { formatSolveReport } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { buildSolveReport, type RunKey, type SolveReport } from './solve-report.js';
 import { formatBatchSummary, solveBatch } from './solve-batch.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../kernels/backend.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../kernels/backend.js';
 
 /** What to solve, as the options give it (defaults already applied). */
 export interface SolveInput {
@@ -115,7 +116,7 @@ const EPILOG = [
 
 export const solveCommand: CommandModule<object, SolveArgs> = {
   command: 'solve',
-  describe: 'Solve one realisation with the float64 reference AO solver, or --batch N on the tensor engine',
+  describe: 'Solve one realisation with the float64 reference AO solver, or --batch N on the fastest engine',
   builder: (y: Argv<object>): Argv<SolveArgs> =>
     y
       .option('seed', { type: 'number', describe: `job seed, a non-negative integer [default: ${DEFAULT_SEED}]` })
@@ -128,9 +129,12 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       .option('scenario', { type: 'string', requiresArg: true, describe: 'read the realisation from a JSON scenario file' })
       .option('save-scenario', { type: 'string', requiresArg: true, describe: 'write the realisation, with its settings as params, to a scenario file' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object and nothing else' })
-      .option('batch', { type: 'number', describe: 'solve N generated realisations (from --realisation on) with the batched tensor engine and print a summary' })
-      .option('chunk', { type: 'number', describe: 'realisations per tensor batch (with --batch) [default: 1024 on wasm and cpu, 100000 on a GPU]' })
-      .option('backend', { type: 'string', default: 'wasm', choices: BACKEND_CHOICES as string[], describe: 'tensor backend (with --batch): auto, wasm, cpu, webgpu, tensorflow' })
+      .option('batch', { type: 'number', describe: 'solve N generated realisations (from --realisation on) and print a summary' })
+      .option('chunk', { type: 'number', describe: 'realisations per tensor batch, or per worker task on float64 (with --batch) [default: 1024 on wasm and cpu, 100000 on a GPU]' })
+      .option('backend', {
+        type: 'string', default: 'auto', choices: ENGINE_CHOICES as string[],
+        describe: 'engine (with --batch): auto (webgpu on a hardware GPU, else float64), float64 (the reference solver on every core), or a tensor backend: wasm, cpu, webgpu, tensorflow',
+      })
       .conflicts('scenario', ['seed', 'realisation', 'point'])
       .conflicts('batch', ['scenario', 'save-scenario'])
       .example('$0 solve', 'seed 1, realisation 0, the letter\'s defaults')
@@ -138,14 +142,15 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       .example('$0 solve --set eMaxMj=2 --set M=10', 'override parameters by name')
       .example('$0 solve --scenario case.json --set sMaxKbit=0', 'a realisation from a file, no cache')
       .example('$0 solve --set method=joint', 'the AO, then the joint optimiser from its point')
-      .example('$0 solve --batch 1000 --backend wasm', '1000 realisations on the tensor engine, summarised')
+      .example('$0 solve --batch 1000', '1000 realisations on the fastest engine present, summarised')
+      .example('$0 solve --batch 1000 --backend wasm', 'the same on the tensor engine\'s wasm backend')
       .epilog(EPILOG),
   handler: async (args) => {
     if (args.batch !== undefined) {
       const { settings } = prepareRealisation({ seed: args.seed ?? DEFAULT_SEED, realisation: args.realisation ?? DEFAULT_REALISATION, point: args.point ?? null, set: args.set ?? [] });
       const { summary } = await solveBatch({
         settings, seed: args.seed ?? DEFAULT_SEED, point: args.point ?? null, first: args.realisation ?? DEFAULT_REALISATION,
-        count: args.batch, chunk: args.chunk, backend: args.backend as BackendChoice,
+        count: args.batch, chunk: args.chunk, backend: args.backend as EngineChoice,
         onChunk: args.json ? undefined : (done, total) => process.stderr.write(`solved ${done}/${total}\n`),
       });
       process.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : formatBatchSummary(summary));

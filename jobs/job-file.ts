@@ -23,11 +23,17 @@ import { z } from 'zod';
 import { fail, DtmcError } from '../engine/errors.js';
 import { DEFAULT_SETTINGS, resolveSettings, type Settings } from '../engine/settings.js';
 
-/** Engines a job can run on: the float64 path (one per worker) or a tensor backend. */
+/**
+ * Engines a job can run on: the float64 path (one per worker) or a tensor backend; `auto` is
+ * resolved once before the pool starts (jobs/run-job.ts): webgpu on a hardware GPU adapter, else
+ * float64 (kernels/backend.ts `chooseAutoEngine`).
+ */
 export const JOB_BACKENDS = ['float64', 'wasm', 'cpu', 'webgpu', 'tensorflow', 'auto'] as const;
 export type JobBackend = (typeof JOB_BACKENDS)[number];
+/** The engine a chunk runs on: `auto` already resolved. */
+export type JobEngine = Exclude<JobBackend, 'auto'>;
 /** Backends whose device one worker owns (several GPU contexts in one process fail). */
-export const GPU_BACKENDS: readonly JobBackend[] = ['webgpu', 'tensorflow', 'auto'];
+export const GPU_BACKENDS: readonly JobEngine[] = ['webgpu', 'tensorflow'];
 
 const WORKERS_ERROR = 'must be "auto" or an integer in [1, 256]';
 

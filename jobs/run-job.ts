@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { fail } from '../engine/errors.js';
 import { readChunkFile } from '../output/chunk-file.js';
-import { canonicalJson, GPU_BACKENDS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
+import { canonicalJson, GPU_BACKENDS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 
@@ -127,6 +127,15 @@ function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: s
   return { todo, skipped };
 }
 
+/** The job's engine, `auto` resolved (with why): webgpu on a hardware GPU adapter, else float64. */
+export async function resolveJobBackend(backend: JobBackend): Promise<{ engine: JobEngine; reason: string }> {
+  if (backend !== 'auto') return { engine: backend, reason: '' };
+  // Loaded only for auto: a float64 job needs no tfjs.
+  const { chooseAutoEngine } = await import('../kernels/backend.js');
+  const auto = await chooseAutoEngine();
+  return { engine: auto.engine, reason: auto.reason };
+}
+
 export async function runJob(o: RunOptions): Promise<RunOutcome> {
   const { job, outDir } = o;
   const hash = jobHash(job);
@@ -135,19 +144,22 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
   const chunks = shardChunks(jobChunks(job), o.shard);
   const { todo, skipped } = planChunks(outDir, hash, chunks, o.log);
 
+  // Resolved once, here, so that every worker runs the same engine and the pool is sized for it.
+  const { engine, reason } = await resolveJobBackend(job.backend);
+  const backendLine = reason ? `auto: ${engine} (${reason})` : engine;
   let workers = o.workers ?? (job.workers === 'auto' ? availableParallelism() : job.workers);
-  if (GPU_BACKENDS.includes(job.backend) && workers > 1) {
-    o.log(`backend ${job.backend}: one worker owns the device (asked for ${workers})`);
+  if (GPU_BACKENDS.includes(engine) && workers > 1) {
+    o.log(`backend ${engine}: one worker owns the device (asked for ${workers})`);
     workers = 1;
   }
   workers = Math.max(1, Math.min(workers, todo.length || 1));
   const outcome: RunOutcome = {
-    chunks: chunks.length, skipped, written: 0, failed: [], interrupted: null, realisations: 0, seconds: 0, workers, backend: job.backend,
+    chunks: chunks.length, skipped, written: 0, failed: [], interrupted: null, realisations: 0, seconds: 0, workers, backend: backendLine,
   };
   const totalRealisations = todo.reduce((s, c) => s + c.count, 0);
   o.log(`job ${job.name}: ${points.length} sweep point(s), ${jobChunks(job).length} chunk(s)`
     + `${o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}: ${chunks.length}` : ''}; `
-    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${job.backend}`);
+    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`);
   if (todo.length === 0) return outcome;
 
   const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
@@ -176,7 +188,8 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
     const task: WorkerTask = {
       task: {
         settings: point.settings, sweepValues: point.values, seed: job.seed, point: chunk.point,
-        commonRandomNumbers: job.commonRandomNumbers, first: chunk.first, count: chunk.count, backend: job.backend,
+        commonRandomNumbers: job.commonRandomNumbers, first: chunk.first, count: chunk.count, backend: engine,
+        autoReason: reason || undefined,
       },
       chunkId: chunk.id, attempt, path: chunkPath(outDir, chunk.id),
       meta: { job: JSON.stringify(job), jobHash: hash, engineVersion: o.engineVersion, chunk: chunk.id },

@@ -12,7 +12,7 @@ import { solveAo, type AoStatus } from '../engine/ao/solve-ao.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Point } from '../engine/model/point.js';
 import { DEVICE_COLUMNS, type ChunkRows, type DeviceColumn } from '../output/chunk-file.js';
-import type { JobBackend } from './job-file.js';
+import type { JobEngine } from './job-file.js';
 
 export interface ChunkTask {
   settings: Settings;
@@ -22,7 +22,9 @@ export interface ChunkTask {
   commonRandomNumbers: boolean;
   first: number;
   count: number;
-  backend: JobBackend;
+  backend: JobEngine;
+  /** Why `auto` chose this engine (recorded with it), when the job said auto. */
+  autoReason?: string;
 }
 
 /** What the rows need of a solver's result (AoResult and BatchAoResult both have it). */
@@ -68,6 +70,7 @@ export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; ba
     }
     results = await solveAoBatch(problems);
   }
+  if (task.autoReason) backend += `; chosen by auto: ${task.autoReason}`;
   return { rows: toRows(task, problems, results), backend };
 }
 

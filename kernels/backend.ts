@@ -9,7 +9,15 @@
  *   driver's Vulkan ICD).
  * - `tensorflow`: @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node when the user has installed
  *   them (never a dependency of this package: their install downloads libtensorflow).
- * - `auto`: webgpu if an adapter is found, then tensorflow if loadable, else wasm.
+ * - `auto`: the fastest engine present, never a software adapter (`chooseAutoEngine`): webgpu on a
+ *   hardware GPU adapter, else the float64 reference path on every core. The float64 path is not
+ *   a tfjs backend, so the engines that can run it (`solve --batch`, jobs) resolve auto first;
+ *   `useBackend('auto')`, asked for a tfjs backend all the same, starts wasm where there is no
+ *   hardware adapter.
+ *
+ * A software adapter (Mesa's lavapipe/llvmpipe, SwiftShader, a fallback adapter) runs WebGPU on
+ * the CPU, about 20 times slower than the float64 path on the same cores; `classifyAdapter` is
+ * the one place that tells it from a GPU. Asking for `webgpu` by name still runs on it.
  *
  * A backend that cannot start is a `DtmcError` (code 'backend') saying why and what to install.
  */
@@ -21,6 +29,9 @@ import { fail } from '../engine/errors.js';
 export type BackendName = 'wasm' | 'cpu' | 'webgpu' | 'tensorflow';
 export type BackendChoice = BackendName | 'auto';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'];
+/** The engines of `solve --batch`: the float64 reference path, or a tfjs backend (or auto). */
+export type EngineChoice = BackendChoice | 'float64';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'float64', 'wasm', 'cpu', 'webgpu', 'tensorflow'];
 
 export interface BackendInfo {
   /** The tfjs backend that runs the kernels. */
@@ -73,8 +84,18 @@ export async function findWebGpuAdapter(): Promise<{ adapter: GPUAdapterLike | n
   return { adapter, reason: '' };
 }
 
-interface GPUAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+/** What a WebGPU adapter says of itself (GPUAdapterInfo). */
+export interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  /** On GPUAdapterInfo in current Dawn and the WebGPU spec; on the adapter itself in older builds. */
+  isFallbackAdapter?: boolean;
+}
+export interface GPUAdapterLike {
+  info?: AdapterInfoLike;
+  isFallbackAdapter?: boolean;
 }
 interface GpuLike {
   requestAdapter(): Promise<GPUAdapterLike | null>;
@@ -86,8 +107,66 @@ async function startWebGpu(): Promise<string> {
   // The backend registers itself on import, only if navigator.gpu exists (set above).
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) fail('backend', 'the webgpu backend failed to initialise');
+  return `webgpu (${adapterLabel(adapter.info ?? {})})`;
+}
+
+/** The adapter in a few words: vendor, architecture, device (or description). */
+function adapterLabel(info: AdapterInfoLike): string {
+  return [info.vendor, info.architecture, info.device || info.description].filter(Boolean).join(' ') || 'adapter found';
+}
+
+/** Drivers that run Vulkan, D3D or WebGPU on the CPU, as adapters name them. */
+const SOFTWARE_DRIVERS = /llvmpipe|lavapipe|softpipe|swiftshader|swrast|microsoft basic render/i;
+
+export interface AdapterClass {
+  kind: 'hardware' | 'software';
+  /** The adapter in words, as `--backend webgpu` reports it, e.g. "mesa software llvmpipe-llvm-15-0-6-256-bits-". */
+  label: string;
+  /** Why it counts as software (the signs found, e.g. 'marked a fallback adapter; names "llvmpipe"'); '' for hardware. */
+  reason: string;
+}
+
+/**
+ * Tells a hardware GPU adapter from a software one. Software when any sign says so: the adapter
+ * is marked a fallback adapter (Dawn marks its CPU adapters), its architecture is "software"
+ * (Dawn on lavapipe), or a field names a CPU driver (llvmpipe, lavapipe, SwiftShader, ...).
+ * Mesa alone is no sign: it also drives AMD and Intel GPUs.
+ */
+export function classifyAdapter(adapter: GPUAdapterLike): AdapterClass {
   const info = adapter.info ?? {};
-  return `webgpu (${[info.vendor, info.architecture, info.device || info.description].filter(Boolean).join(' ') || 'adapter found'})`;
+  const label = adapterLabel(info);
+  const signs: string[] = [];
+  if (info.isFallbackAdapter === true || adapter.isFallbackAdapter === true) signs.push('marked a fallback adapter');
+  if (info.architecture?.toLowerCase() === 'software') signs.push('architecture "software"');
+  const named = [info.vendor, info.architecture, info.device, info.description]
+    .map((f) => (f ? SOFTWARE_DRIVERS.exec(f)?.[0].toLowerCase() : undefined)).filter((n): n is string => n !== undefined);
+  for (const n of new Set(named)) signs.push(`names "${n}"`);
+  return { kind: signs.length ? 'software' : 'hardware', label, reason: signs.join('; ') };
+}
+
+/** The engine `auto` stands for on this host, and why. */
+export interface AutoEngine {
+  /** webgpu on a hardware GPU adapter, else the float64 reference path on every core. */
+  engine: 'webgpu' | 'float64';
+  /** In words, e.g. 'the WebGPU adapter found is a software one: mesa software llvmpipe-... (architecture "software"; ...)'. */
+  reason: string;
+  /** The adapter found, classified; null when there is none. */
+  adapter: AdapterClass | null;
+}
+
+let autoEngine: Promise<AutoEngine> | undefined;
+
+/** Resolves `auto` (once per process): webgpu on a hardware GPU adapter, else the float64 path. */
+export function chooseAutoEngine(): Promise<AutoEngine> {
+  autoEngine ??= (async () => {
+    const { adapter, reason } = await findWebGpuAdapter();
+    if (!adapter) return { engine: 'float64', reason: reason.startsWith('no WebGPU adapter') ? 'no WebGPU adapter found' : reason, adapter: null };
+    const c = classifyAdapter(adapter);
+    return c.kind === 'hardware'
+      ? { engine: 'webgpu', reason: `hardware GPU adapter: ${c.label}`, adapter: c }
+      : { engine: 'float64', reason: `the WebGPU adapter found is a software one: ${c.label} (${c.reason})`, adapter: c };
+  })();
+  return autoEngine;
 }
 
 async function startTensorflow(): Promise<string> {
@@ -109,7 +188,11 @@ const STARTERS: Record<BackendName, () => Promise<string>> = {
   wasm: startWasm, cpu: startCpu, webgpu: startWebGpu, tensorflow: startTensorflow,
 };
 
-/** Starts the chosen backend (once per process; asking again for the running one is free). */
+/**
+ * Starts the chosen backend (once per process; asking again for the running one is free). `auto`
+ * starts webgpu on a hardware adapter, else wasm (engines that can run the float64 path resolve
+ * auto with `chooseAutoEngine` before they get here).
+ */
 export async function useBackend(choice: BackendChoice = 'wasm'): Promise<BackendInfo> {
   if (!BACKEND_CHOICES.includes(choice)) {
     fail('invalid-argument', `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${choice}"`);
@@ -118,12 +201,8 @@ export async function useBackend(choice: BackendChoice = 'wasm'): Promise<Backen
     const detail = await STARTERS[choice]();
     return { name: choice, detail };
   }
-  for (const name of ['webgpu', 'tensorflow'] as const) {
-    try {
-      return { name, detail: await STARTERS[name]() };
-    } catch {
-      // try the next one
-    }
-  }
-  return { name: 'wasm', detail: await startWasm() };
+  const auto = await chooseAutoEngine();
+  if (auto.engine === 'webgpu') return { name: 'webgpu', detail: await startWebGpu() };
+  // A tfjs backend was asked for where auto means the float64 path: the fastest one on a CPU.
+  return { name: 'wasm', detail: `${await startWasm()} (auto: ${auto.reason})` };
 }

@@ -5,7 +5,7 @@
 #   bash scripts/bundle.sh [--with-node] [OUT]     # default OUT: build/dtmc-<version>-linux-x64
 #   npm run bundle                                  # the same
 #
-# Inside: dtmc.js, worker.js and draw-worker.js (the engine and the pools' workers, bundled by esbuild), the
+# Inside: dtmc.js, worker.js, draw-worker.js and solve-batch-worker.js (the engine and the pools' workers, bundled by esbuild), the
 # packages that must stay files (piscina, which starts its own worker threads; webgpu with Dawn's
 # dawn.node; resvg's binary for PNG charts) under node_modules/, the tfjs wasm files, the shipped
 # jobs, a launcher `dtmc`, and with --with-node a copy of this Node binary (node/bin/node).
@@ -26,7 +26,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/wasm" "$OUT/node_modules"
 EXTERNAL=(--external:piscina --external:webgpu --external:@resvg/resvg-js --external:canvas
   --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu)
-npx esbuild dist/cli/main.js dist/jobs/worker.js dist/jobs/draw-worker.js --bundle --platform=node --format=esm --target=node20 \
+npx esbuild dist/cli/main.js dist/jobs/worker.js dist/jobs/draw-worker.js dist/cli/solve-batch-worker.js --bundle --platform=node --format=esm --target=node20 \
   --outdir="$OUT" --entry-names='[name]' --log-level=warning "${EXTERNAL[@]}" \
   --banner:js="import { createRequire as __dtmcRequire } from 'node:module'; import { fileURLToPath as __dtmcPath } from 'node:url'; import { dirname as __dtmcDirname } from 'node:path'; const require = __dtmcRequire(import.meta.url); const __filename = __dtmcPath(import.meta.url); const __dirname = __dtmcDirname(__filename);"
 mv "$OUT/main.js" "$OUT/dtmc.js"

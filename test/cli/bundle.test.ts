@@ -1,7 +1,8 @@
 /**
  * The offline bundle (scripts/bundle.sh): built into a temporary folder outside the repository
  * (so nothing can resolve the repository's node_modules), it runs the default job from an empty
- * folder, draws its charts and starts the wasm backend from its own files.
+ * folder, draws its charts, starts the wasm backend from its own files and runs solve --batch on
+ * the float64 pool's bundled worker.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -29,6 +30,9 @@ test('the bundle runs jobs/smoke.json from an empty folder without node_modules'
   const wasm = run(['solve', '--batch', '8', '--backend', 'wasm']);
   assert.is(wasm.status, 0, wasm.stderr);
   assert.match(wasm.stdout, /backend: wasm/);
+  const float64 = run(['solve', '--batch', '8', '--backend', 'float64']);
+  assert.is(float64.status, 0, float64.stderr);
+  assert.match(float64.stdout, /backend: float64 \(reference path/, 'the float64 pool finds its bundled worker');
   assert.match(run(['--version']).stdout.trim(), /^\d+\.\d+\.\d+$/);
 });
 

@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findVulkan } from '../../cli/doctor-command.js';
 import { dtmc } from '../helpers/job-runs.js';
+import { hardwareGpu, skipOnGpu } from '../helpers/hardware-gpu.js';
 
 test('doctor reports every backend, with what to install for those that cannot start', () => {
   const r = dtmc(['doctor', '--json']);
@@ -20,6 +22,27 @@ test('doctor reports every backend, with what to install for those that cannot s
   assert.is(text.status, 0);
   assert.match(text.stdout, /backend\s+starts\s+detail/);
   assert.match(text.stdout, /Vulkan loader: /);
+});
+
+test('doctor says which engine auto picks and why: float64 where there is no hardware GPU', async () => {
+  const r = dtmc(['doctor', '--json']);
+  assert.is(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const gpu = await hardwareGpu();
+  if (gpu) {
+    skipOnGpu('doctor reports auto: float64', gpu);
+    assert.is(report.auto.engine, 'webgpu');
+    return;
+  }
+  assert.is(report.auto.engine, 'float64');
+  if (report.adapter) {
+    assert.is(report.adapter.kind, 'software');
+    assert.match(report.auto.reason, /^the WebGPU adapter found is a software one: /);
+  } else {
+    assert.match(report.auto.reason, /no WebGPU adapter|did not load/);
+  }
+  const text = dtmc(['doctor']);
+  assert.match(text.stdout, new RegExp(`^auto: float64 path on ${availableParallelism()} core\\(s\\) \\(`, 'm'));
 });
 
 test('VK_DRIVER_FILES names the Vulkan drivers doctor looks at', () => {

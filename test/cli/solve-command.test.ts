@@ -4,13 +4,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateScenario } from '../../engine/scenario.js';
 import { DEFAULT_SETTINGS, parameterTable, resolveSettings } from '../../engine/settings.js';
+import { solveBatch } from '../../cli/solve-batch.js';
+import { prepareRealisation, solveRealisation } from '../../cli/solve-command.js';
+import { hardwareGpu, skipOnGpu } from '../helpers/hardware-gpu.js';
 
 /** dist/test/cli/ -> the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -222,7 +225,7 @@ for (const [args, pattern] of USAGE_ERRORS) {
 }
 
 test('solve --batch runs the tensor engine and prints a summary with the backend', () => {
-  const run = dtmc('solve', '--batch', '12', '--json');
+  const run = dtmc('solve', '--batch', '12', '--backend', 'wasm', '--json');
   assert.is(run.status, 0, run.stderr);
   const r = json(run);
   assert.is(r.backend.name, 'wasm');
@@ -231,10 +234,49 @@ test('solve --batch runs the tensor engine and prints a summary with the backend
   assert.is(r.solved, 12);
   assert.ok(r.meanObjectiveMs > 0 && r.ci95Ms >= 0);
   assert.is(r.settings.M, 15);
-  const text = dtmc('solve', '--batch', '4', '--set', 'M=6');
+  const text = dtmc('solve', '--batch', '4', '--backend', 'wasm', '--set', 'M=6');
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /^backend: wasm/m);
   assert.match(text.stdout, /statuses: converged 4/);
+});
+
+test('solve --batch without --backend runs the float64 path on every core where there is no hardware GPU', async () => {
+  const gpu = await hardwareGpu();
+  if (gpu) return skipOnGpu('solve --batch defaults to float64', gpu);
+  const run = dtmc('solve', '--batch', '12', '--set', 'M=6', '--json');
+  assert.is(run.status, 0, run.stderr);
+  const r = json(run);
+  assert.is(r.backend.name, 'float64');
+  assert.match(r.backend.detail, new RegExp(`^float64 \\(reference path, ${availableParallelism()} worker\\(s\\); auto: `));
+  assert.equal(r.statuses, { converged: 12 });
+  const text = dtmc('solve', '--batch', '4', '--set', 'M=6');
+  assert.is(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^backend: float64 \(reference path/m);
+  assert.match(text.stdout, /statuses: converged 4/);
+});
+
+test('solve --batch --backend float64 solves the realisations solve does, one by one', async () => {
+  const key = { seed: 5, point: 3, first: 10, count: 7 };
+  const { settings } = prepareRealisation({ seed: key.seed, realisation: key.first, point: key.point, set: ['M=6'] });
+  const { summary, results } = await solveBatch({ settings, ...key, chunk: 2, backend: 'float64' });
+  assert.is(summary.backend.name, 'float64');
+  assert.is(summary.chunk, 2);
+  assert.is(results.length, key.count);
+  results.forEach((row, i) => {
+    const one = solveRealisation({ seed: key.seed, realisation: key.first + i, point: key.point, set: ['M=6'] });
+    assert.is(row.status, one.status, `realisation ${key.first + i}`);
+    assert.is(row.objectiveMs, one.objectiveMs, `realisation ${key.first + i}: J`);
+    assert.is(row.iterations, one.iterations, `realisation ${key.first + i}: iterations`);
+  });
+});
+
+test('solve --batch on float64 and on wasm solve the same realisations (mean J within float32 accuracy)', () => {
+  const float64 = json(dtmc('solve', '--batch', '16', '--set', 'M=6', '--seed', '9', '--backend', 'float64', '--json'));
+  const wasm = json(dtmc('solve', '--batch', '16', '--set', 'M=6', '--seed', '9', '--backend', 'wasm', '--json'));
+  assert.is(float64.solved, 16);
+  assert.is(wasm.solved, 16);
+  const delta = Math.abs(float64.meanObjectiveMs - wasm.meanObjectiveMs);
+  assert.ok(delta <= 1e-3 * float64.meanObjectiveMs, `mean J: float64 ${float64.meanObjectiveMs}, wasm ${wasm.meanObjectiveMs}, delta ${delta}, tolerance 1e-3 relative`);
 });
 
 test('solve --batch rejects bad counts, backends and combinations', () => {

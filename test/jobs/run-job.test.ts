@@ -6,7 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { dtmc, dtmcAsync, exited, firstChunk, readRows, tempDir, writeJob } from '../helpers/job-runs.js';
+import { hardwareGpu, skipOnGpu } from '../helpers/hardware-gpu.js';
 
 const JOB = { name: 'runs', seed: 11, realisations: 18, base: { M: 6 }, sweep: { sMaxKbit: [0, 30] }, chunkSize: 5, workers: 2 };
 let dir = '';
@@ -148,6 +150,19 @@ test('a job on the tensor engine (wasm workers) agrees with the float64 job and 
     assert.ok(Math.abs((row.objective_ms as number) - (ref.objective_ms as number)) <= 1e-3 * (ref.objective_ms as number), `row ${i}`);
   });
   assert.match(r.stderr, /2 worker\(s\), wasm\)/);
+});
+
+test('a job with backend auto runs the float64 path on every worker where there is no hardware GPU, and records why', async () => {
+  const gpu = await hardwareGpu();
+  if (gpu) return skipOnGpu('a job with backend auto runs float64', gpu);
+  const out = join(dir, 'auto');
+  const r = dtmc(['run', writeJob(dir, { ...JOB, backend: 'auto' }, 'auto.json'), '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /on 2 worker\(s\), backend auto: float64 \((the WebGPU adapter found is a software one|no WebGPU adapter)/);
+  assert.not.match(r.stderr, /one worker owns the device/);
+  assert.equal(readRows(out), baseline, 'the same rows as the float64 job');
+  const meta = tableFromIPC(readFileSync(join(out, 'chunks', readdirSync(join(out, 'chunks')).find((f) => f.endsWith('.arrow'))!))).schema.metadata;
+  assert.match(meta.get('dtmc.backend') ?? '', /^float64 \(reference path\); chosen by auto: /);
 });
 
 test('--dry-run prints the sweep points and chunks and writes nothing', () => {
