@@ -33,6 +33,8 @@ export interface BatchInput {
   backend: EngineChoice;
   /** Called after every chunk (progress). */
   onChunk?: (done: number, total: number) => void;
+  /** Return the rows on the fused GPU engine too (the other engines always return them). */
+  keepRows?: boolean;
 }
 
 /** The engine that ran: the float64 path or a tfjs backend, and a line for the summary. */
@@ -88,8 +90,9 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
   const why = auto ? `auto: ${auto.reason}` : '';
   let backend: BatchEngine;
   let chunk: number;
-  let results: BatchRow[];
+  let results: BatchRow[] = [];
   let t0: number;
+  const totals = new BatchTotals();
   if (engine === 'float64') {
     // The float64 reference solver, one realisation after another on every core.
     const threads = availableParallelism();
@@ -97,47 +100,97 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
     backend = { name: 'float64', detail: `float64 (reference path, ${threads} worker(s)${why ? `; ${why}` : ''})` };
     t0 = performance.now();
     results = await solveOnFloat64Pool(input, chunk, threads);
+    results.forEach((r) => totals.add(r));
   } else {
-    // The batched tensor engine on a tfjs backend, one chunk at a time.
     const info = await useBackend(engine);
-    backend = { name: info.name, detail: `${info.detail}${why ? ` (${why})` : ''}` };
     chunk = input.chunk ?? (info.name === 'wasm' || info.name === 'cpu' ? 1024 : 100_000);
     t0 = performance.now();
-    results = await solveOnTensorEngine(input, chunk);
+    if (info.name === 'webgpu') {
+      // The fused GPU engine: drawing, Algorithm 1 and the final check on the GPU, no row objects.
+      backend = { name: info.name, detail: `${info.detail}, fused AO${why ? ` (${why})` : ''}` };
+      results = await solveOnFusedEngine(input, chunk, totals);
+    } else {
+      // The batched tensor engine on a tfjs backend, one chunk at a time.
+      backend = { name: info.name, detail: `${info.detail}${why ? ` (${why})` : ''}` };
+      results = await solveOnTensorEngine(input, chunk);
+      results.forEach((r) => totals.add(r));
+    }
   }
   const timeS = (performance.now() - t0) / 1000;
-  const statuses: Record<string, number> = {};
-  let sum = 0;
-  let sumSq = 0;
-  let solved = 0;
-  let iterations = 0;
-  let sp3Calls = 0;
-  let sp3Certified = 0;
-  let jointSteps = 0;
-  let maxViolation = 0;
-  for (const r of results) {
-    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-    sp3Calls += r.sp3Calls;
-    sp3Certified += r.sp3Certified;
-    jointSteps += r.jointSteps;
-    if (r.status !== 'converged' && r.status !== 'max-iterations') continue;
-    solved++;
-    sum += r.objectiveMs;
-    sumSq += r.objectiveMs * r.objectiveMs;
-    iterations += r.iterations;
-    maxViolation = Math.max(maxViolation, r.maxViolation);
-  }
-  const mean = solved ? sum / solved : Number.NaN;
-  const variance = solved > 1 ? (sumSq - solved * mean * mean) / (solved - 1) : Number.NaN;
   return {
     results,
     summary: {
       backend, settings: input.settings, seed: input.seed, point: input.point, first: input.first, count: input.count,
-      chunk, statuses, solved, meanObjectiveMs: mean, ci95Ms: 1.96 * Math.sqrt(Math.max(variance, 0) / solved),
-      meanIterations: solved ? iterations / solved : Number.NaN, sp3Calls, sp3Certified, jointSteps, maxViolation, timeS,
-      realisationsPerS: input.count / timeS,
+      chunk, ...totals.summary(), timeS, realisationsPerS: input.count / timeS,
     },
   };
+}
+
+/** Sums over the rows of a batch, row by row (no rows kept). */
+class BatchTotals {
+  statuses: Record<string, number> = {};
+  private sum = 0;
+  private sumSq = 0;
+  private solved = 0;
+  private iterations = 0;
+  private sp3Calls = 0;
+  private sp3Certified = 0;
+  private jointSteps = 0;
+  private maxViolation = 0;
+
+  add(r: BatchRow): void {
+    this.statuses[r.status] = (this.statuses[r.status] ?? 0) + 1;
+    this.sp3Calls += r.sp3Calls;
+    this.sp3Certified += r.sp3Certified;
+    this.jointSteps += r.jointSteps;
+    if (r.status !== 'converged' && r.status !== 'max-iterations') return;
+    this.solved++;
+    this.sum += r.objectiveMs;
+    this.sumSq += r.objectiveMs * r.objectiveMs;
+    this.iterations += r.iterations;
+    this.maxViolation = Math.max(this.maxViolation, r.maxViolation);
+  }
+
+  summary(): Pick<BatchSummary, 'statuses' | 'solved' | 'meanObjectiveMs' | 'ci95Ms' | 'meanIterations' | 'sp3Calls' | 'sp3Certified' | 'jointSteps' | 'maxViolation'> {
+    const { solved } = this;
+    const mean = solved ? this.sum / solved : Number.NaN;
+    const variance = solved > 1 ? (this.sumSq - solved * mean * mean) / (solved - 1) : Number.NaN;
+    return {
+      statuses: this.statuses, solved, meanObjectiveMs: mean, ci95Ms: 1.96 * Math.sqrt(Math.max(variance, 0) / solved),
+      meanIterations: solved ? this.iterations / solved : Number.NaN, sp3Calls: this.sp3Calls, sp3Certified: this.sp3Certified,
+      jointSteps: this.jointSteps, maxViolation: this.maxViolation,
+    };
+  }
+}
+
+/**
+ * The fused GPU engine (kernels/webgpu/fused-ao.ts), `chunk` realisations per call, drawn on the
+ * GPU; each chunk's columns are summed into `totals` and dropped, so a batch of any size keeps
+ * no per-realisation object. Rows are returned only with `keepRows`.
+ */
+async function solveOnFusedEngine(input: BatchInput, chunk: number, totals: BatchTotals): Promise<BatchRow[]> {
+  const { solveAoFused } = await import('../kernels/webgpu/fused-ao.js');
+  const { STATUS_CODES } = await import('../kernels/webgpu/fused-ao-layout.js');
+  const kept: BatchRow[] = [];
+  for (let start = 0; start < input.count; start += chunk) {
+    const count = Math.min(chunk, input.count - start);
+    const c = await solveAoFused({ settings: input.settings, seed: input.seed, point: input.point, first: input.first + start, count });
+    const row = {} as BatchRow; // one object, refilled per realisation unless rows are kept
+    for (let i = 0; i < count; i++) {
+      const r = input.keepRows ? ({} as BatchRow) : row;
+      r.status = STATUS_CODES[c.status[i]] as AoStatus;
+      r.iterations = c.iterations[i];
+      r.objectiveMs = c.objectiveMs[i];
+      r.maxViolation = c.maxViolation[i];
+      r.sp3Calls = c.sp3Calls[i];
+      r.sp3Certified = c.sp3Certified[i];
+      r.jointSteps = c.jointSteps[i];
+      totals.add(r);
+      if (input.keepRows) kept.push(r);
+    }
+    input.onChunk?.(start + count, input.count);
+  }
+  return kept;
 }
 
 /** The batched tensor engine on the running tfjs backend; realisations are drawn on every core. */

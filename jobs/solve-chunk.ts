@@ -57,6 +57,15 @@ export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; ba
     const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');
     const info = await useBackend(task.backend);
     backend = info.detail;
+    if (info.name === 'webgpu') {
+      // The fused GPU engine: drawing, the whole AO and the final check on the GPU, rows as columns.
+      const { solveAoFused } = await import('../kernels/webgpu/fused-ao.js');
+      const { chunkRowsFromFused } = await import('./fused-rows.js');
+      const columns = await solveAoFused({ settings, seed: task.seed, point, first, count });
+      backend += ', fused AO (drawing, Algorithm 1 and the final check on the GPU)';
+      if (task.autoReason) backend += `; chosen by auto: ${task.autoReason}`;
+      return { rows: chunkRowsFromFused(task, columns), backend };
+    }
     if (info.name === 'wasm' || info.name === 'cpu') {
       problems = drawInline(); // one worker per core already
     } else {

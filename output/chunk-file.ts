@@ -21,7 +21,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import {
   Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Uint32, Uint8, Utf8,
-  vectorFromArray, type Data, type DataType,
+  type Data, type DataType,
 } from 'apache-arrow';
 
 /** Per-device columns, in order, as float64 lists (cached is a uint8 list). */
@@ -69,17 +69,32 @@ const plain = <T extends DataType>(type: T, length: number, data: ArrayLike<numb
 const fixedList = <T extends DataType>(type: T, n: number, M: number, values: ArrayLike<number>): Data =>
   makeData({ type: new FixedSizeList(M, item(type)), length: n, child: plain(type, n * M, values) });
 
+/** A utf8 column of strings with few distinct values (statuses, a swept text), each encoded once. */
+function utf8Column(values: readonly string[]): Data<Utf8> {
+  const encoder = new TextEncoder();
+  const encoded = new Map<string, Uint8Array>();
+  const offsets = new Int32Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) {
+    let bytes = encoded.get(values[i]);
+    if (!bytes) encoded.set(values[i], (bytes = encoder.encode(values[i])));
+    offsets[i + 1] = offsets[i] + bytes.length;
+  }
+  const data = new Uint8Array(offsets[values.length]);
+  for (let i = 0; i < values.length; i++) data.set(encoded.get(values[i])!, offsets[i]);
+  return makeData({ type: new Utf8(), length: values.length, valueOffsets: offsets, data });
+}
+
 /** The Arrow table of one chunk. */
 export function chunkTable(rows: ChunkRows, meta: ChunkMeta): Table {
   const { n, M } = rows;
   const columns: [Field, Data][] = [[new Field('point', new Int32(), false), plain(new Int32(), n, new Int32Array(n).fill(rows.point))]];
   for (const [name, value] of Object.entries(rows.sweepValues)) {
     if (typeof value === 'number') columns.push([new Field(name, new Float64(), false), plain(new Float64(), n, new Float64Array(n).fill(value))]);
-    else columns.push([new Field(name, new Utf8(), false), vectorFromArray(new Array(n).fill(value), new Utf8()).data[0]]);
+    else columns.push([new Field(name, new Utf8(), false), utf8Column(new Array<string>(n).fill(value))]);
   }
   columns.push(
     [new Field('realisation', new Uint32(), false), plain(new Uint32(), n, rows.realisation)],
-    [new Field('status', new Utf8(), false), vectorFromArray(rows.status, new Utf8()).data[0]],
+    [new Field('status', new Utf8(), false), utf8Column(rows.status)],
     [new Field('iterations', new Int32(), false), plain(new Int32(), n, rows.iterations)],
     [new Field('objective_ms', new Float64(), false), plain(new Float64(), n, rows.objectiveMs)],
     [new Field('objective_exact_ms', new Float64(), false), plain(new Float64(), n, rows.objectiveExactMs)],

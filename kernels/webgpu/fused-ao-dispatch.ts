@@ -1,6 +1,6 @@
 /**
- * Runs the fused AO program (fused-ao-wgsl.ts) on the webgpu backend: registered as the tfjs
- * kernel `DtmcFusedAo`, one dispatch per slice of realisations that the device's largest
+ * Runs the fused AO program (fused-ao-wgsl.ts) and the fused joint program (fused-joint-wgsl.ts)
+ * on the webgpu backend: registered as the tfjs kernels `DtmcFusedAo` and `DtmcFusedJoint`, one dispatch per slice of realisations that the device's largest
  * storage-buffer binding holds, one read-back per slice.
  *
  * Shapes: input [inRows, n] float32 (fused-ao-layout.ts), output [outRows, n] float32.
@@ -9,39 +9,48 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { ModelParams } from '../../engine/problem.js';
 import { fail } from '../../engine/errors.js';
-import { ACCEPT_VIOLATION_F32 } from '../../engine/ao/solver-constants.js';
+import { ACCEPT_VIOLATION_F32, JOINT_GAP_FRACTION } from '../../engine/ao/solver-constants.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, type BatchIpmOptions } from '../block-ipm.js';
 import { AO_UNIFORMS, fusedAoWgsl, type AoUniformName } from './fused-ao-wgsl.js';
+import { fusedJointWgsl } from './fused-joint-wgsl.js';
+import { DRAW_UNIFORMS, drawUniformValues, type DrawUniformValues } from './draw-wgsl.js';
+import type { Settings } from '../../engine/settings.js';
 import { inRows, MODES, modeReadsPoint, outRows, type FusedMode } from './fused-ao-layout.js';
 
-const KERNEL = 'DtmcFusedAo';
+/** The AO program and the joint program, as tfjs kernels. */
+/** Draw uniforms of a program that reads its problems from X. */
+const NO_DRAW = Object.fromEntries(DRAW_UNIFORMS.map(([name]) => [name, 0])) as DrawUniformValues;
+
+const KERNELS = { ao: 'DtmcFusedAo', joint: 'DtmcFusedJoint' } as const;
+type Program = keyof typeof KERNELS;
 /** Threads per workgroup (one realisation each). */
 const WORKGROUP = 64;
 
 type Attrs = Record<AoUniformName, number> & { M: number; maxIterations: number; withPoint: number };
 
-function program(N: number, M: number, maxIterations: number, withPoint: boolean): WebGPUProgram {
+function program(kind: Program, N: number, M: number, maxIterations: number, withPoint: boolean): WebGPUProgram {
   return {
     variableNames: ['X'],
     outputShape: [outRows(M, maxIterations), N],
-    shaderKey: `dtmcFusedAo_M${M}_I${maxIterations}_P${withPoint ? 1 : 0}`,
+    shaderKey: `dtmcFused_${kind}_M${M}_I${maxIterations}_P${withPoint ? 1 : 0}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(N / WORKGROUP), 1, 1],
     workgroupSize: [WORKGROUP, 1, 1],
     uniforms: AO_UNIFORMS.map(([name, type]) => `${name} : ${type},`).join(' '),
-    getUserCode: () => fusedAoWgsl(M, maxIterations),
+    getUserCode: () => (kind === 'joint' ? fusedJointWgsl(M, maxIterations) : fusedAoWgsl(M, maxIterations)),
   };
 }
 
-function ensureKernel(): void {
-  if (tf.getKernel(KERNEL, 'webgpu')) return;
+function ensureKernel(kind: Program): void {
+  if (tf.getKernel(KERNELS[kind], 'webgpu')) return;
   tf.registerKernel({
-    kernelName: KERNEL,
+    kernelName: KERNELS[kind],
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const a = attrs as unknown as Attrs;
-      const uniforms = AO_UNIFORMS.map(([name, type]) => ({ type: type === 'i32' ? 'int32' : 'float32', data: [a[name]] }));
-      return (backend as WebGPUBackend).runWebGPUProgram(program(a.rows, a.M, a.maxIterations, a.withPoint > 0), [inputs.X as tf.TensorInfo], 'float32',
+      const types = { i32: 'int32', u32: 'uint32', f32: 'float32' } as const;
+      const uniforms = AO_UNIFORMS.map(([name, type]) => ({ type: types[type], data: [a[name]] }));
+      return (backend as WebGPUBackend).runWebGPUProgram(program(kind, a.rows, a.M, a.maxIterations, a.withPoint > 0), [inputs.X as tf.TensorInfo], 'float32',
         uniforms as Parameters<WebGPUBackend['runWebGPUProgram']>[3]);
     },
   });
@@ -65,23 +74,44 @@ export interface DispatchStats {
  * result [outRows, n]. Slices of at most `maxRows` realisations (default: the binding limit) run
  * as consecutive dispatches; `stats` counts them and the time waited.
  */
+/** Realisations first .. first + n - 1 of (seed, point) at `settings`, drawn on the GPU. */
+export interface DrawOnDevice {
+  settings: Settings;
+  seed: number;
+  point: number | null;
+  first: number;
+}
+
+export interface DispatchOptions {
+  ipm?: Partial<BatchIpmOptions>;
+  acceptViolation?: number;
+  maxRows?: number;
+}
+
+/**
+ * `input` null with `draw`: mode 'solve' draws the problems on the GPU from their keys (no upload).
+ */
 export async function runFusedAo(
-  mode: FusedMode, params: ModelParams, M: number, n: number, input: Float32Array, stats: DispatchStats,
-  options: { ipm?: Partial<BatchIpmOptions>; acceptViolation?: number; maxRows?: number } = {},
+  mode: FusedMode, params: ModelParams, M: number, n: number, input: Float32Array | null, stats: DispatchStats,
+  options: DispatchOptions & { draw?: DrawOnDevice } = {},
 ): Promise<Float32Array> {
   if (tf.getBackend() !== 'webgpu') fail('backend', `the fused AO needs the webgpu backend (running: ${tf.getBackend()})`);
-  ensureKernel();
+  const kind: Program = mode === 'joint' ? 'joint' : 'ao';
+  ensureKernel(kind);
   const withPoint = modeReadsPoint(mode);
   const rowsIn = inRows(M, withPoint);
   const rowsOut = outRows(M, params.maxIterations);
-  if (input.length !== rowsIn * n) fail('invalid-argument', `fused AO: input has ${input.length} values, expected ${rowsIn} x ${n}`);
-  const o = { ...DEFAULT_BATCH_IPM_OPTIONS, ...options.ipm };
+  const { draw } = options;
+  if (draw ? mode !== 'solve' || input !== null : input === null || input.length !== rowsIn * n) {
+    fail('invalid-argument', `fused AO: mode ${mode} needs ${draw ? 'no input when drawing' : `an input of ${rowsIn} x ${n} values`}`);
+  }
+  const o = { ...DEFAULT_BATCH_IPM_OPTIONS, ...(kind === 'joint' ? { initialGapFraction: JOINT_GAP_FRACTION } : {}), ...options.ipm };
   const step = options.maxRows ?? maxFusedAoRows(M, params.maxIterations);
   const out = new Float32Array(rowsOut * n);
   for (let first = 0; first < n; first += step) {
     const count = Math.min(step, n - first);
     let slice = input;
-    if (count < n) {
+    if (input && count < n) {
       slice = new Float32Array(rowsIn * count);
       for (let r = 0; r < rowsIn; r++) slice.set(input.subarray(r * n + first, r * n + first + count), r * count);
     }
@@ -95,12 +125,14 @@ export async function runFusedAo(
       mode: MODES.indexOf(mode), savingRule: params.cachingRule === 'saving' ? 1 : 0,
       kappa: params.kappa, ku: 1 - params.deltaUe, ke: 1 - params.deltaEs, theta: params.thetaModel, sMax: params.sMaxKbit,
       tolerance: params.tolerance, acceptViolation: options.acceptViolation ?? ACCEPT_VIOLATION_F32,
+      drawOnDevice: draw ? 1 : 0,
+      ...(draw ? drawUniformValues(draw.settings, draw.seed, draw.point, draw.first + first, count) : NO_DRAW),
     };
     // Dawn reports a shader or pipeline error without throwing: an error scope turns it into one.
     const device = (tf.backend() as WebGPUBackend).device;
     device.pushErrorScope('validation');
-    const x = tf.tensor2d(slice, [rowsIn, count], 'float32');
-    const y = tf.engine().runKernel(KERNEL, { X: x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const x = slice ? tf.tensor2d(slice, [rowsIn, count], 'float32') : tf.zeros([1, 1]);
+    const y = tf.engine().runKernel(KERNELS[kind], { X: x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     x.dispose();
     stats.dispatches++;
     const t0 = performance.now();

@@ -60,8 +60,10 @@ export const CONSTRAINT_CODES = [null, '6b', '6c', '6d', '6e', '6f', '6g', '6h']
  *   start       the start only, then the final check of the start (phase tests)
  *   sp1, sp2, sp3  one subproblem from the given point, then the final check (phase tests)
  *   check       the final check of the given point
+ *   joint       method joint's SCA steps from the given point (the AO's), then the final check;
+ *               the fused joint program (fused-joint-wgsl.ts), which has no other mode
  */
-export const MODES = ['solve', 'solve-from', 'start', 'sp1', 'sp2', 'sp3', 'check'] as const;
+export const MODES = ['solve', 'solve-from', 'start', 'sp1', 'sp2', 'sp3', 'check', 'joint'] as const;
 export type FusedMode = (typeof MODES)[number];
 
 /** Whether a mode reads a point from X. */

@@ -22,25 +22,28 @@ import { FUSED_START_WGSL } from './fused-start-wgsl.js';
 import { FUSED_SUBPROBLEMS_WGSL } from './fused-subproblems-wgsl.js';
 import { layoutWgsl, POINT_FIELDS, PROBLEM_FIELDS, scalarRow0, traceRow0, upperSnake } from './fused-ao-layout.js';
 import { PULL } from '../../engine/ao/solver-constants.js';
+import { DRAW_UNIFORMS, DRAW_WGSL } from './draw-wgsl.js';
 
 /** The program's uniforms, in declaration order: the block solver's, then the AO's. */
 export const AO_UNIFORMS = [
   ...BARRIER_UNIFORMS,
   ['mode', 'i32'], ['savingRule', 'i32'],
   ['kappa', 'f32'], ['ku', 'f32'], ['ke', 'f32'], ['theta', 'f32'], ['sMax', 'f32'], ['tolerance', 'f32'], ['acceptViolation', 'f32'],
+  ['drawOnDevice', 'i32'], ...DRAW_UNIFORMS,
 ] as const;
 export type AoUniformName = (typeof AO_UNIFORMS)[number][0];
 
-const POINT_ARRAYS: Record<(typeof POINT_FIELDS)[number], string> = {
+export const POINT_ARRAYS: Record<(typeof POINT_FIELDS)[number], string> = {
   cached: 'xs', alpha: 'xa', bandwidth: 'xb', powerW: 'xp', fUeGHz: 'xu', fEsGHz: 'xe',
 };
 const PROBLEM_ARRAYS: Record<(typeof PROBLEM_FIELDS)[number], string> = { cPerW: 'cPerW', cyclesMc: 'cyc', bitsKbit: 'bits' };
 
+
 /**
- * The user code of the tfjs WebGPU program for M UEs and Imax iterations (tfjs adds the bindings
- * and `_start`). `withPoint`: X holds the point rows after the problem's.
+ * What both fused programs share: the constants, the layout, the per-thread problem and point
+ * (with a saved copy), the input and output accessors, loading and the outputs' defaults.
  */
-export function fusedAoWgsl(M: number, maxIterations: number): string {
+export function fusedPreludeWgsl(M: number, maxIterations: number): string {
   const pointArrays = Object.values(POINT_ARRAYS);
   return /* wgsl */ `
 const M : i32 = ${M};
@@ -84,12 +87,86 @@ ${pointArrays.map((a) => `    ${a}[m] = ${a}Saved[m];`).join('\n')}
   }
 }
 
+// The problem: drawn here from its Philox keys (drawOnDevice), or read from X.
+fn loadProblem() {
+  if (uniforms.drawOnDevice == 1) {
+    drawBegin(row);
+    for (var m = 0; m < M; m++) {
+      let d = drawUe(m);
+      cPerW[m] = d.cPerW;
+      cyc[m] = d.cyclesMc;
+      bits[m] = d.bitsKbit;
+    }
+    return;
+  }
+  for (var m = 0; m < M; m++) {
+${Object.entries(PROBLEM_ARRAYS).map(([f, a]) => `    ${a}[m] = input(I_${upperSnake(f)}, m);`).join('\n')}
+  }
+}
+
+fn loadPoint() {
+  for (var m = 0; m < M; m++) {
+${Object.entries(POINT_ARRAYS).map(([f, a]) => `    ${a}[m] = input(I_${upperSnake(f)}, m);`).join('\n')}
+  }
+}
+
+
+fn initOutputs() {
+  for (var i = 0; i <= IMAX; i++) {
+    outTrace(i, nanF32());
+  }
+  outScalar(R_VIOLATED, 0.0);
+  outScalar(R_VIOLATED_DEVICE, -1.0);
+  outScalar(R_ACCEPTED, 0.0);
+}
+`;
+}
+
+/** The final check and the per-UE outputs (`fn finish(feasible)`), shared by both fused programs. */
+export function fusedFinishWgsl(): string {
+  return /* wgsl */ `
+// The final point's values with the exact rate, and the check of (6).
+fn finish(feasible : bool) {
+  for (var m = 0; m < M; m++) {
+${Object.entries(POINT_ARRAYS).map(([f, a]) => `    outUe(O_${upperSnake(f)}, m, ${a}[m]);`).join('\n')}
+    let r = rateExact(m, xb[m], xp[m]);
+    outUe(O_RATE_MBPS, m, r);
+    outUe(O_LATENCY_MS, m, latencyOf(m, r));
+    outUe(O_ENERGY_MJ, m, energyOf(m, r));
+  }
+  if (!feasible) {
+    outScalar(R_OBJECTIVE_MS, nanF32());
+    outScalar(R_OBJECTIVE_EXACT_MS, nanF32());
+    outScalar(R_MAX_VIOLATION, nanF32());
+    return;
+  }
+  outScalar(R_OBJECTIVE_MS, totalMs(false));
+  outScalar(R_OBJECTIVE_EXACT_MS, totalMs(true));
+  let c = checkPoint(true);
+  outScalar(R_MAX_VIOLATION, c.viol);
+  outScalar(R_VIOLATED, f32(c.constraint));
+  outScalar(R_VIOLATED_DEVICE, f32(c.device));
+}
+
+`;
+}
+
+/**
+ * The user code of the tfjs WebGPU program for M UEs and Imax iterations (tfjs adds the bindings
+ * and `_start`). `withPoint`: X holds the point rows after the problem's.
+ */
+export function fusedAoWgsl(M: number, maxIterations: number): string {
+  const pointArrays = Object.values(POINT_ARRAYS);
+  return /* wgsl */ `
+${fusedPreludeWgsl(M, maxIterations)}
+${DRAW_WGSL}
 ${FUSED_MODEL_WGSL}
 ${blockPlumbingWgsl(SP3_FUSED)}
 ${SP3_FUSED.slotsWgsl}
 ${blockSolverWgsl(SP3_FUSED, M)}
 ${FUSED_START_WGSL}
 ${FUSED_SUBPROBLEMS_WGSL}
+${fusedFinishWgsl()}
 
 struct Ao {
   status : i32,
@@ -140,41 +217,6 @@ ${pointArrays.map((a) => `      ${a} = ${a}Good;`).join('\n')}
   return out;
 }
 
-fn loadProblem() {
-  for (var m = 0; m < M; m++) {
-${Object.entries(PROBLEM_ARRAYS).map(([f, a]) => `    ${a}[m] = input(I_${upperSnake(f)}, m);`).join('\n')}
-  }
-}
-
-fn loadPoint() {
-  for (var m = 0; m < M; m++) {
-${Object.entries(POINT_ARRAYS).map(([f, a]) => `    ${a}[m] = input(I_${upperSnake(f)}, m);`).join('\n')}
-  }
-}
-
-// The final point's values with the exact rate, and the check of (6).
-fn finish(feasible : bool) {
-  for (var m = 0; m < M; m++) {
-${Object.entries(POINT_ARRAYS).map(([f, a]) => `    outUe(O_${upperSnake(f)}, m, ${a}[m]);`).join('\n')}
-    let r = rateExact(m, xb[m], xp[m]);
-    outUe(O_RATE_MBPS, m, r);
-    outUe(O_LATENCY_MS, m, latencyOf(m, r));
-    outUe(O_ENERGY_MJ, m, energyOf(m, r));
-  }
-  if (!feasible) {
-    outScalar(R_OBJECTIVE_MS, nanF32());
-    outScalar(R_OBJECTIVE_EXACT_MS, nanF32());
-    outScalar(R_MAX_VIOLATION, nanF32());
-    return;
-  }
-  outScalar(R_OBJECTIVE_MS, totalMs(false));
-  outScalar(R_OBJECTIVE_EXACT_MS, totalMs(true));
-  let c = checkPoint(true);
-  outScalar(R_MAX_VIOLATION, c.viol);
-  outScalar(R_VIOLATED, f32(c.constraint));
-  outScalar(R_VIOLATED_DEVICE, f32(c.device));
-}
-
 fn writeAo(a : Ao) {
   outScalar(R_STATUS, f32(a.status));
   outScalar(R_ITERATIONS, f32(a.iterations));
@@ -189,12 +231,7 @@ fn main(index : i32) {
     return;
   }
   row = index;
-  for (var i = 0; i <= IMAX; i++) {
-    outTrace(i, nanF32());
-  }
-  outScalar(R_VIOLATED, 0.0);
-  outScalar(R_VIOLATED_DEVICE, -1.0);
-  outScalar(R_ACCEPTED, 0.0);
+  initOutputs();
   writeAo(Ao(S_NUMERICAL_FAILURE, 0, 0, 0, 0, FAIL_NONE));
   loadProblem();
   let mode = uniforms.mode;

@@ -14,17 +14,17 @@
  */
 import type { Problem } from '../../engine/problem.js';
 import type { ProblemColumns } from '../../engine/scenario-batch.js';
-import { problemViews } from '../../engine/scenario-batch.js';
+import { drawProblemColumns, problemViews } from '../../engine/scenario-batch.js';
+import { modelParams, type ModelParams } from '../../engine/problem.js';
 import { allocatePointColumns, pointViews, type PointColumns } from '../../engine/model/point.js';
 import { checkFeasibility } from '../../engine/model/feasibility.js';
 import { feasibleStart } from '../../engine/ao/feasible-start.js';
 import { badInput } from '../../engine/ao/solve-ao.js';
 import { fail } from '../../engine/errors.js';
-import type { BatchIpmOptions } from '../block-ipm.js';
-import { runFusedAo, type DispatchStats } from './fused-ao-dispatch.js';
+import { runFusedAo, type DispatchOptions, type DispatchStats, type DrawOnDevice } from './fused-ao-dispatch.js';
 import {
   CONSTRAINT_CODES, FAILURE_CODES, inRows, OUTPUT_SCALARS, OUTPUT_UE_FIELDS, POINT_FIELDS, PROBLEM_FIELDS, scalarRow0, START_CODES,
-  STATUS_CODES, traceRow0, type OutputScalar, type StatusCode,
+  STATUS_CODES, traceRow0, modeReadsPoint, type FusedMode, type OutputScalar, type StatusCode,
 } from './fused-ao-layout.js';
 
 /** Rows whose float32 exact-rate violation exceeds this are re-checked on the host in float64. */
@@ -47,6 +47,10 @@ export interface FusedAoColumns {
   start: Uint8Array;
   sp3Calls: Int32Array;
   sp3Certified: Int32Array;
+  /** Method joint: joint SCA steps taken (also counted in iterations and the trace), and surrogate solves certified. */
+  jointSteps: Int32Array;
+  jointCertified: Int32Array;
+  /** Newton steps of every SP3 call and joint step [n]. */
   newtonSteps: Int32Array;
   /** The final points [n * M] (the start where infeasible). */
   point: PointColumns;
@@ -70,11 +74,7 @@ export interface FusedAoStats extends DispatchStats {
   wallMs: number;
 }
 
-export interface FusedAoOptions {
-  ipm?: Partial<BatchIpmOptions>;
-  acceptViolation?: number;
-  /** Realisations per dispatch (default: what one storage binding holds). */
-  maxRows?: number;
+export interface FusedAoOptions extends DispatchOptions {
   /** Filled with dispatches, read-backs and where the time went, when given. */
   stats?: FusedAoStats;
 }
@@ -82,6 +82,60 @@ export interface FusedAoOptions {
 export const emptyFusedAoStats = (): FusedAoStats => ({ dispatches: 0, readBacks: 0, waitMs: 0, hostStarts: 0, hostRechecks: 0, hostMs: 0, wallMs: 0 });
 
 const code = (s: StatusCode): number => STATUS_CODES.indexOf(s);
+
+/**
+ * Where a batch's problems come from: columns on the host, or realisations first .. first +
+ * count - 1 of (seed, point) that the GPU draws from their keys (no upload; the host draws only
+ * the rows it must look at itself, and gets the same realisation up to float32 rounding).
+ */
+export type FusedSource = ProblemColumns | (DrawOnDevice & { count: number });
+
+function sourceShape(source: FusedSource): { n: number; M: number; params: ModelParams } {
+  return 'cPerW' in source ? source : { n: source.count, M: source.settings.M, params: modelParams(source.settings) };
+}
+
+/** The problems of rows `rows` (all rows when null) as columns on the host. */
+function hostProblems(source: FusedSource, rows: Int32Array | null): ProblemColumns {
+  if ('cPerW' in source) return rows ? subsetColumns(source, rows) : source;
+  if (!rows) fail('invalid-argument', 'a drawn batch has no host columns');
+  const { settings, seed, point, first } = source;
+  const { M } = settings;
+  const out = drawProblemColumns(settings, seed, point, first, 0);
+  const parts = Array.from(rows, (i) => drawProblemColumns(settings, seed, point, first + i, 1));
+  const join = (f: 'cPerW' | 'cyclesMc' | 'bitsKbit'): Float64Array => {
+    const a = new Float64Array(rows.length * M);
+    parts.forEach((p, j) => a.set(p[f], j * M));
+    return a;
+  };
+  return { ...out, n: rows.length, cPerW: join('cPerW'), cyclesMc: join('cyclesMc'), bitsKbit: join('bitsKbit') };
+}
+
+function subsetColumns(p: ProblemColumns, rows: Int32Array): ProblemColumns {
+  const { M } = p;
+  const pick = (a: Float64Array): Float64Array => {
+    const out = new Float64Array(rows.length * M);
+    rows.forEach((i, j) => out.set(a.subarray(i * M, (i + 1) * M), j * M));
+    return out;
+  };
+  return { params: p.params, n: rows.length, M, cPerW: pick(p.cPerW), cyclesMc: pick(p.cyclesMc), bitsKbit: pick(p.bitsKbit) };
+}
+
+/** Row i's problem in float64 (drawn on the host, once, for a drawn batch). */
+function hostProblem(source: FusedSource): (i: number) => Problem {
+  if ('cPerW' in source) {
+    let views: Problem[] | null = null;
+    return (i) => (views ??= problemViews(source))[i];
+  }
+  const cache = new Map<number, Problem>();
+  return (i) => {
+    let p = cache.get(i);
+    if (!p) {
+      p = problemViews(hostProblems(source, Int32Array.of(i)))[0];
+      cache.set(i, p);
+    }
+    return p;
+  };
+}
 
 /** Packs the problem (and a point) of rows `rows` into the program's input [inRows, k]. */
 function packInput(problems: ProblemColumns, rows: Int32Array | null, starts: PointColumns | null): Float32Array {
@@ -113,7 +167,7 @@ function allocateColumns(n: number, M: number): FusedAoColumns {
   return {
     n, M, status: new Uint8Array(n), iterations: new Int32Array(n), objectiveMs: new Float64Array(n), objectiveExactMs: new Float64Array(n),
     maxViolation: new Float64Array(n), violated: new Uint8Array(n), start: new Uint8Array(n), sp3Calls: new Int32Array(n),
-    sp3Certified: new Int32Array(n), newtonSteps: new Int32Array(n), point: allocatePointColumns(n, M),
+    sp3Certified: new Int32Array(n), jointSteps: new Int32Array(n), jointCertified: new Int32Array(n), newtonSteps: new Int32Array(n), point: allocatePointColumns(n, M),
     latencyMs: new Float64Array(n * M), energyMj: new Float64Array(n * M), rateMbps: new Float64Array(n * M),
     traceOffsets: new Int32Array(n + 1), traceValues: new Float64Array(0), messages: new Map(),
   };
@@ -125,6 +179,7 @@ interface Decoded {
   imax: number;
   detail: Float32Array;
   bandwidthSum: Float32Array;
+  accepted: Float32Array;
 }
 
 /** Copies the program's output for k rows into the columns at rows `rows` (or 0 .. k - 1). */
@@ -145,7 +200,7 @@ function decodeInto(c: FusedAoColumns, out: Float32Array, k: number, rows: Int32
   const columns: [OutputScalar, Float64Array | Int32Array | Uint8Array | Float32Array][] = [
     ['status', c.status], ['iterations', c.iterations], ['objectiveMs', c.objectiveMs], ['objectiveExactMs', c.objectiveExactMs],
     ['maxViolation', c.maxViolation], ['violated', c.violated], ['start', c.start], ['sp3Calls', c.sp3Calls],
-    ['sp3Certified', c.sp3Certified], ['newtonSteps', c.newtonSteps], ['detail', d.detail], ['bandwidthSum', d.bandwidthSum],
+    ['sp3Certified', c.sp3Certified], ['newtonSteps', c.newtonSteps], ['detail', d.detail], ['bandwidthSum', d.bandwidthSum], ['accepted', d.accepted],
   ];
   for (const [name, dst] of columns) {
     const src = scalar(name);
@@ -196,8 +251,8 @@ function describe(c: FusedAoColumns, d: Decoded, i: number): void {
  * Solves n realisations (one parameter set; methods ao and joint's AO part) on the fused GPU
  * engine. Needs the webgpu backend running (kernels/backend.ts).
  */
-export async function solveAoFused(problems: ProblemColumns, options: FusedAoOptions = {}): Promise<FusedAoColumns> {
-  const { n, M, params } = problems;
+export async function solveAoFused(source: FusedSource, options: FusedAoOptions = {}): Promise<FusedAoColumns> {
+  const { n, M, params } = sourceShape(source);
   if (params.method !== 'ao' && params.method !== 'joint') {
     fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the fused GPU engine runs methods ao and joint`);
   }
@@ -206,16 +261,18 @@ export async function solveAoFused(problems: ProblemColumns, options: FusedAoOpt
   const wait0 = stats.waitMs;
   const imax = params.maxIterations;
   const c = allocateColumns(n, M);
-  const d: Decoded = { trace: new Float32Array((imax + 1) * n), imax, detail: new Float32Array(n), bandwidthSum: new Float32Array(n) };
+  const traceRows = params.method === 'joint' ? 2 * imax + 1 : imax + 1;
+  const d: Decoded = { trace: new Float32Array(traceRows * n).fill(Number.NaN), imax: traceRows - 1, detail: new Float32Array(n), bandwidthSum: new Float32Array(n), accepted: new Float32Array(n) };
   const dispatchOptions = { ipm: options.ipm, acceptViolation: options.acceptViolation, maxRows: options.maxRows };
 
   // 1. Everything on the GPU.
-  const out = await runFusedAo('solve', params, M, n, packInput(problems, null, null), stats, dispatchOptions);
+  const out = 'cPerW' in source
+    ? await runFusedAo('solve', params, M, n, packInput(source, null, null), stats, dispatchOptions)
+    : await runFusedAo('solve', params, M, n, null, stats, { ...dispatchOptions, draw: source });
   decodeInto(c, out, n, null, imax, d);
 
   // 2. Starts the GPU left to the host (and rows with bad input, which the host names).
-  let views: Problem[] | null = null;
-  const problem = (i: number): Problem => (views ??= problemViews(problems))[i];
+  const problem = hostProblem(source);
   const hostRows: number[] = [];
   for (let i = 0; i < n; i++) if (c.status[i] === code('start-on-host')) hostRows.push(i);
   stats.hostStarts += hostRows.length;
@@ -246,12 +303,15 @@ export async function solveAoFused(problems: ProblemColumns, options: FusedAoOpt
     rows.forEach((i, j) => {
       for (const f of POINT_FIELDS) startColumns[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
     });
-    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(problems, rows, startColumns), stats, dispatchOptions);
+    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(hostProblems(source, rows), null, startColumns), stats, dispatchOptions);
     decodeInto(c, outFrom, k, rows, imax, d);
     for (const i of rows) c.start[i] = START_CODES.indexOf('host');
   }
 
-  // 3. Final checks near or past the tolerance, again in float64.
+  // 3. Method joint: the joint SCA steps from the AO's points, in one more dispatch.
+  if (params.method === 'joint') await refineJointFused(source, c, d, stats, dispatchOptions);
+
+  // 4. Final checks near or past the tolerance, again in float64.
   const points = pointViews(c.point, n, M);
   for (let i = 0; i < n; i++) {
     const status = STATUS_CODES[c.status[i]];
@@ -272,4 +332,77 @@ export async function solveAoFused(problems: ProblemColumns, options: FusedAoOpt
   stats.wallMs += performance.now() - wall0;
   stats.hostMs += performance.now() - wall0 - (stats.waitMs - wait0);
   return c;
+}
+
+/**
+ * Method joint on the fused joint program: rows that ended converged or max-iterations take the
+ * joint steps from their AO point; the steps extend the trace and the iteration count, and the
+ * AO's status stands (as on the float64 path).
+ */
+async function refineJointFused(
+  source: FusedSource, c: FusedAoColumns, d: Decoded, stats: FusedAoStats, dispatchOptions: DispatchOptions,
+): Promise<void> {
+  const { M, n, params } = sourceShape(source);
+  const imax = params.maxIterations;
+  const picked: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = STATUS_CODES[c.status[i]];
+    if (s === 'converged' || s === 'max-iterations') picked.push(i);
+  }
+  if (picked.length === 0) return;
+  const rows = Int32Array.from(picked);
+  const k = rows.length;
+  const from = allocatePointColumns(k, M);
+  rows.forEach((i, j) => {
+    for (const f of POINT_FIELDS) from[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
+  });
+  const out = await runFusedAo('joint', params, M, k, packInput(hostProblems(source, rows), null, from), stats, dispatchOptions);
+  // The AO's trace lengths, before the joint rows are added.
+  const aoLength = new Int32Array(k);
+  rows.forEach((i, j) => {
+    let len = 0;
+    while (len <= d.imax && !Number.isNaN(d.trace[len * n + i])) len++;
+    aoLength[j] = len;
+  });
+  const j0 = allocateColumns(k, M);
+  const dj: Decoded = { trace: new Float32Array((imax + 1) * k), imax, detail: new Float32Array(k), bandwidthSum: new Float32Array(k), accepted: new Float32Array(k) };
+  decodeInto(j0, out, k, null, imax, dj);
+  rows.forEach((i, j) => {
+    for (const f of POINT_FIELDS) c.point[f].set(j0.point[f].subarray(j * M, (j + 1) * M), i * M);
+    c.latencyMs.set(j0.latencyMs.subarray(j * M, (j + 1) * M), i * M);
+    c.energyMj.set(j0.energyMj.subarray(j * M, (j + 1) * M), i * M);
+    c.rateMbps.set(j0.rateMbps.subarray(j * M, (j + 1) * M), i * M);
+    c.objectiveMs[i] = j0.objectiveMs[j];
+    c.objectiveExactMs[i] = j0.objectiveExactMs[j];
+    c.maxViolation[i] = j0.maxViolation[j];
+    c.violated[i] = j0.violated[j];
+    const steps = j0.iterations[j];
+    c.jointSteps[i] = steps;
+    c.jointCertified[i] = j0.sp3Certified[j];
+    c.iterations[i] += steps;
+    c.newtonSteps[i] += j0.newtonSteps[j];
+    for (let t = 1; t <= steps; t++) d.trace[(aoLength[j] - 1 + t) * n + i] = dj.trace[t * k + j];
+    if (FAILURE_CODES[dj.detail[j]] === 'non-finite') c.messages.set(i, 'the joint SCA stopped on a numerical failure (the point is its last good step)');
+  });
+}
+
+/**
+ * One mode of the AO program on every row, decoded without the host's follow-ups: the phase
+ * checks' entry point (start, sp1, sp2, sp3, check; fused-ao-layout.ts MODES). `points` is the
+ * point each row starts from (null for start). `accepted`: SP3's candidate taken, per row.
+ */
+export async function runFusedPhase(
+  mode: Exclude<FusedMode, 'solve' | 'solve-from' | 'joint'>, problems: ProblemColumns, points: PointColumns | null, options: FusedAoOptions = {},
+): Promise<{ columns: FusedAoColumns; accepted: Float32Array; detail: Float32Array }> {
+  const { n, M, params } = problems;
+  if (modeReadsPoint(mode) !== (points !== null)) fail('invalid-argument', `mode ${mode} ${points ? 'takes no' : 'needs a'} point`);
+  const c = allocateColumns(n, M);
+  const d: Decoded = {
+    trace: new Float32Array((params.maxIterations + 1) * n).fill(Number.NaN), imax: params.maxIterations,
+    detail: new Float32Array(n), bandwidthSum: new Float32Array(n), accepted: new Float32Array(n),
+  };
+  const out = await runFusedAo(mode, params, M, n, packInput(problems, null, points), options.stats ?? emptyFusedAoStats(), options);
+  decodeInto(c, out, n, null, params.maxIterations, d);
+  packTraces(c, d);
+  return { columns: c, accepted: d.accepted, detail: d.detail };
 }
