@@ -8,6 +8,12 @@
  *
  * --sp3 lists the SP3 solvers to time on each backend: auto (fused WGSL on webgpu, tfjs ops
  * elsewhere), tfjs, fused (webgpu only).
+ *
+ * On webgpu the fused GPU engine (kernels/webgpu/fused-ao.ts) is timed first, end to end as a
+ * job's chunk runs it: drawing on the GPU, Algorithm 1, the final check, the chunk's rows and its
+ * Arrow file written to a temporary folder. Its line gives the host's own time per realisation
+ * (main-thread time outside the waits on the device) and the dispatches and read-backs per batch.
+ * --engines fused,tensor picks what runs on webgpu (default both).
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,6 +24,13 @@ import { solveAo } from '../engine/ao/solve-ao.js';
 import { useBackend, type BackendChoice } from '../kernels/backend.js';
 import { solveAoBatch, type BatchTimings } from '../kernels/solve-ao-batch.js';
 import type { Sp3Solver } from '../kernels/sp3-resources.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emptyFusedAoStats, solveAoFused } from '../kernels/webgpu/fused-ao.js';
+import { STATUS_CODES } from '../kernels/webgpu/fused-ao-layout.js';
+import { chunkRowsFromFused } from '../jobs/fused-rows.js';
+import { chunkTable, writeTableAtomically } from '../output/chunk-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +40,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     reference: { type: 'string', default: '300' },
     sp3: { type: 'string', default: 'auto' },
+    engines: { type: 'string', default: 'fused,tensor' },
   },
 });
 const settings = resolveSettings(parseAssignments(values.set ?? []));
@@ -50,6 +64,9 @@ if (refCount > 0) {
 for (const backend of (values.backend ?? 'wasm').split(',') as BackendChoice[]) {
   const info = await useBackend(backend);
   console.log(`backend ${info.detail}`);
+  const engines = (values.engines ?? '').split(',');
+  if (info.name === 'webgpu' && engines.includes('fused')) await benchFused();
+  if (info.name === 'webgpu' && !engines.includes('tensor')) continue;
   for (const sp3Solver of (values.sp3 ?? 'auto').split(',') as Sp3Solver[]) {
     if (sp3Solver === 'fused' && info.name !== 'webgpu') continue;
     console.log(`  SP3 solver: ${sp3Solver === 'auto' ? (info.name === 'webgpu' ? 'fused (auto)' : 'tfjs (auto)') : sp3Solver}`);
@@ -66,5 +83,41 @@ for (const backend of (values.backend ?? 'wasm').split(',') as BackendChoice[]) 
         + `start ${pct(timings.startMs)}, SP1 ${pct(timings.sp1Ms)}, SP2 ${pct(timings.sp2Ms)}, SP3 ${pct(timings.sp3Ms)} (${timings.sp3NewtonSteps} Newton steps), `
         + `${settings.method === 'joint' ? `joint SCA ${pct(timings.jointMs)} (${timings.jointNewtonSteps} Newton steps), ` : ''}rest ${pct(timings.bookkeepingMs + timings.finishMs)}`);
     }
+  }
+}
+
+/** The fused GPU engine end to end per batch size, with the host's share. */
+async function benchFused(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dtmc-bench-'));
+  try {
+    console.log('  fused GPU engine (drawing, Algorithm 1, the final check on the GPU; rows and the Arrow file on the host)');
+    await solveAoFused({ settings, seed, point: null, first: 3e6, count: 16 }); // warm-up (the programs' compilation)
+    // Each size twice: the first batch pays the page faults of its new buffers, the second is a
+    // job's steady state (its later chunks).
+    for (const size of (values.sizes ?? '').split(',').map(Number).flatMap((k) => [k, k])) {
+      const stats = emptyFusedAoStats();
+      const rss0 = process.memoryUsage().rss;
+      // The host's own time: the solve's main-thread time outside its waits on the device
+      // (stats.hostMs), the rows and the Arrow table, and the file write's synchronous part (the
+      // IPC encoding); the write and flush themselves run on libuv's threads and are awaited.
+      // (The event loop's utilisation cannot tell: Dawn keeps the main thread ticking while it waits.)
+      const t0 = performance.now();
+      const columns = await solveAoFused({ settings, seed, point: null, first: 0, count: size }, { stats });
+      const t1 = performance.now();
+      const rows = chunkRowsFromFused({ point: 0, sweepValues: {}, first: 0 }, columns);
+      const meta = { job: '{}', jobHash: 'bench', engineVersion: 'bench', backend: 'webgpu', chunk: 'bench', settings: '{}' };
+      const written = writeTableAtomically(join(dir, `chunk-${size}.arrow`), chunkTable(rows, meta));
+      const t2 = performance.now();
+      await written;
+      const s = (performance.now() - t0) / 1000;
+      const hostUs = ((stats.hostMs + t2 - t1) * 1000) / size;
+      const converged = columns.status.filter((c) => STATUS_CODES[c] === 'converged').length;
+      console.log(`  batch ${String(size).padStart(7)}: ${(size / s).toFixed(1).padStart(9)} solves/s, ${s.toFixed(2)} s, ${converged}/${size} converged; `
+        + `host ${hostUs.toFixed(2)} us per realisation (drawing is on the GPU; solve ${((stats.hostMs * 1000) / size).toFixed(2)}, rows and Arrow encoding ${(((t2 - t1) * 1000) / size).toFixed(2)}; the file write ${((performance.now() - t2) / 1000).toFixed(2)} s off the main thread), `
+        + `device wait ${((stats.waitMs * 1000) / size).toFixed(1)} us per realisation; ${stats.dispatches} dispatches, ${stats.readBacks} read-backs; `
+        + `${stats.hostStarts} starts and ${stats.hostRechecks} checks on the host; RSS ${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB more`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -103,7 +103,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         log(`the summary waits for ${a.missing.length} chunk(s) of other shards; run dtmc aggregate ${outDir} when they are done`);
         return;
       }
-      printSummary(a, writeSummary(outDir, a, packageVersion()));
+      printSummary(a, await writeSummary(outDir, a, packageVersion()));
     }
   },
 };
@@ -124,9 +124,9 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON instead of a table' })
       .example('$0 aggregate results/fig2', 'per-point means with 95% confidence intervals')
       .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs'),
-  handler: (args) => {
+  handler: async (args) => {
     const a = aggregateChecked(args.dir, args.partial);
-    const files = writeSummary(args.dir, a, packageVersion());
+    const files = await writeSummary(args.dir, a, packageVersion());
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, points: a.points }, null, 2)}\n`);
       return;

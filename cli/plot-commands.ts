@@ -22,7 +22,7 @@ export const FIGURES = ['fig2', 'fig3', 'baselines', 'joint-fig2', 'joint-fig3']
 export async function plotFolder(outDir: string, partial: boolean): Promise<{ aggregate: Aggregate; files: string[] }> {
   const a = aggregateChecked(outDir, partial);
   if (!a.points.some((p) => p.solved > 0)) fail('invalid-argument', `${outDir} has no solved realisation to plot`);
-  const files = writeSummary(outDir, a, packageVersion());
+  const files = await writeSummary(outDir, a, packageVersion());
   files.push(...(await writeChart(outDir, a.job.name, summarySpec(a))));
   files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(outDir)))));
   return { aggregate: a, files };

@@ -30,7 +30,7 @@ export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
     if (id === w.chunkId && (mode !== 'once' || w.attempt === 1)) process.exit(70);
   }
   const { rows, backend } = await solveChunk(w.task);
-  writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
+  await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
   const statuses: Record<string, number> = {};
   for (const s of rows.status) statuses[s] = (statuses[s] ?? 0) + 1;
   return { rows: rows.n, backend, statuses };

@@ -214,7 +214,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
 }
 
 /** Writes DIR/summary.arrow and DIR/summary.csv; returns their paths. */
-export function writeSummary(outDir: string, a: Aggregate, engineVersion: string): string[] {
+export async function writeSummary(outDir: string, a: Aggregate, engineVersion: string): Promise<string[]> {
   const cols = summaryColumns(a);
   const vectors = Object.fromEntries(cols.map((c) => [c.name, vectorFromArray(a.points.map(c.values) as never[], c.type as never)]));
   const plain = new Table(vectors);
@@ -222,7 +222,7 @@ export function writeSummary(outDir: string, a: Aggregate, engineVersion: string
   const schema = new Schema(plain.schema.fields, metadata);
   const table = new Table(schema, plain.batches.map((b) => new RecordBatch(schema, b.data)));
   const arrowPath = join(outDir, 'summary.arrow');
-  writeTableAtomically(arrowPath, table);
+  await writeTableAtomically(arrowPath, table);
   const cell = (v: number | string | boolean): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
   const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
   const csvPath = join(outDir, 'summary.csv');

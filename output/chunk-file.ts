@@ -18,7 +18,8 @@
  * A file is written under a temporary name, flushed to disk and renamed: a chunk file that exists
  * is complete. `readChunkFile` re-checks it anyway (a copied or truncated file fails the check).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import {
   Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Uint32, Uint8, Utf8,
   type Data, type DataType,
@@ -117,21 +118,25 @@ export function chunkTable(rows: ChunkRows, meta: ChunkMeta): Table {
   return new Table(schema, [new RecordBatch(schema, data)]);
 }
 
-/** Writes `table` to `path` through a temporary file in the same folder, flushed and renamed. */
-export function writeTableAtomically(path: string, table: Table): void {
+/**
+ * Writes `table` to `path` through a temporary file in the same folder, flushed and renamed. The
+ * write, the flush and the rename run on libuv's threads (node:fs/promises), so the calling
+ * thread is free meanwhile: a GPU job's host keeps its main thread for the next batch.
+ */
+export async function writeTableAtomically(path: string, table: Table): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const bytes = tableToIPC(table, 'file');
-  const fd = openSync(tmp, 'w');
+  const file = await open(tmp, 'w');
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
+    await file.writeFile(bytes);
+    await file.sync();
   } finally {
-    closeSync(fd);
+    await file.close();
   }
   try {
-    renameSync(tmp, path);
+    await rename(tmp, path);
   } catch (e) {
-    unlinkSync(tmp);
+    await unlink(tmp);
     throw e;
   }
 }

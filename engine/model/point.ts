@@ -37,11 +37,16 @@ export const allocatePointColumns = (N: number, M: number): PointColumns => allo
  * of six per realisation: the batched engine's host side allocates per batch, not per point).
  */
 export function pointViews(columns: PointColumns, N: number, M: number): Point[] {
-  const view = <T extends Uint8Array | Float64Array>(a: T, n: number): T => a.subarray(n * M, (n + 1) * M) as T;
-  return Array.from({ length: N }, (_, n) => ({
-    cached: view(columns.cached, n), alpha: view(columns.alpha, n), bandwidth: view(columns.bandwidth, n),
-    powerW: view(columns.powerW, n), fUeGHz: view(columns.fUeGHz, n), fEsGHz: view(columns.fEsGHz, n),
-  }));
+  return Array.from({ length: N }, (_, n) => pointView(columns, n, M));
+}
+
+/** Point n of the columns, as views (no copy). */
+export function pointView(columns: PointColumns, n: number, M: number): Point {
+  const view = <T extends Uint8Array | Float64Array>(a: T): T => a.subarray(n * M, (n + 1) * M) as T;
+  return {
+    cached: view(columns.cached), alpha: view(columns.alpha), bandwidth: view(columns.bandwidth),
+    powerW: view(columns.powerW), fUeGHz: view(columns.fUeGHz), fEsGHz: view(columns.fEsGHz),
+  };
 }
 
 export function clonePoint(x: Point): Point {

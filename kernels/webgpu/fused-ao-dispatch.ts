@@ -15,7 +15,7 @@ import { AO_UNIFORMS, fusedAoWgsl, type AoUniformName } from './fused-ao-wgsl.js
 import { fusedJointWgsl } from './fused-joint-wgsl.js';
 import { DRAW_UNIFORMS, drawUniformValues, type DrawUniformValues } from './draw-wgsl.js';
 import type { Settings } from '../../engine/settings.js';
-import { inRows, MODES, modeReadsPoint, outRows, type FusedMode } from './fused-ao-layout.js';
+import { inRows, MODES, modeReadsPoint, OUTPUT_UE_FIELDS, outRows, type FusedMode } from './fused-ao-layout.js';
 
 /** The AO program and the joint program, as tfjs kernels. */
 /** Draw uniforms of a program that reads its problems from X. */
@@ -143,7 +143,10 @@ export async function runFusedAo(
     const error = await device.popErrorScope();
     if (error) fail('backend', `the fused AO program failed on this device: ${error.message}`);
     if (count === n) return data;
-    for (let r = 0; r < rowsOut; r++) out.set(data.subarray(r * count, (r + 1) * count), r * n + first);
+    // The per-UE block is [field][row][m], the rest [row][n] (fused-ao-layout.ts).
+    const ueRows = OUTPUT_UE_FIELDS.length * M;
+    for (let f = 0; f < OUTPUT_UE_FIELDS.length; f++) out.set(data.subarray(f * count * M, (f + 1) * count * M), (f * n + first) * M);
+    for (let r = ueRows; r < rowsOut; r++) out.set(data.subarray(r * count, (r + 1) * count), r * n + first);
   }
   return out;
 }

@@ -7,9 +7,11 @@
  * Layout (float32, realisation index n fastest so that a warp's reads coalesce):
  *   X      [inRows, N]: row f * M + m is input field f of UE m (INPUT_UE_FIELDS; the point
  *          fields only in modes that start from a given point)
- *   result [outRows, N]: row f * M + m is output field f of UE m (OUTPUT_UE_FIELDS), then
- *          IMAX + 1 rows of the trace J(0), J(1), ... [ms] (NaN past the last iteration), then
- *          one row per OUTPUT_SCALARS entry
+ *   result [outRows, N]: first the per-UE outputs, realisation-major: output field f
+ *          (OUTPUT_UE_FIELDS) of UE m of realisation n at (f N + n) M + m, so that each field is
+ *          already the [N, M] column the chunk files store; then, from row traceRow0 = F M on
+ *          (F fields), IMAX + 1 rows of the trace J(0), J(1), ... [ms] (NaN past the last
+ *          iteration) at row * N + n, then one row per OUTPUT_SCALARS entry
  */
 
 /** Per-UE inputs: the problem (model units), then the point a mode starts from. */

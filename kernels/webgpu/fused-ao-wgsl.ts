@@ -63,8 +63,9 @@ fn input(field : i32, m : i32) -> f32 {
   return X[(field * M + m) * uniforms.rows + row];
 }
 
+// Per-UE outputs realisation-major ([field][row][m]): the host copies each field as it is.
 fn outUe(field : i32, m : i32, value : f32) {
-  result[(field * M + m) * uniforms.rows + row] = value;
+  result[(field * uniforms.rows + row) * M + m] = value;
 }
 
 fn outScalar(k : i32, value : f32) {

@@ -16,7 +16,7 @@ import type { Problem } from '../../engine/problem.js';
 import type { ProblemColumns } from '../../engine/scenario-batch.js';
 import { drawProblemColumns, problemViews } from '../../engine/scenario-batch.js';
 import { modelParams, type ModelParams } from '../../engine/problem.js';
-import { allocatePointColumns, pointViews, type PointColumns } from '../../engine/model/point.js';
+import { allocatePointColumns, pointView, type PointColumns } from '../../engine/model/point.js';
 import { checkFeasibility } from '../../engine/model/feasibility.js';
 import { feasibleStart } from '../../engine/ao/feasible-start.js';
 import { badInput } from '../../engine/ao/solve-ao.js';
@@ -188,12 +188,12 @@ function decodeInto(c: FusedAoColumns, out: Float32Array, k: number, rows: Int32
   const target: Record<(typeof OUTPUT_UE_FIELDS)[number], Float64Array | Uint8Array> = {
     ...c.point, latencyMs: c.latencyMs, energyMj: c.energyMj, rateMbps: c.rateMbps,
   };
+  // Each per-UE field arrives as its [k, M] column (fused-ao-layout.ts): copied as it is.
   OUTPUT_UE_FIELDS.forEach((name, f) => {
     const dst = target[name];
-    for (let m = 0; m < M; m++) {
-      const base = (f * M + m) * k;
-      for (let j = 0; j < k; j++) dst[(rows ? rows[j] : j) * M + m] = out[base + j];
-    }
+    const src = out.subarray(f * k * M, (f + 1) * k * M);
+    if (!rows) dst.set(src);
+    else for (let j = 0; j < k; j++) dst.set(src.subarray(j * M, (j + 1) * M), rows[j] * M);
   });
   const s0 = scalarRow0(M, imax);
   const scalar = (name: OutputScalar): Float32Array => out.subarray((s0 + OUTPUT_SCALARS.indexOf(name)) * k, (s0 + OUTPUT_SCALARS.indexOf(name) + 1) * k);
@@ -214,20 +214,19 @@ function decodeInto(c: FusedAoColumns, out: Float32Array, k: number, rows: Int32
   }
 }
 
-/** The traces as offsets and values: row i's J(0) .. up to its first NaN. */
+/** The traces as offsets and values: row i's J(0) .. up to its first NaN (read row by row of the trace, in memory order). */
 function packTraces(c: FusedAoColumns, d: Decoded): void {
   const { n } = c;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    let len = 0;
-    while (len <= d.imax && !Number.isNaN(d.trace[len * n + i])) len++;
-    total += len;
-    c.traceOffsets[i + 1] = total;
+  const length = new Int32Array(n);
+  for (let t = 0; t <= d.imax; t++) {
+    const base = t * n;
+    for (let i = 0; i < n; i++) if (length[i] === t && !Number.isNaN(d.trace[base + i])) length[i] = t + 1;
   }
-  c.traceValues = new Float64Array(total);
-  for (let i = 0; i < n; i++) {
-    const at = c.traceOffsets[i];
-    for (let t = 0; t < c.traceOffsets[i + 1] - at; t++) c.traceValues[at + t] = d.trace[t * n + i];
+  for (let i = 0; i < n; i++) c.traceOffsets[i + 1] = c.traceOffsets[i] + length[i];
+  c.traceValues = new Float64Array(c.traceOffsets[n]);
+  for (let t = 0; t <= d.imax; t++) {
+    const base = t * n;
+    for (let i = 0; i < n; i++) if (t < length[i]) c.traceValues[c.traceOffsets[i] + t] = d.trace[base + i];
   }
 }
 
@@ -277,7 +276,6 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   for (let i = 0; i < n; i++) if (c.status[i] === code('start-on-host')) hostRows.push(i);
   stats.hostStarts += hostRows.length;
   const fromRows: number[] = [];
-  const starts = pointViews(c.point, n, M);
   for (const i of hostRows) {
     const p = problem(i);
     const bad = badInput(p);
@@ -286,7 +284,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
       c.messages.set(i, `non-finite or non-positive input: ${bad}`);
       continue;
     }
-    const s = feasibleStart(p, starts[i]);
+    const s = feasibleStart(p, pointView(c.point, i, M));
     c.start[i] = START_CODES.indexOf('host');
     if (s.feasible) {
       fromRows.push(i);
@@ -312,7 +310,6 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   if (params.method === 'joint') await refineJointFused(source, c, d, stats, dispatchOptions);
 
   // 4. Final checks near or past the tolerance, again in float64.
-  const points = pointViews(c.point, n, M);
   for (let i = 0; i < n; i++) {
     const status = STATUS_CODES[c.status[i]];
     if (status === 'infeasible') {
@@ -322,11 +319,11 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
     }
     if ((status === 'converged' || status === 'max-iterations') && !(c.maxViolation[i] <= RECHECK_VIOLATION)) {
       stats.hostRechecks++;
-      const check = checkFeasibility(problem(i), points[i], 'exact');
+      const check = checkFeasibility(problem(i), pointView(c.point, i, M), 'exact');
       c.maxViolation[i] = check.maxViolation;
       c.violated[i] = CONSTRAINT_CODES.indexOf(check.constraint);
     }
-    describe(c, d, i);
+    if (status === 'infeasible' || status === 'numerical-failure') describe(c, d, i);
   }
   packTraces(c, d);
   stats.wallMs += performance.now() - wall0;

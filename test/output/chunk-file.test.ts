@@ -29,11 +29,11 @@ function randomRows(n: number, M: number, seed: number): ChunkRows {
 
 const META = { job: '{"name":"t"}', jobHash: 'abc123', engineVersion: '0.0.0-test', backend: 'float64 (reference path)', chunk: 'p00004-c000002', settings: '{"M":5}' };
 
-test('a chunk file reads back with the schema, metadata and values written', () => {
+test('a chunk file reads back with the schema, metadata and values written', async () => {
   const dir = tempDir('chunk');
   const rows = randomRows(7, 5, 1);
   const path = join(dir, 'p00004-c000002.arrow');
-  writeTableAtomically(path, chunkTable(rows, META));
+  await writeTableAtomically(path, chunkTable(rows, META));
   const { table, problem } = readChunkFile(path, { jobHash: 'abc123', chunk: 'p00004-c000002', first: 100, count: 7 });
   assert.is(problem, null);
   assert.equal(chunkMeta(table!), META);
@@ -62,10 +62,10 @@ test('a chunk file reads back with the schema, metadata and values written', () 
   }
 });
 
-test('a chunk file that is not the expected chunk says why', () => {
+test('a chunk file that is not the expected chunk says why', async () => {
   const dir = tempDir('chunk-bad');
   const path = join(dir, 'c.arrow');
-  writeTableAtomically(path, chunkTable(randomRows(4, 3, 2), META));
+  await writeTableAtomically(path, chunkTable(randomRows(4, 3, 2), META));
   const expect = { jobHash: 'abc123', chunk: 'p00004-c000002', first: 100, count: 4 };
   assert.is(readChunkFile(path, { ...expect, jobHash: 'zzz' }).problem, 'written by a different job');
   assert.is(readChunkFile(path, { ...expect, chunk: 'p00000-c000000' }).problem, 'holds chunk p00004-c000002');
