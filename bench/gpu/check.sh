@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The GPU check, in one call, on a host prepared by bench/gpu/pack.sh (run from the repository
-# root): the webgpu agreement tests, then the tensor benchmark at several batch sizes with the
-# fused SP3 solver, method joint (fused joint steps) at two sizes, then the plain tfjs SP3 solver
-# for comparison. Logs go to $OUT (default
-# /tmp/gpu-check): gpu.txt, tests.log, bench.log.
+# root): the webgpu and fused-engine agreement tests, then the fused GPU engine end to end
+# (drawing, Algorithm 1, the final check, rows and Arrow file; with the host's time per
+# realisation) at several batch sizes for methods ao and joint, then the tensor engine with the
+# fused SP3 solver at 10^5 for comparison. Logs go to $OUT (default /tmp/gpu-check): gpu.txt,
+# tests.log, bench.log. bench/gpu/check-all.sh runs this and check-bundle.sh (the CLI: solve
+# --batch, dtmc run of 10^6 realisations, the 16-core float64 pool) in one call.
 #
 #   OUT=/tmp/gpu-check bash bench/gpu/check.sh [SIZES]     # SIZES default 10000,100000,1000000
 set -uo pipefail
@@ -28,9 +30,11 @@ export DTMC_TEST_BACKEND=cpu
 cat "$OUT/gpu.txt"
 echo "== webgpu tests"
 timeout 300 $NODE .dev/app/webgpu.test.mjs 2>&1 | grep -v 'artificially reduced' | tee "$OUT/tests.log"
-echo "== benchmark, fused SP3"
-timeout 400 $NODE --max-old-space-size=32000 .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes "$SIZES" --reference 2000 2>&1 | grep -v 'artificially reduced' | tee "$OUT/bench.log"
-echo "== benchmark, method joint (fused)"
-timeout 150 $NODE --max-old-space-size=32000 .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes 10000,100000 --reference 300 --set method=joint 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"
-echo "== benchmark, tfjs SP3"
-timeout 150 $NODE .dev/app/tensor-engine.bench.mjs --backend webgpu --sizes 4096 --sp3 tfjs --reference 0 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"
+echo "== fused engine tests (1000 realisations at six settings against float64)"
+timeout 300 $NODE .dev/app/fused-ao.test.mjs 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/tests.log"
+echo "== benchmark, fused GPU engine, method ao"
+timeout 300 $NODE .dev/app/tensor-engine.bench.mjs --backend webgpu --engines fused --sizes "$SIZES" --reference 2000 2>&1 | grep -v 'artificially reduced' | tee "$OUT/bench.log"
+echo "== benchmark, fused GPU engine, method joint"
+timeout 200 $NODE .dev/app/tensor-engine.bench.mjs --backend webgpu --engines fused --sizes "$SIZES" --reference 0 --set method=joint 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"
+echo "== benchmark, tensor engine with the fused SP3 solver (the previous GPU path)"
+timeout 120 $NODE --max-old-space-size=32000 .dev/app/tensor-engine.bench.mjs --backend webgpu --engines tensor --sizes 100000 --reference 0 2>&1 | grep -v 'artificially reduced' | tee -a "$OUT/bench.log"

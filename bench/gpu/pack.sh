@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs into .dev/ what a Linux x64 GPU host without Node, npm or internet needs to run
-# bench/gpu/check.sh: the engine's webgpu tests and tensor benchmark bundled by esbuild, the
+# bench/gpu/check.sh: the engine's webgpu and fused-engine tests and tensor benchmark bundled by esbuild, the
 # `webgpu` package with its dawn.node, the tfjs wasm files, a copy of this Node binary, and the
 # Debian packages of the Vulkan loader (libvulkan1) and GL dispatch (libglvnd0 and friends).
 #
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 npm run build --silent
 rm -rf .dev
 mkdir -p .dev/app/node_modules/webgpu/dist/linux-x64 .dev/wasm .dev/gl
-npx esbuild dist/bench/tensor-engine.bench.js dist/test/kernels/webgpu.test.js \
+npx esbuild dist/bench/tensor-engine.bench.js dist/test/kernels/webgpu.test.js dist/test/kernels/fused-ao.test.js \
   --bundle --platform=node --format=esm --target=node20 --external:webgpu --outdir=.dev/app --entry-names=[name] --out-extension:.js=.mjs --log-level=warning \
   --banner:js="import { createRequire as __dtmcRequire } from 'node:module'; import { fileURLToPath as __dtmcPath } from 'node:url'; import { dirname as __dtmcDirname } from 'node:path'; const require = __dtmcRequire(import.meta.url); const __filename = __dtmcPath(import.meta.url); const __dirname = __dtmcDirname(__filename);"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js .dev/app/node_modules/webgpu/

@@ -1,8 +1,9 @@
 /**
  * Slot-level parity of the surrogates' implementations: at the same inputs, every slot's value,
  * gradient, diagonal curvature and mixed curvatures, and the objective's, per UE, from the
- * float64 surrogates (engine/ao/sp3-surrogate.ts, joint-surrogate.ts, rate-surrogate.ts) and
- * from their tfjs twins (kernels/sp3-slots.ts, joint-slots.ts, rate-bound.ts).
+ * float64 surrogates (engine/ao/sp3-surrogate.ts, joint-surrogate.ts, rate-surrogate.ts), from
+ * their tfjs twins (kernels/sp3-slots.ts, joint-slots.ts, rate-bound.ts) and from their WGSL twins
+ * (kernels/webgpu/sp3-slots-wgsl.ts, joint-slots-wgsl.ts, rate-bound-wgsl.ts) on the webgpu backend.
  *
  * Inputs: random realisations at several settings; expansion points drawn at random (random
  * cached sets, alpha 0, 1 or in between, b, p, f_ue, f_es anywhere in their boxes) or taken from
@@ -40,6 +41,10 @@ import { sp3Cases } from '../helpers/sp3-cases.js';
 import { roundPoint, roundProblem } from '../helpers/sp-points.js';
 import { mulberry32, uniform, type Rng } from '../helpers/random.js';
 import { testBackend } from '../helpers/tf-backend.js';
+import { findWebGpuAdapter } from '../../kernels/backend.js';
+import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
+import { JOINT_FUSED } from '../../kernels/webgpu/joint-slots-wgsl.js';
+import { runSlotProbe, slotProbeWidth } from '../helpers/slot-probe-wgsl.js';
 
 /** float32 against float64: relative tolerance and absolute floor (times the magnitude). */
 const REL = 1e-4;
@@ -200,17 +205,78 @@ const tfjsLeg: Leg = async (c) => {
 };
 
 /**
- * The implementations compared with the float64 reference, by name.
- *
- * >>> WGSL leg: add it here (`wgsl: wgslLeg`) once kernels/webgpu exposes an evaluation of a
- * >>> fused spec's `slots` for given coefficients and variables. It must return `SlotArrays` in
- * >>> the layout above (variables and pairs in the orders of SP3 and JOINT, inactive slots -1 with
- * >>> zero derivatives, the objective per UE); read the outputs back to float64 arrays. Run it on
- * >>> the webgpu backend (test/kernels/webgpu.test.ts's `onWebGpu` switches to it and back) and
- * >>> skip it with the reason printed where no adapter is found (`findWebGpuAdapter`).
+ * The WGSL twins (kernels/webgpu/sp3-slots-wgsl.ts, joint-slots-wgsl.ts, through the fused block
+ * solver's generated plumbing) on the webgpu backend: a probe program calls the spec's `slots`
+ * for every UE of a realisation per thread and writes every field of Slots. The coefficients are
+ * the tfjs path's (computed on the test backend, then uploaded): the slots' arithmetic is what is
+ * compared.
  */
+const wgslLeg: Leg = async (c) => {
+  const out = allocate(c);
+  const { N, M, kind } = c;
+  const spec = kind.name === 'sp3' ? SP3_FUSED : JOINT_FUSED;
+  const nv = kind.vars.length;
+  const nc = kind.nc;
+  const nx = kind.pairs.length;
+  // Coefficients [NCOEF, M, N] and variables [NV, M, N] on the test backend.
+  const bp = batchProblem(c.problems);
+  const bx = batchPoint(c.points);
+  const tauBar = tf.tensor2d(Float32Array.from(c.tauBar.flatMap((t) => Array.from(t))), [N, M]);
+  const coefficients = (kind.name === 'sp3' ? sp3Coefficients(bp, bx, tauBar) : jointCoefficients(bp, bx, tauBar)) as unknown as Record<string, tf.Tensor>;
+  const rowsIn = (spec.coefficients.length + spec.vars.length) * M;
+  const input = new Float32Array(rowsIn * N);
+  for (const [ci, name] of spec.coefficients.entries()) {
+    const data = coefficients[name].dataSync();
+    for (let n = 0; n < N; n++) for (let m = 0; m < M; m++) input[(ci * M + m) * N + n] = data[n * M + m];
+  }
+  spec.vars.forEach((name, i) => {
+    const j = kind.vars.indexOf(name);
+    for (let n = 0; n < N; n++) for (let m = 0; m < M; m++) input[((spec.coefficients.length + i) * M + m) * N + n] = c.v[n][m * nv + j];
+  });
+  if (kind.name === 'sp3') disposeCoefficients(coefficients as never);
+  else disposeJointCoefficients(coefficients as never);
+  tf.dispose(tauBar);
+  disposeBatchPoint(bx);
+  disposeBatchProblem(bp);
+  const P = c.problems[0].params;
+  const values = await runSlotProbe(spec, M, N, input, {
+    K: P.rateScaleMbps, rMin: P.rMinMbps, tMax: P.tMaxMs, eMax: P.eMaxMj, pMax: P.pMaxW, fUeMax: P.fUeMaxGHz, fEsMax: P.fEsMaxGHz,
+  });
+  // Decode: per UE the objective (value, gradient, curvature, mixed), then per slot act, value, gradient, curvature, mixed.
+  const perUe = slotProbeWidth(spec);
+  const svar = (j: number): number => spec.vars.indexOf(kind.vars[j]);
+  const spair = (q: number): number => spec.crossPairs.findIndex(([a, b]) => (a === kind.pairs[q][0] && b === kind.pairs[q][1]) || (a === kind.pairs[q][1] && b === kind.pairs[q][0]));
+  const at = (n: number, m: number, f: number): number => values[(m * perUe + f) * N + n];
+  const NV = spec.vars.length;
+  const NX = spec.crossPairs.length;
+  for (let n = 0; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      const i = n * M + m;
+      out.objVal[i] = at(n, m, 0);
+      for (let j = 0; j < nv; j++) {
+        out.objGrad[i * nv + j] = at(n, m, 1 + svar(j));
+        out.objHd[i * nv + j] = at(n, m, 1 + NV + svar(j));
+      }
+      for (let q = 0; q < nx; q++) out.objCross[i * nx + q] = at(n, m, 1 + 2 * NV + spair(q));
+      for (let k = 0; k < nc; k++) {
+        const f0 = 1 + 2 * NV + NX + k * (2 + 2 * NV + NX);
+        const active = at(n, m, f0) > 0.5;
+        out.val[i * nc + k] = active ? at(n, m, f0 + 1) : -1;
+        for (let j = 0; j < nv; j++) {
+          out.grad[(i * nc + k) * nv + j] = active ? at(n, m, f0 + 2 + svar(j)) : 0;
+          out.hd[(i * nc + k) * nv + j] = active ? at(n, m, f0 + 2 + NV + svar(j)) : 0;
+        }
+        for (let q = 0; q < nx; q++) out.cross[(i * nc + k) * nx + q] = active ? at(n, m, f0 + 2 + 2 * NV + spair(q)) : 0;
+      }
+    }
+  }
+  return out;
+};
+
+/** The implementations compared with the float64 reference, by name (wgsl skips without an adapter). */
 const LEGS: Record<string, Leg> = {
   tfjs: tfjsLeg,
+  wgsl: wgslLeg,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -366,14 +432,18 @@ function compare(c: ParityCase, legName: string, got: SlotArrays, ref: SlotArray
 // Tests.
 // ---------------------------------------------------------------------------------------------
 
+let wgslSkip = '';
 test.before(async () => {
   await testBackend();
+  const { adapter, reason } = await findWebGpuAdapter();
+  if (!adapter) wgslSkip = reason;
 });
 
 for (const kind of [SP3, JOINT]) {
   const all = cases(kind);
   for (const [legName, leg] of Object.entries(LEGS)) {
     test(`${kind.name}: the ${legName} slots and objective equal the float64 surrogate's (values, gradients, diagonal and mixed curvatures)`, async () => {
+      if (legName === 'wgsl' && wgslSkip) return console.log(`  skipped (${kind.name} wgsl): ${wgslSkip}`);
       let worst: Worst = { excess: 0, where: '' };
       let count = 0;
       for (const c of all) {
