@@ -138,9 +138,12 @@ for (const [label, overrides] of SETTINGS) {
           const built = allocatePoint(M);
           constructStart(views[i], built);
           let near = checkFeasibility(views[i], startPoints[i], 'v1').maxViolation <= 1e-6;
+          // Up to one step of the alpha grid and the f_ue it gives: where the energy limit binds,
+          // float64 finds (6e) broken by rounding at alpha = 1/2 and takes the grid's next alpha,
+          // float32 (with f_ue lowered by 1e-5) keeps 1/2.
           for (let m = 0; m < M; m++) {
-            near &&= Math.abs(startPoints[i].alpha[m] - built.alpha[m]) <= 1e-3
-              && Math.abs(startPoints[i].fUeGHz[m] - built.fUeGHz[m]) <= 1e-4 * built.fUeGHz[m];
+            near &&= Math.abs(startPoints[i].alpha[m] - built.alpha[m]) <= 1.001e-3
+              && Math.abs(startPoints[i].fUeGHz[m] - built.fUeGHz[m]) <= 2e-3 * built.fUeGHz[m];
           }
           if (near) startAgrees++;
         } else if (code === 'bandwidth-test' && !s.feasible && s.proven) startAgrees++;
