@@ -40,6 +40,17 @@ export function drawProblemColumns(settings: Settings, seed: number, point: numb
   return out;
 }
 
+/** Rows `rows` of the columns, as columns of their own (copied). */
+export function problemRows(c: ProblemColumns, rows: ArrayLike<number>): ProblemColumns {
+  const { M } = c;
+  const pick = (a: Float64Array): Float64Array => {
+    const out = new Float64Array(rows.length * M);
+    for (let j = 0; j < rows.length; j++) out.set(a.subarray(rows[j] * M, (rows[j] + 1) * M), j * M);
+    return out;
+  };
+  return { params: c.params, n: rows.length, M, cPerW: pick(c.cPerW), cyclesMc: pick(c.cyclesMc), bitsKbit: pick(c.bitsKbit) };
+}
+
 export function problemViews(c: ProblemColumns): Problem[] {
   const { M, params } = c;
   return Array.from({ length: c.n }, (_, i) => ({

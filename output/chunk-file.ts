@@ -21,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import {
-  Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Uint32, Uint8, Utf8,
+  Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, tableFromIPC, Uint32, Uint8, Utf8,
   type Data, type DataType,
 } from 'apache-arrow';
 
@@ -124,11 +124,30 @@ export function chunkTable(rows: ChunkRows, meta: ChunkMeta): Table {
  * thread is free meanwhile: a GPU job's host keeps its main thread for the next batch.
  */
 export async function writeTableAtomically(path: string, table: Table): Promise<void> {
+  await writePiecesAtomically(path, await encodeTable(table));
+}
+
+/**
+ * The Arrow IPC file of `table` as the pieces the writer makes (views of the columns' buffers,
+ * byte for byte what tableToIPC concatenates): no copy of the table is made before the write.
+ */
+export async function encodeTable(table: Table): Promise<Uint8Array[]> {
+  const pieces: Uint8Array[] = [];
+  for await (const piece of RecordBatchFileWriter.writeAll(table)) pieces.push(piece);
+  return pieces;
+}
+
+/** Writes the pieces to `path` as writeTableAtomically does. */
+export async function writePiecesAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const bytes = tableToIPC(table, 'file');
   const file = await open(tmp, 'w');
   try {
-    await file.writeFile(bytes);
+    for (let i = 0; i < pieces.length; i += WRITEV_PIECES) {
+      const part = pieces.slice(i, i + WRITEV_PIECES);
+      const expected = part.reduce((sum, p) => sum + p.byteLength, 0);
+      const { bytesWritten } = await file.writev(part);
+      if (bytesWritten !== expected) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${expected} bytes`);
+    }
     await file.sync();
   } finally {
     await file.close();
@@ -140,6 +159,9 @@ export async function writeTableAtomically(path: string, table: Table): Promise<
     throw e;
   }
 }
+
+/** Buffers per writev call (below every system's IOV_MAX). */
+const WRITEV_PIECES = 512;
 
 /** The reason a chunk file is not a valid complete chunk of this job, or null when it is. */
 export interface ChunkExpectation {

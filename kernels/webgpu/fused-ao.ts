@@ -14,7 +14,7 @@
  */
 import type { Problem } from '../../engine/problem.js';
 import type { ProblemColumns } from '../../engine/scenario-batch.js';
-import { drawProblemColumns, problemViews } from '../../engine/scenario-batch.js';
+import { drawProblemColumns, problemRows, problemViews } from '../../engine/scenario-batch.js';
 import { modelParams, type ModelParams } from '../../engine/problem.js';
 import { allocatePointColumns, pointView, type PointColumns } from '../../engine/model/point.js';
 import { checkFeasibility } from '../../engine/model/feasibility.js';
@@ -96,7 +96,7 @@ function sourceShape(source: FusedSource): { n: number; M: number; params: Model
 
 /** The problems of rows `rows` (all rows when null) as columns on the host. */
 function hostProblems(source: FusedSource, rows: Int32Array | null): ProblemColumns {
-  if ('cPerW' in source) return rows ? subsetColumns(source, rows) : source;
+  if ('cPerW' in source) return rows ? problemRows(source, rows) : source;
   if (!rows) fail('invalid-argument', 'a drawn batch has no host columns');
   const { settings, seed, point, first } = source;
   const { M } = settings;
@@ -108,16 +108,6 @@ function hostProblems(source: FusedSource, rows: Int32Array | null): ProblemColu
     return a;
   };
   return { ...out, n: rows.length, cPerW: join('cPerW'), cyclesMc: join('cyclesMc'), bitsKbit: join('bitsKbit') };
-}
-
-function subsetColumns(p: ProblemColumns, rows: Int32Array): ProblemColumns {
-  const { M } = p;
-  const pick = (a: Float64Array): Float64Array => {
-    const out = new Float64Array(rows.length * M);
-    rows.forEach((i, j) => out.set(a.subarray(i * M, (i + 1) * M), j * M));
-    return out;
-  };
-  return { params: p.params, n: rows.length, M, cPerW: pick(p.cPerW), cyclesMc: pick(p.cyclesMc), bitsKbit: pick(p.bitsKbit) };
 }
 
 /** Row i's problem in float64 (drawn on the host, once, for a drawn batch). */

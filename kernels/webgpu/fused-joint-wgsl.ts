@@ -64,14 +64,7 @@ fn jointSetup() {
     cf[K_SW][m] = g / we;
     cf[K_SP][m] = g / p;
     cf[K_ST][m] = g / tauBar;
-    let gam = p * cPerW[m] / b;
-    let L = log1pAcc(gam);
-    let a = b * gam / (1.0 + gam);
-    let sb = sqrt(b);
-    cf[K_RS_CONST][m] = 2.0 * b * L + 2.0 * a - uniforms.kappa / 2.0 * sb;
-    cf[K_RS_LIN_B][m] = -(a / b + uniforms.kappa / 2.0 / sb);
-    cf[K_AP][m] = a * p;
-    cf[K_LB2][m] = L * b * b;
+    setRateBoundCoefficients(m, b, p);
     // jointStart
     let al = clamp(xa[m], ALPHA_PULL, 1.0 - ALPHA_PULL);
     let fue = min(select(uniforms.fUeMax, xu[m], xu[m] > 0.0), uniforms.fUeMax * keep);

@@ -54,6 +54,20 @@ fn rateExact(m : i32, b : f32, p : f32) -> f32 {
   return uniforms.K * (b * log1pAcc(g) - uniforms.kappa * sqrt(b * disp));
 }
 
+// The coefficients of the rate bound Rs around (b, p) of UE m (kernels/rate-bound.ts
+// rateBoundCoefficients) into the program's coefficient table cf (K_RS_CONST, K_RS_LIN_B, K_AP,
+// K_LB2: both fused surrogates have them).
+fn setRateBoundCoefficients(m : i32, b : f32, p : f32) {
+  let g = p * cPerW[m] / b;
+  let L = log1pAcc(g);
+  let a = b * g / (1.0 + g);
+  let sb = sqrt(b);
+  cf[K_RS_CONST][m] = 2.0 * b * L + 2.0 * a - uniforms.kappa / 2.0 * sb;
+  cf[K_RS_LIN_B][m] = -(a / b + uniforms.kappa / 2.0 / sb);
+  cf[K_AP][m] = a * p;
+  cf[K_LB2][m] = L * b * b;
+}
+
 fn rateOf(m : i32, exact : bool) -> f32 {
   if (exact) {
     return rateExact(m, xb[m], xp[m]);

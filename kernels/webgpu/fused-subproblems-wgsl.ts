@@ -189,15 +189,7 @@ fn sp3Setup() {
     cf[K_LOCAL_ENERGY][m] = un * al * C * uniforms.theta * ku * ku;
     cf[K_ENERGY_P][m] = unAlpha * D * tauBar / p;
     cf[K_ENERGY_TAU][m] = unAlpha * D * p / tauBar;
-    // The rate bound around (b, p) (kernels/rate-bound.ts rateBoundCoefficients).
-    let g = p * cPerW[m] / b;
-    let L = log1pAcc(g);
-    let a = b * g / (1.0 + g);
-    let sb = sqrt(b);
-    cf[K_RS_CONST][m] = 2.0 * b * L + 2.0 * a - uniforms.kappa / 2.0 * sb;
-    cf[K_RS_LIN_B][m] = -(a / b + uniforms.kappa / 2.0 / sb);
-    cf[K_AP][m] = a * p;
-    cf[K_LB2][m] = L * b * b;
+    setRateBoundCoefficients(m, b, p);
     cf[K_ES_WEIGHT][m] = freeFes * (s + unAlpha);
     v[m][B] = b * keep;
     v[m][P] = min(p, uniforms.pMax * keep);
