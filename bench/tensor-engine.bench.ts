@@ -115,7 +115,7 @@ async function benchFused(): Promise<void> {
       console.log(`  batch ${String(size).padStart(7)}: ${(size / s).toFixed(1).padStart(9)} solves/s, ${s.toFixed(2)} s, ${converged}/${size} converged; `
         + `host ${hostUs.toFixed(2)} us per realisation (drawing is on the GPU; solve ${((stats.hostMs * 1000) / size).toFixed(2)}, rows and Arrow encoding ${(((t2 - t1) * 1000) / size).toFixed(2)}; the file write ${((performance.now() - t2) / 1000).toFixed(2)} s off the main thread), `
         + `device wait ${((stats.waitMs * 1000) / size).toFixed(1)} us per realisation; ${stats.dispatches} dispatches, ${stats.readBacks} read-backs; `
-        + `${stats.hostStarts} starts and ${stats.hostRechecks} checks on the host; RSS ${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB more`);
+        + `${stats.phaseOneStarts} starts by phase one on the GPU, ${stats.hostStarts} starts and ${stats.hostRechecks} checks on the host; RSS ${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB more`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

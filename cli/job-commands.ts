@@ -13,6 +13,7 @@ import { EXIT } from './exit-codes.js';
 import { formatFixed, formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
+import { formatFusedWork } from '../kernels/webgpu/fused-work.js';
 
 /** The job `dtmc run` runs when given none: jobs/smoke.json, shipped with the package. */
 export const DEFAULT_JOB = join(JOBS_DIR, 'smoke.json');
@@ -95,7 +96,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     });
     const done = outcome.skipped + outcome.written;
     log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
-      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : ''));
+      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : '')
+      + (outcome.gpu ? `; GPU: ${formatFusedWork(outcome.gpu)}` : ''));
     if (!reportStop(outcome, `dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`)) return;
     if (args.summary) {
       const a = aggregate(outDir);

@@ -15,6 +15,7 @@ import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
 import { chooseAutoEngine, ENGINE_CHOICES, useBackend, type BackendName, type EngineChoice } from '../kernels/backend.js';
 import { solveAoBatch } from '../kernels/solve-ao-batch.js';
+import { addFusedWork, emptyFusedWork, formatFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { SliceTask } from './solve-batch-worker.js';
 
 export interface BatchInput {
@@ -77,7 +78,10 @@ export interface BatchSummary {
   maxViolation: number;
   timeS: number;
   realisationsPerS: number;
+  /** The fused GPU engine only: its dispatches and read-backs, and where starts and checks ran. */
+  gpu?: FusedWorkCounts;
 }
+
 
 export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSummary; results: BatchRow[] }> {
   if (!(Number.isSafeInteger(input.count) && input.count >= 1)) fail('invalid-argument', `--batch must be a positive integer, got ${input.count}`);
@@ -92,6 +96,7 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
   let chunk: number;
   let results: BatchRow[] = [];
   let t0: number;
+  let gpu: FusedWorkCounts | undefined;
   const totals = new BatchTotals();
   if (engine === 'float64') {
     // The float64 reference solver, one realisation after another on every core.
@@ -108,7 +113,8 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
     if (info.name === 'webgpu') {
       // The fused GPU engine: drawing, Algorithm 1 and the final check on the GPU, no row objects.
       backend = { name: info.name, detail: `${info.detail}, fused AO${why ? ` (${why})` : ''}` };
-      results = await solveOnFusedEngine(input, chunk, totals);
+      gpu = emptyFusedWork();
+      results = await solveOnFusedEngine(input, chunk, totals, gpu);
     } else {
       // The batched tensor engine on a tfjs backend, one chunk at a time.
       backend = { name: info.name, detail: `${info.detail}${why ? ` (${why})` : ''}` };
@@ -121,7 +127,7 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
     results,
     summary: {
       backend, settings: input.settings, seed: input.seed, point: input.point, first: input.first, count: input.count,
-      chunk, ...totals.summary(), timeS, realisationsPerS: input.count / timeS,
+      chunk, ...totals.summary(), timeS, realisationsPerS: input.count / timeS, ...(gpu ? { gpu } : {}),
     },
   };
 }
@@ -168,13 +174,15 @@ class BatchTotals {
  * GPU; each chunk's columns are summed into `totals` and dropped, so a batch of any size keeps
  * no per-realisation object. Rows are returned only with `keepRows`.
  */
-async function solveOnFusedEngine(input: BatchInput, chunk: number, totals: BatchTotals): Promise<BatchRow[]> {
-  const { solveAoFused } = await import('../kernels/webgpu/fused-ao.js');
+async function solveOnFusedEngine(input: BatchInput, chunk: number, totals: BatchTotals, counts: FusedWorkCounts): Promise<BatchRow[]> {
+  const { solveAoFused, emptyFusedAoStats } = await import('../kernels/webgpu/fused-ao.js');
   const { STATUS_CODES } = await import('../kernels/webgpu/fused-ao-layout.js');
   const kept: BatchRow[] = [];
   for (let start = 0; start < input.count; start += chunk) {
     const count = Math.min(chunk, input.count - start);
-    const c = await solveAoFused({ settings: input.settings, seed: input.seed, point: input.point, first: input.first + start, count });
+    const stats = emptyFusedAoStats();
+    const c = await solveAoFused({ settings: input.settings, seed: input.seed, point: input.point, first: input.first + start, count }, { stats });
+    addFusedWork(counts, stats);
     const row = {} as BatchRow; // one object, refilled per realisation unless rows are kept
     for (let i = 0; i < count; i++) {
       const r = input.keepRows ? ({} as BatchRow) : row;
@@ -243,6 +251,7 @@ export function formatBatchSummary(s: BatchSummary): string {
     `mean J = ${s.meanObjectiveMs.toFixed(4)} ms ± ${s.ci95Ms.toFixed(4)} (95% CI, ${s.solved} solved), mean iterations ${s.meanIterations.toFixed(2)}`,
     `SP3: ${s.sp3Certified}/${s.sp3Calls} calls certified; max exact-rate violation ${s.maxViolation.toExponential(2)}`,
     ...(s.settings.method === 'joint' ? [`joint SCA: ${(s.jointSteps / Math.max(s.solved, 1)).toFixed(2)} steps per solved realisation (counted in the iterations)`] : []),
+    ...(s.gpu ? [`GPU: ${formatFusedWork(s.gpu)}`] : []),
     `time ${s.timeS.toFixed(2)} s, ${s.realisationsPerS.toFixed(1)} realisations/s`,
   ].join('\n') + '\n';
 }

@@ -21,6 +21,7 @@ import { readChunkFile } from '../output/chunk-file.js';
 import { canonicalJson, GPU_BACKENDS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
+import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 
 export interface Shard {
   index: number;
@@ -51,6 +52,8 @@ export interface RunOutcome {
   seconds: number;
   workers: number;
   backend: string;
+  /** The fused GPU engine's work over the chunks this run wrote (GPU jobs only). */
+  gpu?: FusedWorkCounts;
 }
 
 export const chunkPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.arrow`);
@@ -197,6 +200,7 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
     try {
       const r = (await pool.run(task)) as WorkerResult;
       outcome.backend = r.backend;
+      if (r.gpu) addFusedWork((outcome.gpu ??= emptyFusedWork()), r.gpu);
       outcome.written++;
       outcome.realisations += r.rows;
       progress.chunkDone(r.rows);

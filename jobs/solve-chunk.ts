@@ -13,6 +13,7 @@ import { evaluate } from '../engine/model/latency-energy.js';
 import type { Point } from '../engine/model/point.js';
 import { DEVICE_COLUMNS, type ChunkRows, type DeviceColumn } from '../output/chunk-file.js';
 import type { JobEngine } from './job-file.js';
+import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 
 export interface ChunkTask {
   settings: Settings;
@@ -38,8 +39,11 @@ interface RowResult {
   point: Point;
 }
 
-/** Solves the chunk; also returns a line describing the engine (for the file metadata). */
-export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; backend: string }> {
+/**
+ * Solves the chunk; also returns a line describing the engine (for the file metadata) and, on the
+ * fused GPU engine, what it did besides solving.
+ */
+export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; backend: string; gpu?: FusedWorkCounts }> {
   const { settings, count, first } = task;
   const point = task.commonRandomNumbers ? null : task.point;
   let problems: Problem[];
@@ -59,12 +63,15 @@ export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; ba
     backend = info.detail;
     if (info.name === 'webgpu') {
       // The fused GPU engine: drawing, the whole AO and the final check on the GPU, rows as columns.
-      const { solveAoFused } = await import('../kernels/webgpu/fused-ao.js');
+      const { solveAoFused, emptyFusedAoStats } = await import('../kernels/webgpu/fused-ao.js');
       const { chunkRowsFromFused } = await import('./fused-rows.js');
-      const columns = await solveAoFused({ settings, seed: task.seed, point, first, count });
+      const stats = emptyFusedAoStats();
+      const columns = await solveAoFused({ settings, seed: task.seed, point, first, count }, { stats });
       backend += ', fused AO (drawing, Algorithm 1 and the final check on the GPU)';
       if (task.autoReason) backend += `; chosen by auto: ${task.autoReason}`;
-      return { rows: chunkRowsFromFused(task, columns), backend };
+      const gpu = emptyFusedWork();
+      addFusedWork(gpu, stats);
+      return { rows: chunkRowsFromFused(task, columns), backend, gpu };
     }
     if (info.name === 'wasm' || info.name === 'cpu') {
       problems = drawInline(); // one worker per core already

@@ -7,6 +7,7 @@
  */
 import { chunkTable, writeTableAtomically, type ChunkMeta } from '../output/chunk-file.js';
 import { solveChunk, type ChunkTask } from './solve-chunk.js';
+import type { FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 
 export interface WorkerTask {
   task: ChunkTask;
@@ -21,6 +22,8 @@ export interface WorkerResult {
   rows: number;
   backend: string;
   statuses: Record<string, number>;
+  /** The fused GPU engine's work for this chunk (dispatches, where starts and checks ran). */
+  gpu?: FusedWorkCounts;
 }
 
 export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
@@ -29,9 +32,9 @@ export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
     const [id, mode] = fault.split(':');
     if (id === w.chunkId && (mode !== 'once' || w.attempt === 1)) process.exit(70);
   }
-  const { rows, backend } = await solveChunk(w.task);
+  const { rows, backend, gpu } = await solveChunk(w.task);
   await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
   const statuses: Record<string, number> = {};
   for (const s of rows.status) statuses[s] = (statuses[s] ?? 0) + 1;
-  return { rows: rows.n, backend, statuses };
+  return { rows: rows.n, backend, statuses, ...(gpu ? { gpu } : {}) };
 }

@@ -18,7 +18,7 @@ import { solveCaching } from './sp1-caching.js';
 import { expansionTau, Sp3Surrogate } from './sp3-surrogate.js';
 import { packPoint, pullInside, unpackPoint } from './sp3-resources.js';
 import { findInterior } from './block-interior.js';
-import { ACCEPT_VIOLATION_F64, START_PHASE_ONE_TARGET } from './solver-constants.js';
+import { ACCEPT_VIOLATION_F64, START_PHASE_ONE_ROUNDS, START_PHASE_ONE_TARGET } from './solver-constants.js';
 import { aoVariant } from './variant.js';
 
 export interface StartResult {
@@ -38,9 +38,6 @@ const ALPHA_GRID: readonly number[] = (() => {
   for (let k = 0; k <= 1000; k++) g.push(k / 1000);
   return g.sort((a, b) => Math.abs(a - 0.5) - Math.abs(b - 0.5) || a - b);
 })();
-
-/** Phase-one SCA rounds before a start attempt is abandoned. */
-const PHASE_ONE_ROUNDS = 40;
 
 /**
  * The smallest b in (0, 1] with R~(b, Pmax) >= Rmin (Infinity if none), by bisection. R~ is
@@ -111,7 +108,8 @@ export function constructStart(problem: Problem, x: Point, fixedAlpha: number | 
   }
 }
 
-const SLOT_CONSTRAINT: readonly ConstraintId[] = ['6d', '6b', '6b', '6e'];
+/** The constraint each slack slot of SP3's surrogate stands for (in phase one's verdicts). */
+export const SLOT_CONSTRAINT: readonly ConstraintId[] = ['6d', '6b', '6b', '6e'];
 
 interface PhaseOneResult {
   feasible: boolean;
@@ -124,7 +122,7 @@ interface PhaseOneResult {
 function phaseOne(problem: Problem, x: Point): PhaseOneResult {
   let best = Infinity;
   let failedConstraint: ConstraintId = '6b';
-  for (let round = 0; round < PHASE_ONE_ROUNDS; round++) {
+  for (let round = 0; round < START_PHASE_ONE_ROUNDS; round++) {
     const tauBar = expansionTau(problem, x);
     const s = new Sp3Surrogate(problem, x, tauBar);
     const v = packPoint(x, tauBar);

@@ -44,11 +44,15 @@ export const SLACK_SLOTS = 4;
 export const PHASE_ONE_TARGET = 1e-2;
 
 /**
- * The feasible start's phase one (feasible-start.ts, float64 only; the batched AO runs the same
- * host code) stops once every slack slot is below -START_PHASE_ONE_TARGET [normalised units]: it
- * needs a point that meets (6), not a start for phase two. Not tuned.
+ * The feasible start's phase one (feasible-start.ts in float64, the tensor engine through the
+ * same host code, and the fused engine's WGSL, fused-start-wgsl.ts) stops once every slack slot
+ * is below -START_PHASE_ONE_TARGET [normalised units]: it needs a point that meets (6), not a
+ * start for phase two. Not tuned.
  */
 export const START_PHASE_ONE_TARGET = 1e-5;
+
+/** SCA rounds of the start's phase one before an attempt is abandoned (float64 and WGSL). Not tuned. */
+export const START_PHASE_ONE_ROUNDS = 40;
 
 /**
  * Phase one starts from sigma0 = worst + PHASE_ONE_START_MARGIN max(1, |worst|), with worst the

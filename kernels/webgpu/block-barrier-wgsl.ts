@@ -226,8 +226,9 @@ struct Outcome {
   certified : bool,
 }
 
-// The barrier method from v (and sigma in phase one); leaves its last iterate in v.
-fn barrier(phaseOne : bool) -> Outcome {
+// The barrier method from v (and sigma in phase one, which stops once sigma < -sigmaGoal); leaves
+// its last iterate in v.
+fn barrier(phaseOne : bool, sigmaGoal : f32) -> Outcome {
   var out = Outcome();
   var mc = 2.0;
   for (var m = 0; m < M; m++) {
@@ -240,7 +241,7 @@ fn barrier(phaseOne : bool) -> Outcome {
   let scale = select(abs(start.f), max(abs(sigma), 1e-3), phaseOne);
   var t = mc / (uniforms.initialGapFraction * scale + 1e-12);
   for (var step = 0; step < uniforms.maxSteps; step++) {
-    if (phaseOne && sigma < -uniforms.sigmaTarget) {
+    if (phaseOne && sigma < -sigmaGoal) {
       break;
     }
     out.steps = step + 1;
@@ -403,8 +404,8 @@ ${fixedMask}
       sMax = min(sMax, -g1 / slope1);
     }
     if (phaseOne && dSig < 0.0) {
-      // Land sigma near -2 sigmaTarget rather than deep inside.
-      sMax = min(sMax, max(sigma + 2.0 * uniforms.sigmaTarget, 0.0) / -dSig / 0.99);
+      // Land sigma near -2 sigmaGoal rather than deep inside.
+      sMax = min(sMax, max(sigma + 2.0 * sigmaGoal, 0.0) / -dSig / 0.99);
     }
     let fValue = select(F, sigma, phaseOne);
     let fScale = select(max(abs(F), 1.0), 1.0, phaseOne);
@@ -463,27 +464,43 @@ struct BlockOutcome {
   steps : i32,
 }
 
+// The largest active slack slot at v (the normalised violation; < 0 is strictly inside) and its
+// index among the slack slots.
+struct Worst {
+  value : f32,
+  slot : i32,
+}
+
+fn worstSlack() -> Worst {
+  var out = Worst(-3.0e38, 0);
+  for (var m = 0; m < M; m++) {
+    var S = slots(m, v[m], false);
+    for (var k = 0; k < NSLACK; k++) {
+      if (S.act[k] > 0.5 && !(S.val[k] <= out.value)) {
+        out = Worst(S.val[k], k);
+      }
+    }
+  }
+  return out;
+}
+
+// Phase one from v: sigma0 above the largest slack slot, then the barrier method until every
+// slack slot is below -sigmaGoal (or phase one converges short of it).
+fn phaseOneFrom(worst : f32, sigmaGoal : f32) -> Outcome {
+  sigma = worst + ${PHASE_ONE_START_MARGIN} * max(1.0, abs(worst));
+  return barrier(true, sigmaGoal);
+}
+
 // Both phases from the start in v (strictly inside the boxes and coupling rows): phase one finds
 // a strictly feasible point (sigma < 0), phase two minimises; the last iterate stays in v.
 fn solveBlock() -> BlockOutcome {
   var out = BlockOutcome();
-  // sigma0 above the largest slack slot.
-  var worst = -3.0e38;
-  for (var m = 0; m < M; m++) {
-    var S = slots(m, v[m], false);
-    for (var k = 0; k < NSLACK; k++) {
-      if (S.act[k] > 0.5) {
-        worst = max(worst, S.val[k]);
-      }
-    }
-  }
-  sigma = worst + ${PHASE_ONE_START_MARGIN} * max(1.0, abs(worst));
-  let one = barrier(true);
+  let one = phaseOneFrom(worstSlack().value, uniforms.sigmaTarget);
   out.steps = one.steps;
   if (one.failed) {
     out.failed = true;
   } else if (sigma < 0.0) {
-    let two = barrier(false);
+    let two = barrier(false, uniforms.sigmaTarget);
     out.steps += two.steps;
     if (two.failed) {
       out.failed = true;
@@ -492,6 +509,31 @@ fn solveBlock() -> BlockOutcome {
       out.certified = two.certified;
     }
   }
+  return out;
+}
+
+struct Interior {
+  failed : bool,
+  // The largest slack slot reached (< 0: strictly feasible) and its index.
+  sigma : f32,
+  slot : i32,
+  steps : i32,
+}
+
+// Phase one alone (engine/ao/block-interior.ts findInterior): from v (inside the boxes), a point
+// where every slack slot is below -sigmaGoal, or the smallest largest slack phase one reaches.
+fn findInteriorBlock(sigmaGoal : f32) -> Interior {
+  let start = worstSlack();
+  var out = Interior(!finite(start.value), start.value, start.slot, 0);
+  if (out.failed || start.value < -sigmaGoal) {
+    return out;
+  }
+  let one = phaseOneFrom(start.value, sigmaGoal);
+  let end = worstSlack();
+  out.steps = one.steps;
+  out.failed = one.failed;
+  out.sigma = end.value;
+  out.slot = end.slot;
   return out;
 }
 `;

@@ -38,6 +38,7 @@ export const OUTPUT_SCALARS = [
   'start', //             START_CODES index
   'detail', //            failure detail: FAILURE_CODES index; for a proven infeasible start the UE that cannot reach Rmin, or -1
   'bandwidthSum', //      the bandwidth test's sum (infeasible starts)
+  'startSigma', //        phase one's smallest normalised violation (its verdict of infeasibility)
   'accepted', //          MODE_SP3: 1 where the candidate was taken
 ] as const;
 export type OutputScalar = (typeof OUTPUT_SCALARS)[number];
@@ -46,8 +47,8 @@ export type OutputScalar = (typeof OUTPUT_SCALARS)[number];
 export const STATUS_CODES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure', 'start-on-host'] as const;
 export type StatusCode = (typeof STATUS_CODES)[number];
 
-/** How the start was found. */
-export const START_CODES = ['none', 'direct', 'bandwidth-test', 'host'] as const;
+/** How the start was found: the construction, proven infeasible, phase one on the GPU, the float64 start on the host. */
+export const START_CODES = ['none', 'direct', 'bandwidth-test', 'host', 'phase-one'] as const;
 
 /** Why a row failed numerically. */
 export const FAILURE_CODES = ['none', 'sp2-infeasible', 'non-finite', 'start-non-finite'] as const;

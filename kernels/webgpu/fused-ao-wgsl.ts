@@ -2,7 +2,7 @@
  * WGSL of the fused AO program: the whole of Algorithm 1 for one realisation per GPU thread, in
  * one dispatch (the per-thread twin of engine/ao/solve-ao.ts for methods ao and joint's AO part):
  *
- *   start:   construction, check, bandwidth test (fused-start-wgsl.ts); rows it cannot settle
+ *   start:   construction, check, bandwidth test, phase one (fused-start-wgsl.ts); rows it cannot settle
  *            end as start-on-host, and a second dispatch ('solve-from') runs them from the host's start
  *   repeat:  SP1 -> SP2 -> SP3 (fused-subproblems-wgsl.ts, SP3 on the fused block solver)
  *   until:   |J(i) - J(i-1)| <= tol J(i-1), or Imax iterations
@@ -242,12 +242,16 @@ fn main(index : i32) {
     outScalar(R_BANDWIDTH_SUM, s.bandwidthSum);
     if (!s.feasible) {
       var a = Ao(S_START_ON_HOST, 0, 0, 0, 0, FAIL_NONE);
-      if (s.code == START_BANDWIDTH_TEST) {
+      if (s.code == START_BANDWIDTH_TEST || s.code == START_PHASE_ONE) {
         a.status = S_INFEASIBLE;
       }
       writeAo(a);
       outScalar(R_DETAIL, f32(s.hopeless));
       finish(false);
+      if (s.code == START_PHASE_ONE) {
+        outScalar(R_VIOLATED, f32(s.constraint));
+        outScalar(R_START_SIGMA, s.sigma);
+      }
       return;
     }
     if (mode == MODE_START) {

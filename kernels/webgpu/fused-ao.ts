@@ -3,9 +3,10 @@
  * GPU (fused-ao-wgsl.ts), results as columns (no per-realisation objects), so a batch costs a
  * fixed, small number of dispatches and read-backs whatever its Newton steps or AO iterations:
  *
- *   1. one 'solve' dispatch per binding-sized slice: the start, the AO and the final check;
- *   2. rows whose start the GPU could not settle (status start-on-host): phase one on the host in
- *      float64 (engine/ao/feasible-start.ts), then one 'solve-from' dispatch for those rows;
+ *   1. one 'solve' dispatch per binding-sized slice: the start (phase one included), the AO and
+ *      the final check;
+ *   2. rows whose start the GPU could not settle (status start-on-host): the float64 start on the
+ *      host (engine/ao/feasible-start.ts), then one 'solve-from' dispatch for those rows;
  *   3. rows whose float32 check of (6) with the exact rate reports more than RECHECK_VIOLATION:
  *      the check again on the host in float64, whose verdict replaces the float32 one.
  *
@@ -66,6 +67,8 @@ export interface FusedAoColumns {
 }
 
 export interface FusedAoStats extends DispatchStats {
+  /** Rows whose start, or verdict of infeasibility, the GPU found by phase one. */
+  phaseOneStarts: number;
   /** Rows whose start ran on the host in float64, and rows re-checked there. */
   hostStarts: number;
   hostRechecks: number;
@@ -79,7 +82,7 @@ export interface FusedAoOptions extends DispatchOptions {
   stats?: FusedAoStats;
 }
 
-export const emptyFusedAoStats = (): FusedAoStats => ({ dispatches: 0, readBacks: 0, waitMs: 0, hostStarts: 0, hostRechecks: 0, hostMs: 0, wallMs: 0 });
+export const emptyFusedAoStats = (): FusedAoStats => ({ dispatches: 0, readBacks: 0, waitMs: 0, phaseOneStarts: 0, hostStarts: 0, hostRechecks: 0, hostMs: 0, wallMs: 0 });
 
 const code = (s: StatusCode): number => STATUS_CODES.indexOf(s);
 
@@ -169,8 +172,15 @@ interface Decoded {
   imax: number;
   detail: Float32Array;
   bandwidthSum: Float32Array;
+  startSigma: Float32Array;
   accepted: Float32Array;
 }
+
+/** Decoded scratch for n rows and traceRows rows of the trace (NaN past each row's last). */
+const newDecoded = (n: number, traceRows: number): Decoded => ({
+  trace: new Float32Array(traceRows * n).fill(Number.NaN), imax: traceRows - 1,
+  detail: new Float32Array(n), bandwidthSum: new Float32Array(n), startSigma: new Float32Array(n), accepted: new Float32Array(n),
+});
 
 /** Copies the program's output for k rows into the columns at rows `rows` (or 0 .. k - 1). */
 function decodeInto(c: FusedAoColumns, out: Float32Array, k: number, rows: Int32Array | null, imax: number, d: Decoded): void {
@@ -190,7 +200,7 @@ function decodeInto(c: FusedAoColumns, out: Float32Array, k: number, rows: Int32
   const columns: [OutputScalar, Float64Array | Int32Array | Uint8Array | Float32Array][] = [
     ['status', c.status], ['iterations', c.iterations], ['objectiveMs', c.objectiveMs], ['objectiveExactMs', c.objectiveExactMs],
     ['maxViolation', c.maxViolation], ['violated', c.violated], ['start', c.start], ['sp3Calls', c.sp3Calls],
-    ['sp3Certified', c.sp3Certified], ['newtonSteps', c.newtonSteps], ['detail', d.detail], ['bandwidthSum', d.bandwidthSum], ['accepted', d.accepted],
+    ['sp3Certified', c.sp3Certified], ['newtonSteps', c.newtonSteps], ['detail', d.detail], ['bandwidthSum', d.bandwidthSum], ['startSigma', d.startSigma], ['accepted', d.accepted],
   ];
   for (const [name, dst] of columns) {
     const src = scalar(name);
@@ -229,6 +239,10 @@ function describe(c: FusedAoColumns, d: Decoded, i: number): void {
     c.messages.set(i, `(6d) cannot hold: ${hopeless >= 0
       ? `UE ${hopeless} cannot reach Rmin at Pmax even with the whole band`
       : `the smallest bandwidth shares meeting Rmin at Pmax sum to ${d.bandwidthSum[i].toPrecision(6)} > 1`} (proven)`);
+  } else if (status === 'infeasible' && START_CODES[c.start[i]] === 'phase-one') {
+    // The float64 start's words (engine/ao/feasible-start.ts) for the same verdict.
+    const failed = CONSTRAINT_CODES[c.violated[i]];
+    c.messages.set(i, `(${failed}) cannot hold: heuristic verdict: phase one could not meet (${failed}); smallest normalised violation ${d.startSigma[i].toPrecision(4)}`);
   } else if (status === 'numerical-failure') {
     const why = FAILURE_CODES[d.detail[i]];
     c.messages.set(i, why === 'sp2-infeasible' ? `SP2 found its LP infeasible at iteration ${c.iterations[i]}`
@@ -251,7 +265,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   const imax = params.maxIterations;
   const c = allocateColumns(n, M);
   const traceRows = params.method === 'joint' ? 2 * imax + 1 : imax + 1;
-  const d: Decoded = { trace: new Float32Array(traceRows * n).fill(Number.NaN), imax: traceRows - 1, detail: new Float32Array(n), bandwidthSum: new Float32Array(n), accepted: new Float32Array(n) };
+  const d = newDecoded(n, traceRows);
   const dispatchOptions = { ipm: options.ipm, acceptViolation: options.acceptViolation, maxRows: options.maxRows };
 
   // 1. Everything on the GPU.
@@ -263,7 +277,11 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   // 2. Starts the GPU left to the host (and rows with bad input, which the host names).
   const problem = hostProblem(source);
   const hostRows: number[] = [];
-  for (let i = 0; i < n; i++) if (c.status[i] === code('start-on-host')) hostRows.push(i);
+  const phaseOneCode = START_CODES.indexOf('phase-one');
+  for (let i = 0; i < n; i++) {
+    if (c.status[i] === code('start-on-host')) hostRows.push(i);
+    else if (c.start[i] === phaseOneCode) stats.phaseOneStarts++;
+  }
   stats.hostStarts += hostRows.length;
   const fromRows: number[] = [];
   for (const i of hostRows) {
@@ -352,7 +370,7 @@ async function refineJointFused(
     aoLength[j] = len;
   });
   const j0 = allocateColumns(k, M);
-  const dj: Decoded = { trace: new Float32Array((imax + 1) * k), imax, detail: new Float32Array(k), bandwidthSum: new Float32Array(k), accepted: new Float32Array(k) };
+  const dj = newDecoded(k, imax + 1);
   decodeInto(j0, out, k, null, imax, dj);
   rows.forEach((i, j) => {
     for (const f of POINT_FIELDS) c.point[f].set(j0.point[f].subarray(j * M, (j + 1) * M), i * M);
@@ -384,10 +402,7 @@ export async function runFusedPhase(
   const { n, M, params } = problems;
   if (modeReadsPoint(mode) !== (points !== null)) fail('invalid-argument', `mode ${mode} ${points ? 'takes no' : 'needs a'} point`);
   const c = allocateColumns(n, M);
-  const d: Decoded = {
-    trace: new Float32Array((params.maxIterations + 1) * n).fill(Number.NaN), imax: params.maxIterations,
-    detail: new Float32Array(n), bandwidthSum: new Float32Array(n), accepted: new Float32Array(n),
-  };
+  const d = newDecoded(n, params.maxIterations + 1);
   const out = await runFusedAo(mode, params, M, n, packInput(problems, null, points), options.stats ?? emptyFusedAoStats(), options);
   decodeInto(c, out, n, null, params.maxIterations, d);
   packTraces(c, d);

@@ -9,16 +9,39 @@
  * 3. Else the exact bandwidth test: the smallest b with R~(b, Pmax) >= Rmin per UE, by bisection;
  *    a sum above 1 + TEST_MARGIN with every crossing unique (Pmax c >= 4 (1 + TEST_MARGIN)) proves
  *    the realisation infeasible.
- * 4. Else the row is not settled here: phase one runs on the host in float64 (status
- *    start-on-host), and a second dispatch solves it from that start. This covers the rows near
- *    a verdict's boundary too, where float32 could decide differently from float64.
+ * 4. Else phase one by SCA (the SP3 surrogate around the point, sp3Setup, and the block solver's
+ *    phase one alone, findInteriorBlock, to START_PHASE_ONE_TARGET; up to START_PHASE_ONE_ROUNDS
+ *    rounds, stopping when a round no longer lowers the largest slack), tried from the
+ *    construction, then with alpha = 0, then alpha = 1, as the float64 start does. The first
+ *    point that meets (6) with R~ to acceptViolation is the start (START_PHASE_ONE).
+ * 5. A row none of those attempts settles is left to the host (status start-on-host): the
+ *    float64 start runs there (with its fourth attempt, s from SP1, and its verdict of
+ *    infeasibility), and a second dispatch solves it from that start. A proven infeasible
+ *    verdict near the bandwidth test's boundary goes there too, where float32 could decide
+ *    differently from float64.
  *
  * Float32 deviations (documented, tested against the float64 path): the energy-limited f_ue is
  * lowered by ENERGY_SHRINK so that (6e) holds with a margin float32 can see, and a direct start
  * may break (6) by up to START_SLACK, which the AO's steps and the final check see.
  */
+import { START_PHASE_ONE_ROUNDS, START_PHASE_ONE_TARGET } from '../../engine/ao/solver-constants.js';
+import { SLOT_CONSTRAINT } from '../../engine/ao/feasible-start.js';
+import { upperSnake } from './fused-ao-layout.js';
+
+/**
+ * Phase one's verdict of infeasibility is the GPU's only where every attempt ends with its
+ * largest normalised violation above this margin; closer calls go to the float64 start on the
+ * host, where float32 could decide differently.
+ */
+export const START_VERDICT_MARGIN = 1e-3;
+
 export const FUSED_START_WGSL = /* wgsl */ `
 const START_SLACK : f32 = 1e-6;
+const START_PHASE_ONE_ROUNDS : i32 = ${START_PHASE_ONE_ROUNDS};
+const START_PHASE_ONE_TARGET : f32 = ${START_PHASE_ONE_TARGET};
+const START_VERDICT_MARGIN : f32 = ${START_VERDICT_MARGIN};
+// The constraint each slack slot of SP3's surrogate stands for.
+const SLOT_CONSTRAINT = array<i32, ${SLOT_CONSTRAINT.length}>(${SLOT_CONSTRAINT.map((c) => `V_${upperSnake(c)}`).join(', ')});
 const TEST_MARGIN : f32 = 1e-5;
 const ENERGY_SHRINK : f32 = 0.99999;
 
@@ -96,16 +119,84 @@ fn smallestBandwidth(m : i32) -> Bandwidth {
   return out;
 }
 
+// Phase one by SCA from the point (s and alpha fixed), in place: whether the point meets (6), the
+// smallest largest slack reached and the slack slot of the last round's worst.
+struct PhaseOne {
+  feasible : bool,
+  sigma : f32,
+  slot : i32,
+}
+
+fn phaseOneStart() -> PhaseOne {
+  var out = PhaseOne(false, BIG, 1);
+  for (var round = 0; round < START_PHASE_ONE_ROUNDS; round++) {
+    sp3Setup();
+    let r = findInteriorBlock(START_PHASE_ONE_TARGET);
+    if (r.failed || !finite(r.sigma)) {
+      return out;
+    }
+    out.slot = r.slot;
+    for (var m = 0; m < M; m++) {
+      xb[m] = v[m][B];
+      xp[m] = v[m][P];
+      xu[m] = v[m][FUE];
+      xe[m] = v[m][FES];
+    }
+    if (r.sigma < 0.0 && checkPoint(false).viol <= uniforms.acceptViolation) {
+      out.feasible = true;
+      out.sigma = r.sigma;
+      return out;
+    }
+    // Stop when a round no longer lowers the largest violation.
+    if (out.sigma < BIG && !(r.sigma < out.sigma - 1e-9 * max(1.0, abs(out.sigma)))) {
+      break;
+    }
+    out.sigma = min(out.sigma, r.sigma);
+  }
+  return out;
+}
+
+// The attempts of phase one from the construction in the point arrays, in the float64 start's
+// order: as constructed, alpha = 0, alpha = 1, s from SP1 (from s = 0 SP1's keep-if-worse rule
+// never applies, so sp1() is the float64 start's greedy). The first feasible one leaves its start
+// in the point arrays; else the construction is restored and the closest attempt returned.
+fn phaseOneAttempts() -> PhaseOne {
+  savePoint();
+  var closest = PhaseOne(false, BIG, 1);
+  for (var attempt = 0; attempt < 4; attempt++) {
+    restorePoint();
+    if (attempt == 1 || attempt == 2) {
+      for (var m = 0; m < M; m++) {
+        xa[m] = select(0.0, 1.0, attempt == 2);
+      }
+    } else if (attempt == 3) {
+      sp1();
+    }
+    let r = phaseOneStart();
+    if (r.feasible) {
+      return r;
+    }
+    if (r.sigma < closest.sigma) {
+      closest = r;
+    }
+  }
+  restorePoint();
+  return closest;
+}
+
 struct Start {
   code : i32,
   feasible : bool,
   hopeless : i32,
   bandwidthSum : f32,
+  // Phase one's verdict: the smallest normalised violation and the constraint code it failed.
+  sigma : f32,
+  constraint : i32,
 }
 
-// The start in the point arrays: direct, proven infeasible, or for the host (START_HOST).
+// The start in the point arrays: direct, proven infeasible, by phase one, or for the host (START_HOST).
 fn feasibleStart() -> Start {
-  var out = Start(START_DIRECT, true, -1, 0.0);
+  var out = Start(START_DIRECT, true, -1, 0.0, 0.0, 0);
   construct();
   if (checkPoint(false).viol <= START_SLACK) {
     return out;
@@ -124,6 +215,14 @@ fn feasibleStart() -> Start {
   out.bandwidthSum = sum;
   if (sum > 1.0 + TEST_MARGIN && provable) {
     out.code = START_BANDWIDTH_TEST;
+    return out;
+  }
+  let p = phaseOneAttempts();
+  out.sigma = p.sigma;
+  out.constraint = SLOT_CONSTRAINT[p.slot];
+  if (p.feasible || (finite(p.sigma) && p.sigma > START_VERDICT_MARGIN && p.sigma < BIG)) {
+    out.code = START_PHASE_ONE;
+    out.feasible = p.feasible;
   } else {
     out.code = START_HOST;
   }
