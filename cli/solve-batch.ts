@@ -15,6 +15,7 @@ import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
 import { chooseAutoEngine, ENGINE_CHOICES, useBackend, type BackendName, type EngineChoice } from '../kernels/backend.js';
 import { solveAoBatch } from '../kernels/solve-ao-batch.js';
+import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 import { addFusedWork, emptyFusedWork, formatFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { SliceTask } from './solve-batch-worker.js';
 
@@ -178,10 +179,12 @@ async function solveOnFusedEngine(input: BatchInput, chunk: number, totals: Batc
   const { solveAoFused, emptyFusedAoStats } = await import('../kernels/webgpu/fused-ao.js');
   const { STATUS_CODES } = await import('../kernels/webgpu/fused-ao-layout.js');
   const kept: BatchRow[] = [];
+  let reuse: FusedAoColumns | undefined; // the previous chunk's columns, summed and free
   for (let start = 0; start < input.count; start += chunk) {
     const count = Math.min(chunk, input.count - start);
     const stats = emptyFusedAoStats();
-    const c = await solveAoFused({ settings: input.settings, seed: input.seed, point: input.point, first: input.first + start, count }, { stats });
+    const c = await solveAoFused({ settings: input.settings, seed: input.seed, point: input.point, first: input.first + start, count }, { stats, reuse });
+    reuse = c;
     addFusedWork(counts, stats);
     const row = {} as BatchRow; // one object, refilled per realisation unless rows are kept
     for (let i = 0; i < count; i++) {

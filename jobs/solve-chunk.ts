@@ -14,6 +14,7 @@ import type { Point } from '../engine/model/point.js';
 import { DEVICE_COLUMNS, type ChunkRows, type DeviceColumn } from '../output/chunk-file.js';
 import type { JobEngine } from './job-file.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
+import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 
 export interface ChunkTask {
   settings: Settings;
@@ -39,11 +40,20 @@ interface RowResult {
   point: Point;
 }
 
+export interface SolvedChunk {
+  rows: ChunkRows;
+  /** A line describing the engine (for the file metadata). */
+  backend: string;
+  /** The fused GPU engine: what it did besides solving, and its columns (the rows' arrays). */
+  gpu?: FusedWorkCounts;
+  columns?: FusedAoColumns;
+}
+
 /**
- * Solves the chunk; also returns a line describing the engine (for the file metadata) and, on the
- * fused GPU engine, what it did besides solving.
+ * Solves the chunk. `reuse`: the fused engine's columns of an earlier chunk whose rows are
+ * written (the worker passes its last), refilled instead of allocated.
  */
-export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; backend: string; gpu?: FusedWorkCounts }> {
+export async function solveChunk(task: ChunkTask, reuse?: FusedAoColumns): Promise<SolvedChunk> {
   const { settings, count, first } = task;
   const point = task.commonRandomNumbers ? null : task.point;
   let problems: Problem[];
@@ -66,12 +76,12 @@ export async function solveChunk(task: ChunkTask): Promise<{ rows: ChunkRows; ba
       const { solveAoFused, emptyFusedAoStats } = await import('../kernels/webgpu/fused-ao.js');
       const { chunkRowsFromFused } = await import('./fused-rows.js');
       const stats = emptyFusedAoStats();
-      const columns = await solveAoFused({ settings, seed: task.seed, point, first, count }, { stats });
+      const columns = await solveAoFused({ settings, seed: task.seed, point, first, count }, { stats, reuse });
       backend += ', fused AO (drawing, Algorithm 1 and the final check on the GPU)';
       if (task.autoReason) backend += `; chosen by auto: ${task.autoReason}`;
       const gpu = emptyFusedWork();
       addFusedWork(gpu, stats);
-      return { rows: chunkRowsFromFused(task, columns), backend, gpu };
+      return { rows: chunkRowsFromFused(task, columns), backend, gpu, columns };
     }
     if (info.name === 'wasm' || info.name === 'cpu') {
       problems = drawInline(); // one worker per core already

@@ -8,6 +8,7 @@
 import { chunkTable, writeTableAtomically, type ChunkMeta } from '../output/chunk-file.js';
 import { solveChunk, type ChunkTask } from './solve-chunk.js';
 import type { FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
+import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 
 export interface WorkerTask {
   task: ChunkTask;
@@ -26,14 +27,19 @@ export interface WorkerResult {
   gpu?: FusedWorkCounts;
 }
 
+/** The fused GPU engine's columns of this worker's last written chunk (one task at a time per worker). */
+let spare: FusedAoColumns | undefined;
+
 export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
   const fault = process.env.DTMC_FAULT_CHUNK;
   if (fault) {
     const [id, mode] = fault.split(':');
     if (id === w.chunkId && (mode !== 'once' || w.attempt === 1)) process.exit(70);
   }
-  const { rows, backend, gpu } = await solveChunk(w.task);
+  const { rows, backend, gpu, columns } = await solveChunk(w.task, spare);
+  spare = undefined;
   await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
+  spare = columns; // written: the next chunk may refill them
   const statuses: Record<string, number> = {};
   for (const s of rows.status) statuses[s] = (statuses[s] ?? 0) + 1;
   return { rows: rows.n, backend, statuses, ...(gpu ? { gpu } : {}) };

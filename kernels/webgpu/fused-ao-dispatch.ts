@@ -10,6 +10,7 @@ import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webg
 import type { ModelParams } from '../../engine/problem.js';
 import { fail } from '../../engine/errors.js';
 import { ACCEPT_VIOLATION_F32, JOINT_GAP_FRACTION } from '../../engine/ao/solver-constants.js';
+import { waitGently } from './gentle-wait.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, type BatchIpmOptions } from '../block-ipm.js';
 import { AO_UNIFORMS, fusedAoWgsl, type AoUniformName } from './fused-ao-wgsl.js';
 import { fusedJointWgsl } from './fused-joint-wgsl.js';
@@ -136,7 +137,7 @@ export async function runFusedAo(
     x.dispose();
     stats.dispatches++;
     const t0 = performance.now();
-    const data = (await y.data()) as Float32Array;
+    const data = (await waitGently(() => y.data())) as Float32Array;
     stats.waitMs += performance.now() - t0;
     stats.readBacks++;
     y.dispose();

@@ -80,6 +80,12 @@ export interface FusedAoStats extends DispatchStats {
 export interface FusedAoOptions extends DispatchOptions {
   /** Filled with dispatches, read-backs and where the time went, when given. */
   stats?: FusedAoStats;
+  /**
+   * Columns of an earlier batch whose contents the caller no longer needs (its rows written or
+   * summed): refilled in place when n and M match, else ignored. A job's chunks then cost no new
+   * column memory, whose page faults and collections were most of the host's time left.
+   */
+  reuse?: FusedAoColumns;
 }
 
 export const emptyFusedAoStats = (): FusedAoStats => ({ dispatches: 0, readBacks: 0, waitMs: 0, phaseOneStarts: 0, hostStarts: 0, hostRechecks: 0, hostMs: 0, wallMs: 0 });
@@ -155,7 +161,18 @@ function packInput(problems: ProblemColumns, rows: Int32Array | null, starts: Po
   return out;
 }
 
-/** Columns for n realisations of M UEs, filled with NaN and zeros. */
+/** `reuse` reset for n realisations of M UEs where its shape matches, else new columns. */
+function columnsFor(n: number, M: number, reuse: FusedAoColumns | undefined): FusedAoColumns {
+  if (!reuse || reuse.n !== n || reuse.M !== M) return allocateColumns(n, M);
+  // Everything the program does not write on every row is reset.
+  reuse.jointSteps.fill(0);
+  reuse.jointCertified.fill(0);
+  reuse.newtonSteps.fill(0);
+  reuse.messages.clear();
+  return reuse;
+}
+
+/** Columns for n realisations of M UEs, filled with zeros. */
 function allocateColumns(n: number, M: number): FusedAoColumns {
   return {
     n, M, status: new Uint8Array(n), iterations: new Int32Array(n), objectiveMs: new Float64Array(n), objectiveExactMs: new Float64Array(n),
@@ -263,7 +280,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   const wall0 = performance.now();
   const wait0 = stats.waitMs;
   const imax = params.maxIterations;
-  const c = allocateColumns(n, M);
+  const c = columnsFor(n, M, options.reuse);
   const traceRows = params.method === 'joint' ? 2 * imax + 1 : imax + 1;
   const d = newDecoded(n, traceRows);
   const dispatchOptions = { ipm: options.ipm, acceptViolation: options.acceptViolation, maxRows: options.maxRows };

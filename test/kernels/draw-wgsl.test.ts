@@ -13,37 +13,16 @@ import { uniforms } from '../../engine/random/stream.js';
 import { drawScenario } from '../../engine/scenario.js';
 import { drawProblemColumns } from '../../engine/scenario-batch.js';
 import { DEFAULT_SETTINGS, resolveSettings, type Settings } from '../../engine/settings.js';
-import { findWebGpuAdapter, useBackend } from '../../kernels/backend.js';
 import { drawUniformValues, type DrawUniformValues } from '../../kernels/webgpu/draw-wgsl.js';
 import { assertClose } from '../helpers/close.js';
 import { runDrawTestProgram } from '../helpers/draw-wgsl-program.js';
 import { mulberry32, type Rng } from '../helpers/random.js';
-import { testBackend } from '../helpers/tf-backend.js';
+import { onWebGpu } from '../helpers/tf-backend.js';
 
 /** The tolerance the fused AO asks of the drawn problem. */
 const REL_TOL = 1e-5;
 const TWO_POW_32 = 0x100000000;
 const ANY_VALUES: DrawUniformValues = drawUniformValues(DEFAULT_SETTINGS, 0, null, 0);
-
-let skipReason = '';
-
-test.before(async () => {
-  const { adapter, reason } = await findWebGpuAdapter();
-  if (!adapter) skipReason = reason;
-});
-
-async function onWebGpu(name: string, body: () => Promise<void>): Promise<void> {
-  if (skipReason) {
-    console.log(`  skipped (${name}): ${skipReason}`);
-    return;
-  }
-  await useBackend('webgpu');
-  try {
-    await body();
-  } finally {
-    await testBackend();
-  }
-}
 
 const word = (rng: Rng): number => Math.floor(rng() * TWO_POW_32);
 const hex = (w: number): string => w.toString(16).padStart(8, '0');

@@ -19,10 +19,10 @@ import { solveCaching } from '../../engine/ao/sp1-caching.js';
 import { solveOffloading } from '../../engine/ao/sp2-offloading.js';
 import { solveResources } from '../../engine/ao/sp3-resources.js';
 import { expansionTau } from '../../engine/ao/sp3-surrogate.js';
-import { findWebGpuAdapter, useBackend } from '../../kernels/backend.js';
+import { useBackend } from '../../kernels/backend.js';
 import { runFusedPhase, solveAoFused, emptyFusedAoStats } from '../../kernels/webgpu/fused-ao.js';
 import { CONSTRAINT_CODES, POINT_FIELDS, START_CODES, STATUS_CODES } from '../../kernels/webgpu/fused-ao-layout.js';
-import { testBackend } from '../helpers/tf-backend.js';
+import { testBackend, webGpuSkipReason } from '../helpers/tf-backend.js';
 
 const N = Number(process.env.DTMC_FUSED_TEST_N ?? 1000);
 const PHASE_N = Math.min(N, 200);
@@ -38,9 +38,8 @@ const SETTINGS: [string, Partial<Settings>][] = [
 
 let skipReason = '';
 test.before(async () => {
-  const { adapter, reason } = await findWebGpuAdapter();
-  if (adapter) await useBackend('webgpu');
-  else skipReason = reason;
+  skipReason = await webGpuSkipReason();
+  if (!skipReason) await useBackend('webgpu');
 });
 test.after(async () => {
   if (!skipReason) await testBackend();
@@ -271,6 +270,33 @@ test('method joint on the fused engine never ends above the AO, and agrees with 
   console.log(`  joint: ${steps / n} steps per realisation; J within 1e-3 of the float64 joint on ${pct(share(close, n))}`);
   assert.ok(steps > 0, 'no joint step was taken');
   assert.ok(share(close, n) >= 0.99, `joint J agrees on ${pct(share(close, n))}`);
+
+  // Columns handed to the next batch (a job's later chunks): joint's columns refilled by an AO
+  // batch of the same shape equal new ones, joint steps, messages and all.
+  const fresh = await solveAoFused(ao);
+  const immediate = globalThis.setImmediate;
+  const refilled = await solveAoFused(ao, { reuse: j });
+  assert.is(refilled, j, 'the columns were not reused');
+  assert.is(globalThis.setImmediate, immediate, 'setImmediate not restored after the wait');
+  for (const key of ['status', 'iterations', 'objectiveMs', 'maxViolation', 'jointSteps', 'jointCertified', 'newtonSteps', 'traceOffsets', 'traceValues', 'latencyMs'] as const) {
+    assert.equal(Array.from(refilled[key]), Array.from(fresh[key]), `${key} differs when refilled`);
+  }
+  for (const f of POINT_FIELDS) assert.equal(Array.from(refilled.point[f]), Array.from(fresh.point[f]), `${f} differs when refilled`);
+  assert.equal([...refilled.messages], [...fresh.messages]);
+});
+
+test('refilled columns of an infeasible-heavy batch equal new ones (messages, starts)', async () => {
+  if (skipReason) return console.log(`  skipped: ${skipReason}`);
+  const lowSnr = rounded({ M: 3, sMaxKbit: 0, areaSideM: 1300 }, 64);
+  const other = drawProblemColumns(resolveSettings({ M: 3, sMaxKbit: 0, areaSideM: 1300 }), 8, null, 0, 64);
+  const first = await solveAoFused(lowSnr);
+  assert.ok(first.messages.size > 0, 'no infeasible row to carry a message');
+  const fresh = await solveAoFused(other);
+  const refilled = await solveAoFused(other, { reuse: first });
+  for (const key of ['status', 'start', 'violated', 'objectiveMs', 'traceOffsets', 'traceValues'] as const) {
+    assert.equal(Array.from(refilled[key]), Array.from(fresh[key]), `${key} differs when refilled`);
+  }
+  assert.equal([...refilled.messages], [...fresh.messages]);
 });
 
 test.run();

@@ -12,7 +12,6 @@ import type { Problem } from '../../engine/problem.js';
 import { totalLatencyMs } from '../../engine/model/latency-energy.js';
 import { solveAo } from '../../engine/ao/solve-ao.js';
 import { DtmcError } from '../../engine/errors.js';
-import { findWebGpuAdapter, useBackend } from '../../kernels/backend.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint } from '../../kernels/batch.js';
 import { solveResourcesBatch, type Sp3Solver } from '../../kernels/sp3-resources.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
@@ -20,30 +19,9 @@ import { disposeCoefficients, expansionTauBatch, sp3Coefficients } from '../../k
 import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/block-ipm.js';
 import { solveBlockFused } from '../../kernels/webgpu/block-barrier.js';
 import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
-import { testBackend } from '../helpers/tf-backend.js';
+import { onWebGpu, testBackend } from '../helpers/tf-backend.js';
 import { drawProblems } from '../helpers/problems.js';
 import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
-
-let skipReason = '';
-
-test.before(async () => {
-  const { adapter, reason } = await findWebGpuAdapter();
-  if (!adapter) skipReason = reason;
-});
-
-/** Runs `body` on the webgpu backend (then back to the test backend), or prints why it skips. */
-async function onWebGpu(name: string, body: () => Promise<void>): Promise<void> {
-  if (skipReason) {
-    console.log(`  skipped (${name}): ${skipReason}`);
-    return;
-  }
-  await useBackend('webgpu');
-  try {
-    await body();
-  } finally {
-    await testBackend();
-  }
-}
 
 const problems = (overrides: Partial<Settings>, count: number, seed: number): Problem[] => drawProblems(overrides, count, seed);
 
