@@ -77,13 +77,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .epilog([
         'Exit codes:',
         '  0  every chunk of this shard is complete',
-        '  2  bad input: job file, arguments, or an output folder of another job',
+        '  2  bad input: job file, arguments, or an output folder of another job; or a file that cannot be',
+        '     written (full disk, read-only, no permission, a directory in its place): the run stops, written chunks stay',
         '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry)',
         '  130, 143  stopped by SIGINT or SIGTERM; run the same command again to resume',
       ].join('\n')),
   handler: async (args) => {
     const jobPath = args.job ?? DEFAULT_JOB;
     const job = loadJob(jobPath);
+    if (args.out?.trim() === '') fail('invalid-argument', '--out must name a folder, got an empty string');
     const outDir = args.out ?? join('results', job.name);
     if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) fail('invalid-argument', `--workers must be a positive integer, got ${args.workers}`);
     const shard = resolveShard(args.shard, args.shards);
@@ -139,10 +141,16 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
 };
 
 /**
- * Logs why a run stopped short and sets the exit code (130/143 for a signal, 4 for failed
- * chunks); true when every chunk of the run is complete. `resume` is the command to run again.
+ * Logs why a run stopped short and sets the exit code (2 for a file that cannot be written,
+ * 130/143 for a signal, 4 for failed chunks); true when every chunk of the run is complete. `resume` is the command to run again.
  */
 export function reportStop(outcome: RunOutcome, resume: string): boolean {
+  if (outcome.writeError) {
+    log(`dtmc: ${outcome.writeError}`);
+    log(`stopped: the chunks written so far stay; fix the folder, then resume with: ${resume}`);
+    process.exitCode = EXIT.badInput;
+    return false;
+  }
   if (outcome.interrupted) {
     log(`stopped by ${outcome.interrupted}; resume with: ${resume}`);
     process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;

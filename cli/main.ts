@@ -3,13 +3,19 @@
  * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `plot`, `reproduce` and `doctor`.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
- * `dtmc: <message>` on stderr with exit code 2 and no stack; anything else is a bug and prints
- * its stack with exit code 1. `solve` itself exits 3 when the solver reports infeasible or
+ * `dtmc: <message>` on stderr with exit code 2 and no stack; so does a file-system error from
+ * anywhere (Node's errno codes: a full disk, a read-only folder, no permission, a directory in a
+ * file's place), named with its path and cause in words; anything else is a bug and prints
+ * its stack with exit code 1.
+ *
+ * A closed stdout or stderr pipe (`dtmc run ... 2>&1 | head -1`) does not stop a command: what
+ * would have gone there is dropped, the work completes and the exit code is the command's own. `solve` itself exits 3 when the solver reports infeasible or
  * numerical-failure (see exit-codes.ts).
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DtmcError } from '../engine/errors.js';
+import { fsFailure, isFsError } from '../output/fs-errors.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { packageVersion } from './package-info.js';
 import { paramsCommand } from './params-command.js';
@@ -27,6 +33,15 @@ class UsageError extends Error {
 const printError = (message: string): void => {
   process.stderr.write(`${message.split('\n').map((l) => `dtmc: ${l}`).join('\n')}\n`);
 };
+
+/** EPIPE on a standard stream (its reader has gone): later writes to it are dropped, the command goes on. */
+const keepGoingWithoutReader = (stream: NodeJS.WriteStream): void => {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+};
+keepGoingWithoutReader(process.stdout);
+keepGoingWithoutReader(process.stderr);
 
 /** Runs the CLI on `args` (without node and the script) and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -58,7 +73,8 @@ export async function main(args: string[]): Promise<number> {
   try {
     await cli.parseAsync();
     return Number(process.exitCode ?? EXIT.ok);
-  } catch (e) {
+  } catch (thrown) {
+    const e = isFsError(thrown) ? fsFailure(thrown) : thrown;
     if (e instanceof DtmcError) {
       printError(e.message);
       return EXIT.badInput;

@@ -10,14 +10,17 @@
  * Nothing is lost: chunk files appear only complete (temporary name, then rename), a run on the
  * same folder resumes (redoing missing, truncated or corrupt chunks), a worker crash is retried
  * once and then recorded while the rest goes on, and SIGINT or SIGTERM stops cleanly: running
- * chunks finish (a second signal abandons them) and finished ones stay.
+ * chunks finish (a second signal abandons them) and finished ones stay. A file that cannot be
+ * written (full disk, read-only folder, a directory in its place) stops the run the same way,
+ * with the named error in `writeError`: the chunk is not solved again, nor are the rest.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { fail } from '../engine/errors.js';
+import { DtmcError, fail } from '../engine/errors.js';
 import { readChunkFile } from '../output/chunk-file.js';
+import { makeFolder, writeFileAtomicallySync } from '../output/atomic-file.js';
 import { canonicalJson, GPU_BACKENDS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
@@ -48,6 +51,8 @@ export interface RunOutcome {
   failed: { id: string; error: string }[];
   /** Set when a signal stopped the run (its name). */
   interrupted: NodeJS.Signals | null;
+  /** Set when a file of the run could not be written (the first such error): the run stopped. */
+  writeError: string | null;
   realisations: number;
   seconds: number;
   workers: number;
@@ -74,21 +79,23 @@ export function readManifest(outDir: string): Manifest | null {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   } catch (e) {
-    return fail('io', `${path} is not readable JSON (${(e as Error).message}); it is not an output folder of dtmc run`);
+    if (!(e instanceof SyntaxError)) throw e;
+    return fail('io', `${path} is not readable JSON (${e.message}); it is not an output folder of dtmc run`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || typeof raw.job !== 'object' || raw.job === null) {
+    return fail('io', `${path} holds ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw === 'object' ? 'an object without a job' : `a ${typeof raw}`}, not a dtmc manifest (an object with job, jobHash and engineVersion); it is not an output folder of dtmc run`);
   }
   // Through the schema, so that a manifest written before a field existed gets its default.
   return { ...raw, job: parseJob(raw.job, path) };
 }
 
 function writeManifest(outDir: string, manifest: Manifest): void {
-  const tmp = join(outDir, `job.json.tmp-${process.pid}`);
-  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(tmp, join(outDir, 'job.json'));
+  writeFileAtomicallySync(join(outDir, 'job.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Creates DIR/job.json, or checks that the folder holds this job. */
 function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => void): void {
-  mkdirSync(join(outDir, 'chunks'), { recursive: true });
+  makeFolder(join(outDir, 'chunks'));
   const existing = readManifest(outDir);
   if (existing) {
     if (existing.jobHash !== manifest.jobHash) {
@@ -157,7 +164,7 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
   }
   workers = Math.max(1, Math.min(workers, todo.length || 1));
   const outcome: RunOutcome = {
-    chunks: chunks.length, skipped, written: 0, failed: [], interrupted: null, realisations: 0, seconds: 0, workers, backend: backendLine,
+    chunks: chunks.length, skipped, written: 0, failed: [], interrupted: null, writeError: null, realisations: 0, seconds: 0, workers, backend: backendLine,
   };
   const totalRealisations = todo.reduce((s, c) => s + c.count, 0);
   o.log(`job ${job.name}: ${points.length} sweep point(s), ${jobChunks(job).length} chunk(s)`
@@ -184,6 +191,12 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A full disk or a read-only folder fails every chunk after it as well: stop as for a signal.
+  const onWriteError = (message: string): void => {
+    if (!outcome.writeError) o.log(`${message}; no new chunks, letting the running ones finish`);
+    outcome.writeError ??= message;
+    stopping = true;
+  };
 
   const runOne = async (item: { chunk: Chunk; attempt: number }): Promise<void> => {
     const { chunk, attempt } = item;
@@ -199,6 +212,7 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
     };
     try {
       const r = (await pool.run(task)) as WorkerResult;
+      if (r.writeError) return onWriteError(r.writeError);
       outcome.backend = r.backend;
       if (r.gpu) addFusedWork((outcome.gpu ??= emptyFusedWork()), r.gpu);
       outcome.written++;
@@ -211,8 +225,13 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
         queue.push({ chunk, attempt: 2 });
       } else {
         o.log(`chunk ${chunk.id} failed again (${error}); recorded in ${failedPath(outDir, chunk.id)}`);
-        writeFileSync(failedPath(outDir, chunk.id), `${JSON.stringify({ chunk: chunk.id, attempts: attempt, error }, null, 2)}\n`);
         outcome.failed.push({ id: chunk.id, error });
+        try {
+          writeFileAtomicallySync(failedPath(outDir, chunk.id), `${JSON.stringify({ chunk: chunk.id, attempts: attempt, error }, null, 2)}\n`);
+        } catch (w) {
+          if (!(w instanceof DtmcError)) throw w;
+          onWriteError(w.message);
+        }
       }
     }
   };

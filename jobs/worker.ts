@@ -4,7 +4,14 @@
  *
  * DTMC_FAULT_CHUNK=<chunk id>[:once] makes the worker exit abruptly on that chunk (every attempt,
  * or the first only): the fault injection the tests use to check retries and failure records.
+ * DTMC_FAULT_WRITE=<chunk id> writes that chunk to a device that is full after 1000 bytes.
+ *
+ * A chunk file that cannot be written (full disk, read-only folder, a directory in its place)
+ * comes back as `writeError`, not as a thrown error: Piscina would deliver that like a crash, and
+ * a crash is retried, where a write error is the folder's to fix and solving again cannot help.
  */
+import { DtmcError } from '../engine/errors.js';
+import { fullDiskCalls } from '../output/atomic-file.js';
 import { chunkTable, writeTableAtomically, type ChunkMeta } from '../output/chunk-file.js';
 import { solveChunk, type ChunkTask } from './solve-chunk.js';
 import type { FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
@@ -25,6 +32,8 @@ export interface WorkerResult {
   statuses: Record<string, number>;
   /** The fused GPU engine's work for this chunk (dispatches, where starts and checks ran). */
   gpu?: FusedWorkCounts;
+  /** Set when the chunk was solved but its file could not be written: the named error's message. */
+  writeError?: string;
 }
 
 /** The fused GPU engine's columns of this worker's last written chunk (one task at a time per worker). */
@@ -38,7 +47,13 @@ export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
   }
   const { rows, backend, gpu, columns } = await solveChunk(w.task, spare);
   spare = undefined;
-  await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
+  const calls = process.env.DTMC_FAULT_WRITE === w.chunkId ? fullDiskCalls(1000) : undefined;
+  try {
+    await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }), calls);
+  } catch (e) {
+    if (e instanceof DtmcError && e.code === 'io') return { rows: 0, backend, statuses: {}, writeError: e.message };
+    throw e;
+  }
   spare = columns; // written: the next chunk may refill them
   const statuses: Record<string, number> = {};
   for (const s of rows.status) statuses[s] = (statuses[s] ?? 0) + 1;

@@ -9,13 +9,14 @@
  * sweeps `method` with `ao` among its values also gets, at every other method's point, the
  * paired comparison with the AO on the same realisations (beats_ao_fraction, vs_ao_diff_*).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { fail } from '../engine/errors.js';
 import { canonicalJson, jobChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { chunkPath, readManifest } from '../jobs/run-job.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
+import { writeFileAtomically } from './atomic-file.js';
 
 export const STATUSES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure'] as const;
 
@@ -213,7 +214,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
   ];
 }
 
-/** Writes DIR/summary.arrow and DIR/summary.csv; returns their paths. */
+/** Writes DIR/summary.arrow and DIR/summary.csv (each atomically, output/atomic-file.ts); returns their paths. */
 export async function writeSummary(outDir: string, a: Aggregate, engineVersion: string): Promise<string[]> {
   const cols = summaryColumns(a);
   const vectors = Object.fromEntries(cols.map((c) => [c.name, vectorFromArray(a.points.map(c.values) as never[], c.type as never)]));
@@ -226,8 +227,6 @@ export async function writeSummary(outDir: string, a: Aggregate, engineVersion: 
   const cell = (v: number | string | boolean): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
   const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
   const csvPath = join(outDir, 'summary.csv');
-  const tmp = `${csvPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${csv}\n`);
-  renameSync(tmp, csvPath);
+  await writeFileAtomically(csvPath, `${csv}\n`);
   return [arrowPath, csvPath];
 }

@@ -15,11 +15,11 @@
  * Schema metadata: dtmc.job (the job, JSON), dtmc.job_hash, dtmc.engine_version, dtmc.backend,
  * dtmc.chunk (the chunk id), dtmc.settings (the point's full parameter set, JSON).
  *
- * A file is written under a temporary name, flushed to disk and renamed: a chunk file that exists
- * is complete. `readChunkFile` re-checks it anyway (a copied or truncated file fails the check).
+ * A file is written under a random temporary name, every byte checked, flushed to disk and renamed
+ * (output/atomic-file.ts): a chunk file that exists is complete. `readChunkFile` re-checks it anyway (a copied or truncated file fails the check).
  */
 import { readFileSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { writeFileAtomically, type WriteCalls } from './atomic-file.js';
 import {
   Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, tableFromIPC, Uint32, Uint8, Utf8,
   type Data, type DataType,
@@ -119,12 +119,12 @@ export function chunkTable(rows: ChunkRows, meta: ChunkMeta): Table {
 }
 
 /**
- * Writes `table` to `path` through a temporary file in the same folder, flushed and renamed. The
- * write, the flush and the rename run on libuv's threads (node:fs/promises), so the calling
- * thread is free meanwhile: a GPU job's host keeps its main thread for the next batch.
+ * Writes `table` to `path` atomically (output/atomic-file.ts: a random temporary beside it, every
+ * byte checked, flushed and renamed; a failure is a named error and replaces nothing). The calls
+ * run on libuv's threads, so a GPU job's host keeps its main thread for the next batch.
  */
-export async function writeTableAtomically(path: string, table: Table): Promise<void> {
-  await writePiecesAtomically(path, await encodeTable(table));
+export async function writeTableAtomically(path: string, table: Table, calls?: WriteCalls): Promise<void> {
+  await writePiecesAtomically(path, await encodeTable(table), calls);
 }
 
 /**
@@ -138,30 +138,9 @@ export async function encodeTable(table: Table): Promise<Uint8Array[]> {
 }
 
 /** Writes the pieces to `path` as writeTableAtomically does. */
-export async function writePiecesAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const file = await open(tmp, 'w');
-  try {
-    for (let i = 0; i < pieces.length; i += WRITEV_PIECES) {
-      const part = pieces.slice(i, i + WRITEV_PIECES);
-      const expected = part.reduce((sum, p) => sum + p.byteLength, 0);
-      const { bytesWritten } = await file.writev(part);
-      if (bytesWritten !== expected) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${expected} bytes`);
-    }
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp);
-    throw e;
-  }
+export async function writePiecesAtomically(path: string, pieces: readonly Uint8Array[], calls?: WriteCalls): Promise<void> {
+  await writeFileAtomically(path, pieces, calls);
 }
-
-/** Buffers per writev call (below every system's IOV_MAX). */
-const WRITEV_PIECES = 512;
 
 /** The reason a chunk file is not a valid complete chunk of this job, or null when it is. */
 export interface ChunkExpectation {
