@@ -185,18 +185,25 @@ function syncFolderSync(dir: string, path: string): void {
  */
 export function makeFolder(dir: string, what = 'the folder'): void {
   if (dir.trim() === '') fail('invalid-argument', `${what} must be a folder, got an empty path`);
+  // Created one level at a time (mkdir -p says ENOENT where the cause is EROFS or EACCES).
+  const missing: string[] = [];
   for (let p = resolve(dir); ; p = dirname(p)) {
     let isDir: boolean | null = null;
     try {
       isDir = statSync(p).isDirectory();
-    } catch { /* not there yet (or unreadable: mkdir says why) */ }
+    } catch (e) {
+      if (!(isFsError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR'))) throw fsFailure(e, `checking ${p} for ${what} ${dir}`);
+    }
     if (isDir === false) fail('io', `${what} ${dir} cannot be created: ${p} is a file, not a folder`);
     if (isDir || dirname(p) === p) break;
+    missing.unshift(p);
   }
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw fsFailure(e, `creating ${what} ${dir}`);
+  for (const p of missing) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      if (!(isFsError(e) && e.code === 'EEXIST')) throw fsFailure(e, `creating ${what} ${dir}`);
+    }
   }
 }
 
