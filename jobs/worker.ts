@@ -1,11 +1,12 @@
 /**
- * The Piscina worker of `dtmc run`: solves one chunk and writes its Arrow file (through a
- * temporary name), so results never travel back through the main thread.
+ * The Piscina worker of `dtmc run`: solves one chunk and writes its Arrow file with its checksum
+ * file (each through a temporary name), so results never travel back through the main thread.
  *
  * DTMC_FAULT_CHUNK=<chunk id>[:once] makes the worker exit abruptly on that chunk (every attempt,
  * or the first only): the fault injection the tests use to check retries and failure records.
  */
-import { chunkTable, writeTableAtomically, type ChunkMeta } from '../output/chunk-file.js';
+import { chunkTable, type ChunkMeta } from '../output/chunk-file.js';
+import { writeChunkFile } from '../output/chunk-checksum.js';
 import { solveChunk, type ChunkTask } from './solve-chunk.js';
 import type { FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
@@ -38,7 +39,7 @@ export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
   }
   const { rows, backend, gpu, columns } = await solveChunk(w.task, spare);
   spare = undefined;
-  await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
+  await writeChunkFile(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }));
   spare = columns; // written: the next chunk may refill them
   const statuses: Record<string, number> = {};
   for (const s of rows.status) statuses[s] = (statuses[s] ?? 0) + 1;
