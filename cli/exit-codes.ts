@@ -14,6 +14,8 @@ export const EXIT = {
   unsolved: 3,
   /** dtmc run: some chunks failed twice (the rest completed). */
   incomplete: 4,
+  /** dtmc verify: some chunk file is corrupt (checksum, layout or a value outside its domain). */
+  corrupt: 5,
   /** dtmc run: stopped by SIGINT or SIGTERM (128 + signal number); finished chunks stay. */
   interrupted: 130,
   terminated: 143,

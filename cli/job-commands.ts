@@ -116,6 +116,7 @@ interface AggregateArgs {
   dir: string;
   partial: boolean;
   json: boolean;
+  write?: boolean;
 }
 
 export const aggregateCommand: CommandModule<object, AggregateArgs> = {
@@ -125,14 +126,24 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'output folder of dtmc run' })
       .option('partial', { type: 'boolean', default: false, describe: 'summarise an incomplete job (points flagged complete = false)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON instead of a table' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON instead of a table (writes no files unless --write)' })
+      .option('write', { type: 'boolean', describe: 'write summary.arrow and summary.csv into DIR; --no-write only reads (a read-only archive) [default: true, false with --json]' })
       .example('$0 aggregate results/fig2', 'per-point means with 95% confidence intervals')
-      .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs'),
+      .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs')
+      .example('$0 aggregate /archive/fig2 --json', 'summarise a read-only folder: nothing is written')
+      .epilog([
+        'Exit codes:',
+        '  0  summarised',
+        '  2  bad input: not a job folder, an incomplete job without --partial, or a corrupt chunk file',
+        '     (named; dtmc verify DIR lists them all, dtmc run redoes them, --partial leaves their points out)',
+      ].join('\n')),
   handler: async (args) => {
     const a = aggregateChecked(args.dir, args.partial);
-    const files = await writeSummary(args.dir, a, packageVersion());
+    const files = (args.write ?? !args.json) ? await writeSummary(args.dir, a, packageVersion()) : [];
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, points: a.points }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({
+        job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, corrupt: a.corrupt.map((c) => ({ chunk: c.id, problem: c.problem })), points: a.points,
+      }, null, 2)}\n`);
       return;
     }
     if (a.missing.length) log(`incomplete: ${a.missing.length} chunk(s) missing; points with complete = no are partial`);
@@ -164,9 +175,19 @@ export function reportStop(outcome: RunOutcome, resume: string): boolean {
   return true;
 }
 
-/** Aggregates DIR; an incomplete job is refused (naming what is missing) unless `partial`. */
+/**
+ * Aggregates DIR; a corrupt chunk file (named) or an incomplete job (naming what is missing) is
+ * refused unless `partial`, which logs the corrupt ones and marks their points incomplete.
+ */
 export function aggregateChecked(dir: string, partial: boolean): Aggregate {
   const a = aggregate(dir);
+  for (const c of partial ? a.corrupt : []) log(`corrupt chunk file left out (its point is incomplete): ${c.path} ${c.problem}`);
+  if (a.corrupt.length && !partial) {
+    const [c] = a.corrupt;
+    fail('corrupt-data', `corrupt chunk file: ${c.path} ${c.problem}`
+      + `${a.corrupt.length > 1 ? ` (and ${a.corrupt.length - 1} more; dtmc verify ${dir} lists them)` : ''}. `
+      + 'Run the job again to redo it, or pass --partial to leave it out.');
+  }
   if (a.missing.length && !partial) {
     fail('invalid-argument', `${dir} is incomplete: ${a.missing.length} chunk(s) missing`
       + `${a.failed.length ? ` (${a.failed.length} recorded as failed)` : ''}, e.g. ${a.missing.slice(0, 3).join(', ')}. `
@@ -215,6 +236,6 @@ export function printSummary(a: Aggregate, files: string[]): void {
   const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');
   process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${a.job.realisations} realisations each (J with the V = 1 rate; statistics over solved rows)\n`);
   process.stdout.write(`${formatTable(header, rows, align).join('\n')}\n`);
-  process.stdout.write(`written: ${files.join(', ')}\n`);
+  if (files.length) process.stdout.write(`written: ${files.join(', ')}\n`);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `plot`, `reproduce` and `doctor`.
+ * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `verify`, `plot`, `reproduce` and
+ * `doctor`.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
  * `dtmc: <message>` on stderr with exit code 2 and no stack; so does a file-system error from
@@ -23,6 +24,7 @@ import { solveCommand } from './solve-command.js';
 import { aggregateCommand, runCommand } from './job-commands.js';
 import { plotCommand, reproduceCommand } from './plot-commands.js';
 import { doctorCommand } from './doctor-command.js';
+import { verifyCommand } from './verify-command.js';
 
 /** A usage error found by yargs (unknown option, missing command, ...). */
 class UsageError extends Error {
@@ -53,10 +55,11 @@ export async function main(args: string[]): Promise<number> {
     .command(paramsCommand)
     .command(runCommand)
     .command(aggregateCommand)
+    .command(verifyCommand)
     .command(plotCommand)
     .command(reproduceCommand)
     .command(doctorCommand)
-    .demandCommand(1, 'a command is required: solve, params, run, aggregate, plot, reproduce or doctor')
+    .demandCommand(1, 'a command is required: solve, params, run, aggregate, verify, plot, reproduce or doctor')
     .strict()
     .help()
     .alias('h', 'help')

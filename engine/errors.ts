@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'invalid-scenario'
   | 'invalid-argument'
   | 'io'
+  | 'corrupt-data'
   | 'backend';
 
 export class DtmcError extends Error {

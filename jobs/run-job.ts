@@ -5,10 +5,12 @@
  * Output folder:
  *   job.json                     the job, its hash and the engine version (a different job is refused)
  *   chunks/<chunk>.arrow         one complete chunk (output/chunk-file.ts)
+ *   chunks/<chunk>.arrow.sha256  its checksum, written just before it (output/chunk-checksum.ts)
  *   chunks/<chunk>.failed.json   a chunk whose worker crashed twice (retried on the next run)
  *
  * Nothing is lost: chunk files appear only complete (temporary name, then rename), a run on the
- * same folder resumes (redoing missing, truncated or corrupt chunks), a worker crash is retried
+ * same folder resumes (redoing missing, truncated or corrupt chunks: a chunk is checked against its
+ * checksum, then its layout and values), a worker crash is retried
  * once and then recorded while the rest goes on, and SIGINT or SIGTERM stops cleanly: running
  * chunks finish (a second signal abandons them) and finished ones stay. A file that cannot be
  * written (full disk, read-only folder, a directory in its place) stops the run the same way,
@@ -21,6 +23,7 @@ import { Piscina } from 'piscina';
 import { DtmcError, fail } from '../engine/errors.js';
 import { readChunkFile } from '../output/chunk-file.js';
 import { makeFolder, writeFileAtomicallySync } from '../output/atomic-file.js';
+import { checksumPath } from '../output/chunk-checksum.js';
 import { canonicalJson, GPU_BACKENDS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
@@ -116,21 +119,22 @@ function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => 
 
 /** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */
 function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: string) => void): { todo: Chunk[]; skipped: number } {
-  const leftovers = new Set(readdirSync(join(outDir, 'chunks')).filter((f) => f.includes('.arrow.tmp-')));
+  const leftovers = new Set(readdirSync(join(outDir, 'chunks')).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
   const todo: Chunk[] = [];
   let skipped = 0;
   for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
-    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.tmp-`)) unlinkSync(join(outDir, 'chunks', f));
+    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(outDir, 'chunks', f));
     if (existsSync(failedPath(outDir, c.id))) unlinkSync(failedPath(outDir, c.id));
     if (existsSync(path)) {
-      const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, first: c.first, count: c.count });
+      const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, point: c.point, first: c.first, count: c.count });
       if (!problem) {
         skipped++;
         continue;
       }
       log(`redoing chunk ${c.id}: its file ${problem}`);
       unlinkSync(path);
+      if (existsSync(checksumPath(path))) unlinkSync(checksumPath(path));
     }
     todo.push(c);
   }

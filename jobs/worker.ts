@@ -1,6 +1,6 @@
 /**
- * The Piscina worker of `dtmc run`: solves one chunk and writes its Arrow file (through a
- * temporary name), so results never travel back through the main thread.
+ * The Piscina worker of `dtmc run`: solves one chunk and writes its Arrow file with its checksum
+ * file (each through a temporary name), so results never travel back through the main thread.
  *
  * DTMC_FAULT_CHUNK=<chunk id>[:once] makes the worker exit abruptly on that chunk (every attempt,
  * or the first only): the fault injection the tests use to check retries and failure records.
@@ -12,7 +12,8 @@
  */
 import { DtmcError } from '../engine/errors.js';
 import { fullDiskCalls } from '../output/atomic-file.js';
-import { chunkTable, writeTableAtomically, type ChunkMeta } from '../output/chunk-file.js';
+import { chunkTable, type ChunkMeta } from '../output/chunk-file.js';
+import { writeChunkFile } from '../output/chunk-checksum.js';
 import { solveChunk, type ChunkTask } from './solve-chunk.js';
 import type { FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
@@ -49,7 +50,7 @@ export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
   spare = undefined;
   const calls = process.env.DTMC_FAULT_WRITE === w.chunkId ? fullDiskCalls(1000) : undefined;
   try {
-    await writeTableAtomically(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }), calls);
+    await writeChunkFile(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }), calls);
   } catch (e) {
     if (e instanceof DtmcError && e.code === 'io') return { rows: 0, backend, statuses: {}, writeError: e.message };
     throw e;

@@ -4,6 +4,10 @@
  * counts, mean iterations, mean offloading portion and mean cached count. Chunk files are read one
  * at a time (memory does not grow with the job), each re-checked as `dtmc run` checks it.
  *
+ * A chunk file that fails its check (checksum, layout, rows or a value outside its domain) is listed
+ * in `corrupt` with the reason; its point is incomplete. Aggregating only reads: the summary files
+ * are written by writeSummary, apart.
+ *
  * Statistics of J, iterations, offloading portion and cached count are over the solved rows
  * (status converged or max-iterations); the feasible fraction is solved rows / rows. A job that
  * sweeps `method` with `ao` among its values also gets, at every other method's point, the
@@ -17,8 +21,9 @@ import { canonicalJson, jobChunks, sweepPoints, type Job } from '../jobs/job-fil
 import { chunkPath, readManifest } from '../jobs/run-job.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
+import { STATUSES } from './chunk-domain.js';
 
-export const STATUSES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure'] as const;
+export { STATUSES };
 
 export interface PointSummary {
   point: number;
@@ -58,9 +63,17 @@ export interface Aggregate {
   job: Job;
   jobHash: string;
   points: PointSummary[];
-  /** Chunk ids with no valid file, and those recorded as failed. */
+  /** Chunk ids with no valid file (absent or corrupt), and those recorded as failed. */
   missing: string[];
   failed: string[];
+  /** Chunk files present but refused, with why (a subset of missing). */
+  corrupt: CorruptChunk[];
+}
+
+export interface CorruptChunk {
+  id: string;
+  path: string;
+  problem: string;
 }
 
 /** Running sums of one point. */
@@ -91,9 +104,11 @@ export function aggregate(outDir: string): Aggregate {
   const incomplete = new Set<number>();
   const missing: string[] = [];
   const failed: string[] = [];
+  const corrupt: CorruptChunk[] = [];
   for (const c of jobChunks(job)) {
     const path = chunkPath(outDir, c.id);
-    const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, first: c.first, count: c.count }) : { table: null };
+    const { table, problem } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null, problem: null };
+    if (problem) corrupt.push({ id: c.id, path, problem });
     if (!table) {
       missing.push(c.id);
       if (existsSync(join(outDir, 'chunks', `${c.id}.failed.json`))) failed.push(c.id);
@@ -133,7 +148,7 @@ export function aggregate(outDir: string): Aggregate {
       summary.vsAoDiffPercent = both ? (100 * mean) / (aoSum / both) : Number.NaN;
     }
   }
-  return { job, jobHash, missing, failed, points: summaries };
+  return { job, jobHash, missing, failed, corrupt, points: summaries };
 }
 
 function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first: number): void {

@@ -16,14 +16,19 @@
  * dtmc.chunk (the chunk id), dtmc.settings (the point's full parameter set, JSON).
  *
  * A file is written under a random temporary name, every byte checked, flushed to disk and renamed
- * (output/atomic-file.ts): a chunk file that exists is complete. `readChunkFile` re-checks it anyway (a copied or truncated file fails the check).
+ * (output/atomic-file.ts): a chunk file that exists is complete, with its checksum file beside it
+ * (output/chunk-checksum.ts, written first). `readChunkFile` re-checks it anyway: checksum, layout
+ * (output/arrow-layout.ts), then the rows' identity and domain (output/chunk-domain.ts); a copied,
+ * truncated or flipped file fails.
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomically, type WriteCalls } from './atomic-file.js';
 import {
-  Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, tableFromIPC, Uint32, Uint8, Utf8,
+  Field, FixedSizeList, Float64, Int32, List, makeData, RecordBatch, RecordBatchFileReader, RecordBatchFileWriter, Schema, Struct, Table, Uint32, Uint8, Utf8,
   type Data, type DataType,
 } from 'apache-arrow';
+import { checkArrowFileLayout } from './arrow-layout.js';
+import { readCheckedBytes } from './chunk-checksum.js';
+import { chunkDomainProblem } from './chunk-domain.js';
 
 /** Per-device columns, in order, as float64 lists (cached is a uint8 list). */
 export const DEVICE_COLUMNS = ['alpha', 'bandwidth', 'power_w', 'f_ue_ghz', 'f_es_ghz', 'latency_ms', 'energy_mj', 'rate_mbps'] as const;
@@ -142,22 +147,28 @@ export async function writePiecesAtomically(path: string, pieces: readonly Uint8
   await writeFileAtomically(path, pieces, calls);
 }
 
-/** The reason a chunk file is not a valid complete chunk of this job, or null when it is. */
+/** What the job expects of a chunk file (readChunkFile). */
 export interface ChunkExpectation {
   jobHash: string;
   chunk: string;
+  /** The sweep point; every row's point column must hold it (unchecked when absent). */
+  point?: number;
   first: number;
   count: number;
 }
 
 /**
- * Reads a chunk file and checks it against what the job expects: readable Arrow, the job's
- * hash, the chunk id, and exactly realisations first .. first + count - 1.
+ * Reads a chunk file and checks it against what the job expects: bytes that match its checksum
+ * file (checked before apache-arrow parses anything), an Arrow layout inside the file's bounds,
+ * the job's hash, the chunk id, exactly realisations first .. first + count - 1, and every value
+ * in its domain. `problem` says why a file is not a valid complete chunk (null when it is).
  */
 export function readChunkFile(path: string, expect: ChunkExpectation): { table: Table | null; problem: string | null } {
+  const { bytes, problem: unchecked } = readCheckedBytes(path);
+  if (!bytes) return { table: null, problem: unchecked };
   let table: Table;
   try {
-    table = tableFromIPC(readFileSync(path));
+    table = parseChunkBytes(bytes);
   } catch (e) {
     return { table: null, problem: `unreadable (${(e as Error).message})` };
   }
@@ -170,7 +181,31 @@ export function readChunkFile(path: string, expect: ChunkExpectation): { table: 
   for (let i = 0; i < expect.count; i++) {
     if (r.get(i) !== expect.first + i) return { table: null, problem: `row ${i} holds realisation ${r.get(i)}, expected ${expect.first + i}` };
   }
-  return { table, problem: null };
+  const outside = chunkDomainProblem(table, expect.point);
+  return outside ? { table: null, problem: outside } : { table, problem: null };
+}
+
+/** Record batches one chunk file may hold (dtmc writes one). */
+const MAX_CHUNK_BATCHES = 64;
+
+/**
+ * The table of an Arrow IPC file, its layout checked first and its batches loaded by index
+ * (apache-arrow's `readRecordBatch(i)` throws on a wrong message type where `tableFromIPC` loops:
+ * see output/arrow-layout.ts).
+ */
+export function parseChunkBytes(bytes: Uint8Array): Table {
+  const blocks = checkArrowFileLayout(bytes, MAX_CHUNK_BATCHES);
+  const reader = RecordBatchFileReader.from(bytes);
+  if (!reader.isFile()) throw new Error('not an Arrow file');
+  reader.open();
+  if (reader.numRecordBatches !== blocks.length || reader.numDictionaries !== 0) throw new Error('footer read differently than checked');
+  const batches: RecordBatch[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const batch = reader.readRecordBatch(i);
+    if (!batch) throw new Error(`record batch ${i} is missing`);
+    batches.push(batch);
+  }
+  return new Table(reader.schema, batches);
 }
 
 /** The metadata of a chunk table. */

@@ -54,7 +54,7 @@ export function convergence(outDir: string): PointConvergence[] {
     for (const c of chunks) {
       if (c.point !== p.index) continue;
       const path = chunkPath(outDir, c.id);
-      const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, first: c.first, count: c.count }) : { table: null };
+      const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null };
       if (!table) continue;
       const status = table.getChild('status')!;
       const trace = table.getChild('trace_ms')!;

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chunkMeta, chunkTable, DEVICE_COLUMNS, readChunkFile, writeTableAtomically, type ChunkRows } from '../../output/chunk-file.js';
+import { chunkMeta, chunkTable, DEVICE_COLUMNS, readChunkFile, type ChunkRows } from '../../output/chunk-file.js';
+import { writeChunkFile } from '../../output/chunk-checksum.js';
 import { mulberry32 } from '../helpers/random.js';
 import { tempDir } from '../helpers/job-runs.js';
 
@@ -13,6 +14,7 @@ function randomRows(n: number, M: number, seed: number): ChunkRows {
   const lengths = Array.from({ length: n }, () => 1 + Math.floor(rnd() * 6));
   const offsets = new Int32Array(n + 1);
   lengths.forEach((l, i) => (offsets[i + 1] = offsets[i] + l));
+  const cached = Uint8Array.from({ length: n * M }, () => (rnd() < 0.3 ? 1 : 0));
   return {
     n, M, point: 4, sweepValues: { eMaxMj: 2.5, cachingRule: 'saving' },
     realisation: Uint32Array.from({ length: n }, (_, i) => 100 + i),
@@ -20,9 +22,10 @@ function randomRows(n: number, M: number, seed: number): ChunkRows {
     iterations: Int32Array.from({ length: n }, () => Math.floor(rnd() * 20)),
     objectiveMs: f64(n), objectiveExactMs: f64(n), maxViolation: f64(n),
     offloadPortion: Float64Array.from({ length: n }, (_, i) => (i === 1 ? Number.NaN : rnd())),
-    cachedCount: Int32Array.from({ length: n }, () => Math.floor(rnd() * M)),
-    cached: Uint8Array.from({ length: n * M }, () => (rnd() < 0.3 ? 1 : 0)),
-    device: Object.fromEntries(DEVICE_COLUMNS.map((c) => [c, f64(n * M)])) as ChunkRows['device'],
+    cachedCount: Int32Array.from({ length: n }, (_, r) => cached.subarray(r * M, r * M + M).reduce((a, b) => a + b, 0)),
+    cached,
+    // Values in their domain (output/chunk-domain.ts): alpha a fraction.
+    device: Object.fromEntries(DEVICE_COLUMNS.map((c) => [c, c === 'alpha' ? f64(n * M).map((x) => x / 10) : f64(n * M)])) as ChunkRows['device'],
     traceOffsets: offsets, traceValues: f64(offsets[n]),
   };
 }
@@ -33,7 +36,7 @@ test('a chunk file reads back with the schema, metadata and values written', asy
   const dir = tempDir('chunk');
   const rows = randomRows(7, 5, 1);
   const path = join(dir, 'p00004-c000002.arrow');
-  await writeTableAtomically(path, chunkTable(rows, META));
+  await writeChunkFile(path, chunkTable(rows, META));
   const { table, problem } = readChunkFile(path, { jobHash: 'abc123', chunk: 'p00004-c000002', first: 100, count: 7 });
   assert.is(problem, null);
   assert.equal(chunkMeta(table!), META);
@@ -65,7 +68,7 @@ test('a chunk file reads back with the schema, metadata and values written', asy
 test('a chunk file that is not the expected chunk says why', async () => {
   const dir = tempDir('chunk-bad');
   const path = join(dir, 'c.arrow');
-  await writeTableAtomically(path, chunkTable(randomRows(4, 3, 2), META));
+  await writeChunkFile(path, chunkTable(randomRows(4, 3, 2), META));
   const expect = { jobHash: 'abc123', chunk: 'p00004-c000002', first: 100, count: 4 };
   assert.is(readChunkFile(path, { ...expect, jobHash: 'zzz' }).problem, 'written by a different job');
   assert.is(readChunkFile(path, { ...expect, chunk: 'p00000-c000000' }).problem, 'holds chunk p00004-c000002');
@@ -73,7 +76,7 @@ test('a chunk file that is not the expected chunk says why', async () => {
   assert.is(readChunkFile(path, { ...expect, first: 99 }).problem, 'row 0 holds realisation 100, expected 99');
   const bytes = readFileSync(path);
   writeFileSync(path, bytes.subarray(0, bytes.length - 20));
-  assert.match(readChunkFile(path, expect).problem ?? '', /^unreadable/);
+  assert.match(readChunkFile(path, expect).problem ?? '', /^is \d+ bytes, its checksum file says \d+$/);
 });
 
 test.run();

@@ -1,0 +1,50 @@
+/**
+ * `dtmc verify DIR`: checks a job's output folder without writing anything. Every chunk of the
+ * job gets a verdict: ok (checksum, layout, rows and values all check), missing (no file; failed
+ * when its worker crashed twice and it is recorded as chunks/<chunk>.failed.json) or corrupt
+ * (the file is there but fails a check: the reason says which).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fail } from '../engine/errors.js';
+import { jobChunks } from '../jobs/job-file.js';
+import { chunkPath, readManifest } from '../jobs/run-job.js';
+import { readChunkFile } from './chunk-file.js';
+
+export const VERDICTS = ['ok', 'missing', 'failed', 'corrupt'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export interface ChunkVerdict {
+  chunk: string;
+  path: string;
+  verdict: Verdict;
+  /** Why a corrupt file is refused ('' otherwise). */
+  problem: string;
+}
+
+export interface FolderVerdict {
+  job: string;
+  jobHash: string;
+  chunks: ChunkVerdict[];
+  counts: Record<Verdict, number>;
+}
+
+export function verifyFolder(outDir: string): FolderVerdict {
+  const manifest = readManifest(outDir);
+  if (!manifest) fail('io', `${outDir} has no job.json: not an output folder of dtmc run`);
+  const { job, jobHash } = manifest;
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  const chunks = jobChunks(job).map((c): ChunkVerdict => {
+    const path = chunkPath(outDir, c.id);
+    let verdict: Verdict = 'ok';
+    let problem = '';
+    if (!existsSync(path)) verdict = existsSync(join(outDir, 'chunks', `${c.id}.failed.json`)) ? 'failed' : 'missing';
+    else {
+      problem = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }).problem ?? '';
+      if (problem) verdict = 'corrupt';
+    }
+    counts[verdict]++;
+    return { chunk: c.id, path, verdict, problem };
+  });
+  return { job: job.name, jobHash, chunks, counts };
+}
