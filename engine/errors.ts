@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'invalid-scenario'
   | 'invalid-argument'
   | 'io'
-  | 'backend';
+  | 'backend'
+  /** A job's output folder is in use by another run (jobs/folder-lock.ts). */
+  | 'locked';
 
 export class DtmcError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
