@@ -63,13 +63,14 @@ test('a GPU backend that cannot start on this machine is bad input: exit 2 with 
 });
 
 test('a second signal abandons the running chunks: not recorded as failed, redone by the next run', async () => {
-  const path = writeJob(dir, SLOW, 'slow.json');
+  const path = writeJob(dir, { ...SLOW, chunkSize: 40 }, 'slow40.json');
   const out = join(dir, 'abandoned');
   const child = dtmcAsync(['run', path, '--out', out]);
   const done = exited(child);
   await firstChunk(out);
+  const heard = new Promise<void>((resolve) => child.stderr?.on('data', (d) => String(d).includes('no new chunks') && resolve()));
   child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 100));
+  await heard; // the next chunk (two seconds or so) is running
   child.kill('SIGTERM');
   const { code, stderr } = await done;
   assert.is(code, 143, stderr);
