@@ -80,7 +80,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         'Exit codes:',
         '  0  every chunk of this shard is complete',
         '  2  bad input: job file, arguments, an output folder of another job, or one in use by another run',
-        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry)',
+        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry),',
+        '     or chunks of this run were gone after it (the folder changed during the run)',
         '  130, 143  stopped by SIGINT or SIGTERM; run the same command again to resume',
       ].join('\n')),
   handler: async (args) => {
