@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
-import { jobChunks, loadJob, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
+import { jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, STATUSES, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
@@ -55,6 +55,7 @@ interface RunArgs {
   progress: string;
   summary: boolean;
   'dry-run': boolean;
+  'break-lock': boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -70,6 +71,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('progress', { type: 'string', default: 'auto', choices: PROGRESS_MODES as string[], describe: 'a bar on a terminal, log lines otherwise' })
       .option('summary', { type: 'boolean', default: true, describe: 'aggregate and print the summary when every chunk is complete' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate the job and print its sweep points and chunks; run and write nothing' })
+      .option('break-lock', { type: 'boolean', default: false, describe: 'remove the output folder\'s lock held by a run that is known to be dead (e.g. on a node that failed)' })
       .example('$0 run', 'the small default job (jobs/smoke.json) into results/smoke')
       .example('$0 run jobs/fig2.json --out results/fig2', 'the letter\'s Fig. 2; run it again to resume')
       .example('$0 run jobs/fig2.json --dry-run', 'check a job before submitting it: points, chunks, shards')
@@ -77,24 +79,28 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .epilog([
         'Exit codes:',
         '  0  every chunk of this shard is complete',
-        '  2  bad input: job file, arguments, or an output folder of another job; or a file that cannot be',
-        '     written (full disk, read-only, no permission, a directory in its place): the run stops, written chunks stay',
-        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry)',
+        '  2  bad input: job file, arguments, an output folder of another job, or one in use by another run;',
+        '     or a file that cannot be written (full disk, read-only, no permission, a directory in its place):',
+        '     the run stops, written chunks stay',
+        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry),',
+        '     or chunks of this run were gone after it (the folder changed during the run)',
         '  130, 143  stopped by SIGINT or SIGTERM; run the same command again to resume',
       ].join('\n')),
   handler: async (args) => {
     const jobPath = args.job ?? DEFAULT_JOB;
     const job = loadJob(jobPath);
-    if (args.out?.trim() === '') fail('invalid-argument', '--out must name a folder, got an empty string');
+    if (args.out !== undefined && args.out.trim() === '') fail('invalid-argument', '--out must name a folder, got an empty string');
     const outDir = args.out ?? join('results', job.name);
-    if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) fail('invalid-argument', `--workers must be a positive integer, got ${args.workers}`);
+    if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= MAX_WORKERS)) {
+      fail('invalid-argument', `--workers must be an integer in [1, ${MAX_WORKERS}], got ${args.workers}`);
+    }
     const shard = resolveShard(args.shard, args.shards);
     if (args['dry-run']) {
       printPlan(job, shard);
       return;
     }
     const outcome = await runJob({
-      job, outDir, shard, workers: args.workers, progress: args.progress as ProgressMode, engineVersion: packageVersion(), log,
+      job, outDir, shard, workers: args.workers, progress: args.progress as ProgressMode, engineVersion: packageVersion(), log, breakLock: args['break-lock'],
     });
     const done = outcome.skipped + outcome.written;
     log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
@@ -104,6 +110,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.summary) {
       const a = aggregate(outDir);
       if (a.missing.length) {
+        const ours = new Set(shardChunks(jobChunks(job), shard).map((c) => c.id));
+        const lost = a.missing.filter((id) => ours.has(id));
+        if (lost.length) {
+          // This run completed them, yet they are not valid now: something changed the folder meanwhile.
+          log(`${lost.length} chunk(s) of this run are missing or invalid after it finished (e.g. ${lost.slice(0, 3).join(', ')}): `
+            + `the folder was changed during the run; run again to redo them: dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`);
+          process.exitCode = EXIT.incomplete;
+          return;
+        }
         log(`the summary waits for ${a.missing.length} chunk(s) of other shards; run dtmc aggregate ${outDir} when they are done`);
         return;
       }

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { solveAo } from '../engine/ao/solve-ao.js';
-import { fail } from '../engine/errors.js';
+import { DtmcError, fail } from '../engine/errors.js';
 import { toProblem, type Scenario } from '../engine/problem.js';
 import { checkScenarioMatchesSettings, readScenarioFile } from '../engine/scenario-file.js';
 import { generateScenario } from '../engine/scenario.js';
@@ -63,7 +63,14 @@ export function prepareRealisation(input: SolveInput): { scenario: Scenario; set
   const source = input.scenario;
   const file = readScenarioFile(source);
   resolveSettings(file.overrides, `${source}: params`);
-  const settings = resolveSettings({ M: file.scenario.gain.length, ...file.overrides, ...setOverrides });
+  const devices = file.scenario.gain.length;
+  try {
+    resolveSettings({ M: devices });
+  } catch (e) {
+    if (!(e instanceof DtmcError)) throw e;
+    fail('invalid-scenario', `${source}: the scenario has ${devices} devices (entries in gain), but ${e.message.replace(/^settings\./, '')}`);
+  }
+  const settings = resolveSettings({ M: devices, ...file.overrides, ...setOverrides });
   checkScenarioMatchesSettings(file.scenario, settings, source);
   return { scenario: file.scenario, settings, key: { scenario: source } };
 }

@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'invalid-argument'
   | 'io'
   | 'corrupt-data'
-  | 'backend';
+  | 'backend'
+  /** A job's output folder is in use by another run (jobs/folder-lock.ts). */
+  | 'locked';
 
 export class DtmcError extends Error {
   constructor(readonly code: ErrorCode, message: string) {

@@ -73,7 +73,7 @@ export function parseScenarioJson(
 ): { scenario: Scenario; overrides: Record<string, unknown> } {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a UTF-8 byte order mark is fine
   } catch (e) {
     fail('invalid-scenario', `${source}: invalid JSON: ${(e as Error).message}`);
   }

@@ -18,10 +18,11 @@
  * last one fewer).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { fail, DtmcError } from '../engine/errors.js';
 import { DEFAULT_SETTINGS, resolveSettings, type Settings } from '../engine/settings.js';
+import { findKeyProblem } from './json-keys.js';
 
 /**
  * Engines a job can run on: the float64 path (one per worker) or a tensor backend; `auto` is
@@ -35,15 +36,22 @@ export type JobEngine = Exclude<JobBackend, 'auto'>;
 /** Backends whose device one worker owns (several GPU contexts in one process fail). */
 export const GPU_BACKENDS: readonly JobEngine[] = ['webgpu', 'tensorflow'];
 
-const WORKERS_ERROR = 'must be "auto" or an integer in [1, 256]';
+/** Most worker threads a job (or `dtmc run --workers`) may ask for. */
+export const MAX_WORKERS = 256;
+const WORKERS_ERROR = `must be "auto" or an integer in [1, ${MAX_WORKERS}]`;
 
 /** Panels `dtmc plot` can draw against the x parameter: mean J with its 95% CI, mean offloading portion. */
 /** latency: mean J with its CI; offload: mean offloading portion; vs-ao: paired J - J(ao) with its CI (jobs sweeping method). */
 export const PLOT_PANELS = ['latency', 'offload', 'vs-ao'] as const;
 export type PlotPanel = (typeof PLOT_PANELS)[number];
 
-/** Upper bound on the sweep points of one job (each gets its settings validated up front). */
-const MAX_POINTS = 100_000;
+/**
+ * Limits that keep a small job file from asking for unbounded work, checked before anything is
+ * expanded: sweep points (each gets its settings validated up front), chunks (each is one file
+ * and one object in the planner), the description (copied into every chunk's metadata) and the
+ * job file itself.
+ */
+export const JOB_LIMITS = { points: 10_000, chunks: 1_000_000, descriptionBytes: 64 * 1024, fileBytes: 1024 * 1024 } as const;
 
 const settingValue = z.union([z.number(), z.string()], { error: 'must be a number (or a string for cachingRule and method)' });
 const sweepValue = z.union([z.number(), z.string(), z.record(z.string(), settingValue)], {
@@ -51,8 +59,9 @@ const sweepValue = z.union([z.number(), z.string(), z.record(z.string(), setting
 });
 
 const jobSchema = z.strictObject({
-  name: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be 1-100 letters, digits, ".", "_" or "-"' }),
-  description: z.string({ error: 'must be a string' }).optional(),
+  // One safe path segment (the default output folder results/<name>): no ".", "..", separators or leading "-".
+  name: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/, { error: 'must be 1-100 letters, digits, ".", "_" or "-", starting with a letter, digit or "_" (it names a folder)' }),
+  description: z.string({ error: 'must be a string' }).refine((s) => Buffer.byteLength(s) <= JOB_LIMITS.descriptionBytes, { error: `must be at most ${JOB_LIMITS.descriptionBytes} bytes` }).optional(),
   seed: z.number({ error: 'must be an integer in [0, 2^53)' }).int({ error: 'must be an integer in [0, 2^53)' }).min(0, { error: 'must be an integer in [0, 2^53)' }).max(Number.MAX_SAFE_INTEGER, { error: 'must be an integer in [0, 2^53)' }),
   realisations: z.number({ error: 'must be an integer in [1, 2^32)' }).int({ error: 'must be an integer in [1, 2^32)' }).min(1, { error: 'must be an integer in [1, 2^32)' }).max(2 ** 32 - 1, { error: 'must be an integer in [1, 2^32)' }),
   commonRandomNumbers: z.boolean({ error: 'must be true or false' }).default(true),
@@ -60,7 +69,7 @@ const jobSchema = z.strictObject({
   sweep: z.record(z.string(), z.array(sweepValue, { error: 'must be a non-empty array of values' }).min(1, { error: 'must be a non-empty array of values' }), { error: 'must be an object mapping parameter names to arrays of values' }).default({}),
   chunkSize: z.number({ error: 'must be an integer in [1, 1000000]' }).int({ error: 'must be an integer in [1, 1000000]' }).min(1, { error: 'must be an integer in [1, 1000000]' }).max(1_000_000, { error: 'must be an integer in [1, 1000000]' }).default(1000),
   backend: z.enum(JOB_BACKENDS, { error: `must be one of ${JOB_BACKENDS.join(', ')}` }).default('float64'),
-  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default('auto'),
+  workers: z.union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')]).default('auto'),
   plot: z.strictObject({
     title: z.string({ error: 'must be a string' }).optional(),
     x: z.string({ error: 'must be the name of a swept parameter' }).optional(),
@@ -136,7 +145,13 @@ export function parseJob(raw: unknown, where = 'job'): Job {
   if (job.plot.x !== undefined && !flat.includes(job.plot.x)) errors.push(`${where}.plot.x must be one of the swept parameters (${flat.join(', ') || 'none'}), got "${job.plot.x}"`);
   if (errors.length) fail('invalid-argument', errors.join('\n'));
   const count = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
-  if (count > MAX_POINTS) fail('invalid-argument', `${where}.sweep has ${count} points; at most ${MAX_POINTS}`);
+  if (count > JOB_LIMITS.points) fail('invalid-argument', `${where}.sweep has ${count} points; at most ${JOB_LIMITS.points}`);
+  const perPoint = Math.ceil(job.realisations / job.chunkSize);
+  if (count * perPoint > JOB_LIMITS.chunks) {
+    const least = Math.ceil(job.realisations / Math.floor(JOB_LIMITS.chunks / count));
+    fail('invalid-argument', `${where} has ${count * perPoint} chunks (${count} point(s) x ${perPoint} of realisations ${job.realisations} / chunkSize ${job.chunkSize}); `
+      + `at most ${JOB_LIMITS.chunks}: set ${where}.chunkSize to at least ${least}, or split the job`);
+  }
   const points = sweepPoints(job, where); // validates every point's settings
   if (job.backend !== 'float64' && points.some((p) => p.settings.method !== 'ao' && p.settings.method !== 'joint')) {
     fail('invalid-argument', `${where}.backend must be float64 when a point runs a baseline (method other than ao and joint); the tensor engine runs methods ao and joint`);
@@ -144,20 +159,29 @@ export function parseJob(raw: unknown, where = 'job'): Job {
   return job;
 }
 
-/** Reads and validates a job file. */
+/**
+ * Reads and validates a job file: at most JOB_LIMITS.fileBytes, UTF-8 (a byte order mark is
+ * skipped), JSON with no key given twice in one object and no `__proto__` key.
+ */
 export function loadJob(path: string): Job {
   let text: string;
   try {
+    const bytes = statSync(path).size;
+    if (bytes > JOB_LIMITS.fileBytes) fail('invalid-argument', `job file ${path} has ${bytes} bytes; at most ${JOB_LIMITS.fileBytes}`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof DtmcError) throw e;
     return fail('io', `cannot read job file ${path}: ${(e as Error).message}`);
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     return fail('invalid-argument', `job file ${path} is not valid JSON: ${(e as Error).message}`);
   }
+  const keys = findKeyProblem(text, path);
+  if (keys) fail('invalid-argument', keys);
   return parseJob(raw, path);
 }
 

@@ -1,0 +1,98 @@
+/**
+ * `dtmc run` refusing what it cannot do well (bad options, unbounded work, an engine that cannot
+ * start) and telling what happened when a run is cut short or its folder changes under it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { dtmc, dtmcAsync, exited, firstChunk, tempDir, writeJob } from '../helpers/job-runs.js';
+
+const TINY = { name: 'guards', seed: 3, realisations: 4, chunkSize: 2, base: { M: 4 }, workers: 1 };
+/** Chunks of 20 realisations at M = 15 on one worker: a second or so each, so one is running when a signal comes. */
+const SLOW = { name: 'slow', seed: 5, realisations: 200, chunkSize: 20, base: { M: 15 }, workers: 1 };
+let dir = '';
+test.before(() => {
+  dir = tempDir('guards');
+});
+
+test('--workers above the job file\'s limit is refused before anything is written', () => {
+  const out = join(dir, 'workers');
+  const r = dtmc(['run', writeJob(dir, TINY), '--out', out, '--workers', '10000']);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--workers must be an integer in \[1, 256\], got 10000/);
+  assert.ok(!existsSync(out));
+});
+
+test('--out "" is refused, naming the option', () => {
+  const r = dtmc(['run', writeJob(dir, TINY), '--out', '', '--dry-run']);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--out must name a folder, got an empty string/);
+});
+
+test('a job named ".." is refused before anything is written', () => {
+  const r = dtmc(['run', writeJob(dir, { ...TINY, name: '..' }, 'dots.json'), '--dry-run']);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /dots\.json\.name must be 1-100 letters/);
+});
+
+test('--dry-run of a job of four billion one-row chunks answers at once with a named error', () => {
+  const start = Date.now();
+  const r = dtmc(['run', writeJob(dir, { name: 'huge', seed: 1, realisations: 4294967295, chunkSize: 1 }, 'huge.json'), '--dry-run']);
+  assert.ok(Date.now() - start < 15_000, `${Date.now() - start} ms`);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /huge\.json has 4294967295 chunks .* at most 1000000: set .*huge\.json\.chunkSize to at least 4295/);
+});
+
+test('a GPU backend that cannot start on this machine is bad input: exit 2 with the reason, no chunk tried', () => {
+  const require = createRequire(import.meta.url);
+  const installed = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((p) => {
+    try {
+      return Boolean(require.resolve(p));
+    } catch {
+      return false;
+    }
+  });
+  if (installed) return console.log('  (skipped: a tensorflow package is installed here)');
+  const out = join(dir, 'tensorflow');
+  const r = dtmc(['run', writeJob(dir, { ...TINY, backend: 'tensorflow' }, 'tf.json'), '--out', out]);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /backend tensorflow cannot start on this machine: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
+  assert.ok(!existsSync(join(out, 'job.json')), 'nothing written');
+});
+
+test('a second signal abandons the running chunks: not recorded as failed, redone by the next run', async () => {
+  const path = writeJob(dir, { ...SLOW, chunkSize: 40 }, 'slow40.json');
+  const out = join(dir, 'abandoned');
+  const child = dtmcAsync(['run', path, '--out', out]);
+  const done = exited(child);
+  await firstChunk(out);
+  const heard = new Promise<void>((resolve) => child.stderr?.on('data', (d) => String(d).includes('no new chunks') && resolve()));
+  child.kill('SIGTERM');
+  await heard; // the next chunk (two seconds or so) is running
+  child.kill('SIGTERM');
+  const { code, stderr } = await done;
+  assert.is(code, 143, stderr);
+  assert.match(stderr, /SIGTERM: abandoning the running chunks/, stderr);
+  assert.match(stderr, /abandoned 1 running chunk\(s\) \(p00000-c\d{6}\); the next run redoes them/, stderr);
+  assert.not.match(stderr, /failed/);
+  assert.equal(readdirSync(join(out, 'chunks')).filter((f) => f.endsWith('.failed.json')), []);
+  assert.ok(!existsSync(join(out, '.dtmc.lock')), 'the lock is released');
+});
+
+test('a chunk overwritten while an unsharded run goes on: the run says the folder changed and exits 4', async () => {
+  const path = writeJob(dir, SLOW, 'slow.json');
+  const out = join(dir, 'overwritten');
+  const child = dtmcAsync(['run', path, '--out', out]);
+  const done = exited(child);
+  await firstChunk(out);
+  const victim = readdirSync(join(out, 'chunks')).find((f) => f.endsWith('.arrow'))!;
+  writeFileSync(join(out, 'chunks', victim), 'clobbered');
+  const { code, stderr } = await done;
+  assert.is(code, 4, stderr);
+  assert.match(stderr, new RegExp(`1 chunk\\(s\\) of this run are missing or invalid after it finished \\(e\\.g\\. ${victim.replace('.arrow', '')}\\): the folder was changed during the run`));
+  assert.not.match(stderr, /other shards/);
+});
+
+test.run();
