@@ -88,8 +88,8 @@ export const ENGINES: Readonly<Record<EngineName, Engine>> = {
   },
   cpu: {
     name: 'cpu',
-    // 24 against 258 solves/s at batch 1024: docs/performance.md, "Build machine, 2 cores".
-    description: '@tensorflow/tfjs-backend-cpu, plain JavaScript: about 11 times slower than wasm (docs/performance.md)',
+    // The one place that states its speed: docs/performance.md, "Build machine, 2 cores" (2026-11-28).
+    description: '@tensorflow/tfjs-backend-cpu, plain JavaScript: about 11 times slower than wasm (24 against 258 solves/s at batch 1024, docs/performance.md)',
     methods: TENSOR_METHODS,
     solver: 'tensor',
     ownsDevice: false,
