@@ -1,6 +1,7 @@
 /**
- * `dtmc doctor`: what this host can run. Every backend is started in turn (wasm, cpu, webgpu,
- * tensorflow); for webgpu the GPU adapter found (vendor, architecture, limits) and the Vulkan
+ * `dtmc doctor`: what this host can run. Every tfjs engine of the table (kernels/engines.ts) is
+ * started in turn (wasm, cpu, webgpu, tensorflow), with the table's install hint for those that
+ * cannot start; for webgpu the GPU adapter found (vendor, architecture, limits) and the Vulkan
  * pieces Dawn needs (the loader libvulkan.so.1 and a driver ICD); for each missing piece, what to
  * install; and the engine `--backend auto` picks here, with why. Exit code 0 when the wasm backend
  * starts, 2 otherwise.
@@ -10,13 +11,15 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { chooseAutoEngine, classifyAdapter, findWebGpuAdapter, useBackend, type BackendName } from '../kernels/backend.js';
+import { AUTO, BACKEND_NAMES, ENGINES, engineLines, type BackendName } from '../kernels/engines.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
 
 export interface BackendCheck {
   backend: BackendName;
+  /** The engine in a line (the engine table). */
+  description: string;
   ok: boolean;
   detail: string;
   /** What to install or set when it cannot start. */
@@ -53,26 +56,19 @@ export function findVulkan(env: NodeJS.ProcessEnv = process.env): { loader: stri
   return { loader, icds };
 }
 
-const FIXES: Record<BackendName, string> = {
-  wasm: 'reinstall dtmc (npm ci): @tensorflow/tfjs-backend-wasm ships its .wasm files; in a bundle, set DTMC_WASM_DIR to its wasm folder',
-  cpu: 'reinstall dtmc (npm ci)',
-  webgpu: 'a GPU with a Vulkan driver: the loader (Debian/Ubuntu: apt-get install libvulkan1 libglvnd0) and the driver\'s ICD '
-    + '(NVIDIA: its driver package; if not found, VK_DRIVER_FILES=/path/to/nvidia_icd.json); without a GPU, Mesa\'s lavapipe '
-    + '(mesa-vulkan-drivers 25 or later) runs it on the CPU',
-  tensorflow: 'npm install @tensorflow/tfjs-node-gpu (CUDA 11.2, cuDNN 8.1) or @tensorflow/tfjs-node beside dtmc',
-};
-
 export async function doctor(): Promise<DoctorReport> {
   const backends: BackendCheck[] = [];
   let adapter: DoctorReport['adapter'] = null;
-  for (const backend of ['wasm', 'cpu', 'webgpu', 'tensorflow'] as BackendName[]) {
+  for (const backend of BACKEND_NAMES) {
+    const { description, installHint } = ENGINES[backend];
     try {
-      const info = await useBackend(backend);
-      backends.push({ backend, ok: true, detail: info.detail, fix: '' });
+      backends.push({ backend, description, ok: true, detail: await ENGINES[backend].start(), fix: '' });
     } catch (e) {
-      backends.push({ backend, ok: false, detail: (e as Error).message.replace(/^the \w+ backend /, ''), fix: FIXES[backend] });
+      backends.push({ backend, description, ok: false, detail: (e as Error).message.replace(/^the \w+ backend /, ''), fix: installHint });
     }
   }
+  // Loaded here, not on import: the other commands (a float64 job) need no tfjs or webgpu.
+  const { classifyAdapter, findWebGpuAdapter } = await import('../kernels/backend.js');
   const found = await findWebGpuAdapter();
   if (found.adapter) {
     const a = found.adapter as unknown as { info?: Record<string, string>; limits?: Record<string, number> };
@@ -85,7 +81,7 @@ export async function doctor(): Promise<DoctorReport> {
     };
   }
   const cores = availableParallelism();
-  const { engine, reason } = await chooseAutoEngine();
+  const { engine, reason } = await AUTO.resolve();
   const line = engine === 'webgpu' ? `auto: webgpu (${reason})` : `auto: float64 path on ${cores} core(s) (${reason})`;
   return {
     engine: packageVersion(), node: process.version, platform: `${process.platform} ${process.arch}`,
@@ -120,6 +116,9 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       '',
       ...formatTable(['backend', 'starts', 'detail'], r.backends.map((b) => [b.backend, b.ok ? 'yes' : 'no', b.ok ? b.detail : 'cannot start']), ['left', 'left', 'left']),
       ...r.backends.filter((b) => !b.ok).flatMap((b) => ['', `${b.backend}: ${b.detail}`, `  to fix: ${b.fix}`]),
+      '',
+      'Engines (--backend of solve --batch, backend of a job):',
+      ...engineLines(),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   },

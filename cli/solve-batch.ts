@@ -3,8 +3,8 @@
  * mean objective with its 95% confidence interval, status counts, mean iterations, SP3
  * certificates, time and throughput. Engines: the float64 reference solver (engine/ao/solve-ao.ts)
  * on a worker pool of one thread per core, or the batched tensor engine
- * (kernels/solve-ao-batch.ts) on a tfjs backend; `auto` (the default) picks the fastest present
- * (kernels/backend.ts `chooseAutoEngine`). Realisations are keyed by (seed, point, realisation),
+ * (kernels/solve-ao-batch.ts) on a tfjs backend, or the fused GPU engine on webgpu, as the engine
+ * table says (kernels/engines.ts); `auto` (the default) picks the fastest present. Realisations are keyed by (seed, point, realisation),
  * so every engine solves the same ones.
  */
 import { availableParallelism } from 'node:os';
@@ -13,8 +13,7 @@ import { createDrawPool } from '../jobs/draw-pool.js';
 import type { AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
-import { chooseAutoEngine, ENGINE_CHOICES, useBackend, type BackendName, type EngineChoice } from '../kernels/backend.js';
-import { solveAoBatch } from '../kernels/solve-ao-batch.js';
+import { AUTO, ENGINE_CHOICES, ENGINES, methodRefusal, type EngineChoice, type EngineName } from '../kernels/engines.js';
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 import { addFusedWork, emptyFusedWork, formatFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { SliceTask } from './solve-batch-worker.js';
@@ -26,11 +25,7 @@ export interface BatchInput {
   /** Realisations first, first + 1, ..., first + count - 1. */
   first: number;
   count: number;
-  /**
-   * Realisations per tensor batch, or per worker task on the float64 path; by default 1024 on wasm
-   * and cpu, 100 000 on a GPU (where each peaked, docs/performance.md), and on the float64 path a
-   * quarter of each worker's share (at most 1000).
-   */
+  /** Realisations per tensor batch, or per worker task on the float64 path; by default the engine's (kernels/engines.ts `defaultChunk`). */
   chunk?: number;
   backend: EngineChoice;
   /** Called after every chunk (progress). */
@@ -41,7 +36,7 @@ export interface BatchInput {
 
 /** The engine that ran: the float64 path or a tfjs backend, and a line for the summary. */
 export interface BatchEngine {
-  name: BackendName | 'float64';
+  name: EngineName;
   detail: string;
 }
 
@@ -90,38 +85,36 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
     fail('invalid-argument', `--chunk must be a positive integer, got ${input.chunk}`);
   }
   if (!ENGINE_CHOICES.includes(input.backend)) fail('invalid-argument', `--backend must be one of ${ENGINE_CHOICES.join(', ')}, got "${input.backend}"`);
-  const auto = input.backend === 'auto' ? await chooseAutoEngine() : null;
-  const engine = auto ? auto.engine : input.backend;
+  const auto = input.backend === 'auto' ? await AUTO.resolve() : null;
+  const engine = ENGINES[auto ? auto.engine : input.backend as EngineName];
   const why = auto ? `auto: ${auto.reason}` : '';
+  const refusal = methodRefusal('--backend', engine.name, input.settings.method);
+  if (refusal) fail('invalid-argument', `${refusal}${auto ? ` (auto chose ${engine.name}: ${auto.reason})` : ''}`);
   let backend: BatchEngine;
-  let chunk: number;
   let results: BatchRow[] = [];
-  let t0: number;
   let gpu: FusedWorkCounts | undefined;
   const totals = new BatchTotals();
-  if (engine === 'float64') {
-    // The float64 reference solver, one realisation after another on every core.
-    const threads = availableParallelism();
-    chunk = input.chunk ?? Math.min(1000, Math.ceil(input.count / (4 * threads)));
-    backend = { name: 'float64', detail: `float64 (reference path, ${threads} worker(s)${why ? `; ${why}` : ''})` };
-    t0 = performance.now();
+  const threads = availableParallelism();
+  // On the float64 pool a quarter of each worker's share, so that the pool stays busy to the end.
+  const chunk = input.chunk ?? (engine.solver === 'reference' ? Math.min(engine.defaultChunk, Math.ceil(input.count / (4 * threads))) : engine.defaultChunk);
+  const started = await engine.start();
+  const t0 = performance.now();
+  if (engine.solver === 'reference') {
+    // The float64 reference solver, one realisation after another on every core; the pool's size
+    // and auto's reason go inside the engine's parentheses.
+    backend = { name: engine.name, detail: `${started.replace(/\)$/, '')}, ${threads} worker(s)${why ? `; ${why}` : ''})` };
     results = await solveOnFloat64Pool(input, chunk, threads);
     results.forEach((r) => totals.add(r));
+  } else if (engine.solver === 'fused') {
+    // The fused GPU engine: drawing, Algorithm 1 and the final check on the GPU, no row objects.
+    backend = { name: engine.name, detail: `${started}, fused AO${why ? ` (${why})` : ''}` };
+    gpu = emptyFusedWork();
+    results = await solveOnFusedEngine(input, chunk, totals, gpu);
   } else {
-    const info = await useBackend(engine);
-    chunk = input.chunk ?? (info.name === 'wasm' || info.name === 'cpu' ? 1024 : 100_000);
-    t0 = performance.now();
-    if (info.name === 'webgpu') {
-      // The fused GPU engine: drawing, Algorithm 1 and the final check on the GPU, no row objects.
-      backend = { name: info.name, detail: `${info.detail}, fused AO${why ? ` (${why})` : ''}` };
-      gpu = emptyFusedWork();
-      results = await solveOnFusedEngine(input, chunk, totals, gpu);
-    } else {
-      // The batched tensor engine on a tfjs backend, one chunk at a time.
-      backend = { name: info.name, detail: `${info.detail}${why ? ` (${why})` : ''}` };
-      results = await solveOnTensorEngine(input, chunk);
-      results.forEach((r) => totals.add(r));
-    }
+    // The batched tensor engine on a tfjs backend, one chunk at a time.
+    backend = { name: engine.name, detail: `${started}${why ? ` (${why})` : ''}` };
+    results = await solveOnTensorEngine(input, chunk);
+    results.forEach((r) => totals.add(r));
   }
   const timeS = (performance.now() - t0) / 1000;
   return {
@@ -206,6 +199,7 @@ async function solveOnFusedEngine(input: BatchInput, chunk: number, totals: Batc
 
 /** The batched tensor engine on the running tfjs backend; realisations are drawn on every core. */
 async function solveOnTensorEngine(input: BatchInput, chunk: number): Promise<BatchRow[]> {
+  const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');
   const results: BatchRow[] = [];
   const drawPool = createDrawPool(availableParallelism());
   try {

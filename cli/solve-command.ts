@@ -17,7 +17,7 @@ import { formatSolveReport } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { buildSolveReport, type RunKey, type SolveReport } from './solve-report.js';
 import { formatBatchSummary, solveBatch } from './solve-batch.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../kernels/backend.js';
+import { ENGINE_CHOICES, ENGINE_NAMES, ENGINES, engineLines, type EngineChoice } from '../kernels/engines.js';
 
 /** What to solve, as the options give it (defaults already applied). */
 export interface SolveInput {
@@ -109,6 +109,15 @@ interface SolveArgs {
   backend: string;
 }
 
+/** The engines' default --chunk in words: "1024 on wasm and cpu, 100000 on webgpu and tensorflow; ...". */
+const DEFAULT_CHUNKS = (() => {
+  const byChunk = new Map<number, string[]>();
+  for (const e of ENGINE_NAMES.filter((n) => ENGINES[n].solver !== 'reference')) {
+    byChunk.set(ENGINES[e].defaultChunk, [...(byChunk.get(ENGINES[e].defaultChunk) ?? []), e]);
+  }
+  return `${[...byChunk].map(([n, es]) => `${n} on ${es.join(' and ')}`).join(', ')}; on float64 a quarter of each worker's share, at most ${ENGINES.float64.defaultChunk}`;
+})();
+
 const EPILOG = [
   'Without --scenario the realisation is drawn from the counter-based stream keyed by',
   '(seed, point, realisation); without --point it uses common random numbers, so realisation r',
@@ -117,6 +126,9 @@ const EPILOG = [
   'then --set, and M defaults to the number of devices in the file. --json prints one object',
   'whose non-finite numbers (no objective when infeasible) are null. See `dtmc params` for',
   'every settings name.',
+  '',
+  'Engines of --batch (--backend):',
+  ...engineLines(),
   '',
   EXIT_CODES_HELP,
 ].join('\n');
@@ -137,10 +149,13 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       .option('save-scenario', { type: 'string', requiresArg: true, describe: 'write the realisation, with its settings as params, to a scenario file' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object and nothing else' })
       .option('batch', { type: 'number', describe: 'solve N generated realisations (from --realisation on) and print a summary' })
-      .option('chunk', { type: 'number', describe: 'realisations per tensor batch, or per worker task on float64 (with --batch) [default: 1024 on wasm and cpu, 100000 on a GPU]' })
+      .option('chunk', {
+        type: 'number',
+        describe: `realisations per tensor batch, or per worker task on float64 (with --batch) [default: ${DEFAULT_CHUNKS}]`,
+      })
       .option('backend', {
-        type: 'string', default: 'auto', choices: ENGINE_CHOICES as string[],
-        describe: 'engine (with --batch): auto (webgpu on a hardware GPU, else float64), float64 (the reference solver on every core), or a tensor backend: wasm, cpu, webgpu, tensorflow',
+        type: 'string', default: 'auto', choices: [...ENGINE_CHOICES],
+        describe: `engine (with --batch): ${ENGINE_CHOICES.join(', ')} (each described below)`,
       })
       .conflicts('scenario', ['seed', 'realisation', 'point'])
       .conflicts('batch', ['scenario', 'save-scenario'])

@@ -23,18 +23,13 @@ import { z } from 'zod';
 import { fail, DtmcError } from '../engine/errors.js';
 import { DEFAULT_SETTINGS, resolveSettings, type Settings } from '../engine/settings.js';
 import { findKeyProblem } from './json-keys.js';
+import { ENGINE_NAMES, methodRefusal, type EngineChoice } from '../kernels/engines.js';
 
 /**
- * Engines a job can run on: the float64 path (one per worker) or a tensor backend; `auto` is
- * resolved once before the pool starts (jobs/run-job.ts): webgpu on a hardware GPU adapter, else
- * float64 (kernels/backend.ts `chooseAutoEngine`).
+ * Engines a job can run on (the table of kernels/engines.ts), or `auto`, resolved once before the
+ * pool starts (jobs/run-job.ts): webgpu on a hardware GPU adapter, else float64.
  */
-export const JOB_BACKENDS = ['float64', 'wasm', 'cpu', 'webgpu', 'tensorflow', 'auto'] as const;
-export type JobBackend = (typeof JOB_BACKENDS)[number];
-/** The engine a chunk runs on: `auto` already resolved. */
-export type JobEngine = Exclude<JobBackend, 'auto'>;
-/** Backends whose device one worker owns (several GPU contexts in one process fail). */
-export const GPU_BACKENDS: readonly JobEngine[] = ['webgpu', 'tensorflow'];
+export const JOB_BACKENDS = [...ENGINE_NAMES, 'auto'] as const satisfies readonly EngineChoice[];
 
 /** Most worker threads a job (or `dtmc run --workers`) may ask for. */
 export const MAX_WORKERS = 256;
@@ -153,8 +148,9 @@ export function parseJob(raw: unknown, where = 'job'): Job {
       + `at most ${JOB_LIMITS.chunks}: set ${where}.chunkSize to at least ${least}, or split the job`);
   }
   const points = sweepPoints(job, where); // validates every point's settings
-  if (job.backend !== 'float64' && points.some((p) => p.settings.method !== 'ao' && p.settings.method !== 'joint')) {
-    fail('invalid-argument', `${where}.backend must be float64 when a point runs a baseline (method other than ao and joint); the tensor engine runs methods ao and joint`);
+  for (const p of points) {
+    const refusal = methodRefusal(`${where}.backend`, job.backend, p.settings.method);
+    if (refusal) fail('invalid-argument', `${refusal} (point ${p.index} runs method ${p.settings.method})`);
   }
   return job;
 }

@@ -27,7 +27,8 @@ import { checkEngineStarts } from './engine-check.js';
 import { readChunkFile } from '../output/chunk-file.js';
 import { makeFolder, writeFileAtomicallySync } from '../output/atomic-file.js';
 import { checksumPath } from '../output/chunk-checksum.js';
-import { canonicalJson, GPU_BACKENDS, MAX_WORKERS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
+import { canonicalJson, MAX_WORKERS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
+import { AUTO, ENGINES, type EngineChoice, type EngineName } from '../kernels/engines.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
@@ -173,11 +174,10 @@ function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: s
 }
 
 /** The job's engine, `auto` resolved (with why): webgpu on a hardware GPU adapter, else float64. */
-export async function resolveJobBackend(backend: JobBackend): Promise<{ engine: JobEngine; reason: string }> {
+export async function resolveJobBackend(backend: EngineChoice): Promise<{ engine: EngineName; reason: string }> {
   if (backend !== 'auto') return { engine: backend, reason: '' };
-  // Loaded only for auto: a float64 job needs no tfjs.
-  const { chooseAutoEngine } = await import('../kernels/backend.js');
-  const auto = await chooseAutoEngine();
+  // Resolving auto loads the webgpu package; a float64 job needs none of it.
+  const auto = await AUTO.resolve();
   return { engine: auto.engine, reason: auto.reason };
 }
 
@@ -202,7 +202,7 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
   }
 }
 
-async function runLocked(o: RunOptions, { engine, reason }: { engine: JobEngine; reason: string }): Promise<RunOutcome> {
+async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName; reason: string }): Promise<RunOutcome> {
   const { job, outDir } = o;
   const hash = jobHash(job);
   claimFolder(outDir, { job, jobHash: hash, engineVersion: o.engineVersion }, o.log);
@@ -212,7 +212,7 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: JobEngine;
 
   const backendLine = reason ? `auto: ${engine} (${reason})` : engine;
   let workers = o.workers ?? (job.workers === 'auto' ? availableParallelism() : job.workers);
-  if (GPU_BACKENDS.includes(engine) && workers > 1) {
+  if (ENGINES[engine].ownsDevice && workers > 1) {
     o.log(`backend ${engine}: one worker owns the device (asked for ${workers})`);
     workers = 1;
   }

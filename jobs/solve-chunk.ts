@@ -1,7 +1,7 @@
 /**
  * Solves one chunk of a job (consecutive realisations of one sweep point) on the job's engine and
- * returns its rows: the float64 path one realisation after another, or the tensor engine on a
- * tfjs backend as one batch.
+ * returns its rows, by the engine's solver (kernels/engines.ts): the float64 path one realisation
+ * after another, the tensor engine on a tfjs backend as one batch, or the fused GPU engine.
  */
 import { availableParallelism } from 'node:os';
 import type { Settings } from '../engine/settings.js';
@@ -12,7 +12,7 @@ import { solveAo, type AoStatus } from '../engine/ao/solve-ao.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Point } from '../engine/model/point.js';
 import { DEVICE_COLUMNS, type ChunkRows, type DeviceColumn } from '../output/chunk-file.js';
-import type { JobEngine } from './job-file.js';
+import { ENGINES, type EngineName } from '../kernels/engines.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 
@@ -24,7 +24,7 @@ export interface ChunkTask {
   commonRandomNumbers: boolean;
   first: number;
   count: number;
-  backend: JobEngine;
+  backend: EngineName;
   /** Why `auto` chose this engine (recorded with it), when the job said auto. */
   autoReason?: string;
 }
@@ -58,32 +58,29 @@ export async function solveChunk(task: ChunkTask, reuse?: FusedAoColumns): Promi
   const point = task.commonRandomNumbers ? null : task.point;
   let problems: Problem[];
   let results: RowResult[];
-  let backend: string;
   const drawInline = (): Problem[] => problemViews(drawProblemColumns(settings, task.seed, point, first, count));
-  if (task.backend === 'float64') {
+  const engine = ENGINES[task.backend];
+  // A tensor engine loads its tfjs backend as it starts; the float64 path loads no tfjs.
+  let backend = await engine.start();
+  if (engine.solver === 'fused') {
+    // The fused GPU engine: drawing, the whole AO and the final check on the GPU, rows as columns.
+    const { solveAoFused, emptyFusedAoStats } = await import('../kernels/webgpu/fused-ao.js');
+    const { chunkRowsFromFused } = await import('./fused-rows.js');
+    const stats = emptyFusedAoStats();
+    const columns = await solveAoFused({ settings, seed: task.seed, point, first, count }, { stats, reuse });
+    backend += ', fused AO (drawing, Algorithm 1 and the final check on the GPU)';
+    if (task.autoReason) backend += `; chosen by auto: ${task.autoReason}`;
+    const gpu = emptyFusedWork();
+    addFusedWork(gpu, stats);
+    return { rows: chunkRowsFromFused(task, columns), backend, gpu, columns };
+  }
+  if (engine.solver === 'reference') {
     // Every worker draws and solves its own chunk: the pool already uses every core.
     problems = drawInline();
     results = problems.map((p) => solveAo(p));
-    backend = 'float64 (reference path)';
   } else {
-    // Loaded only for tensor jobs: the float64 path needs no tfjs.
-    const { useBackend } = await import('../kernels/backend.js');
     const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');
-    const info = await useBackend(task.backend);
-    backend = info.detail;
-    if (info.name === 'webgpu') {
-      // The fused GPU engine: drawing, the whole AO and the final check on the GPU, rows as columns.
-      const { solveAoFused, emptyFusedAoStats } = await import('../kernels/webgpu/fused-ao.js');
-      const { chunkRowsFromFused } = await import('./fused-rows.js');
-      const stats = emptyFusedAoStats();
-      const columns = await solveAoFused({ settings, seed: task.seed, point, first, count }, { stats, reuse });
-      backend += ', fused AO (drawing, Algorithm 1 and the final check on the GPU)';
-      if (task.autoReason) backend += `; chosen by auto: ${task.autoReason}`;
-      const gpu = emptyFusedWork();
-      addFusedWork(gpu, stats);
-      return { rows: chunkRowsFromFused(task, columns), backend, gpu, columns };
-    }
-    if (info.name === 'wasm' || info.name === 'cpu') {
+    if (!engine.ownsDevice) {
       problems = drawInline(); // one worker per core already
     } else {
       // A GPU backend runs in the job's single worker: the drawing takes the other cores.

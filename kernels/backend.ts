@@ -1,9 +1,10 @@
 /**
- * Choosing and starting the TensorFlow.js backend of the tensor engine.
+ * Starting the TensorFlow.js backends of the tensor engine, and telling a hardware GPU adapter
+ * from a software one. Which engines exist, what each solves and how each reports is the table
+ * of kernels/engines.ts; its tensor engines start here:
  *
- * - `wasm`: @tensorflow/tfjs-backend-wasm, its .wasm files shipped in the package; works offline
- *   everywhere; the default.
- * - `cpu`: @tensorflow/tfjs-backend-cpu, plain JS (about 20 times slower than wasm).
+ * - `wasm`: @tensorflow/tfjs-backend-wasm, its .wasm files read from the package (or DTMC_WASM_DIR).
+ * - `cpu`: @tensorflow/tfjs-backend-cpu, in production mode.
  * - `webgpu`: @tensorflow/tfjs-backend-webgpu on Dawn through the `webgpu` package, on any GPU
  *   with a Vulkan driver (the host needs the Vulkan loader libvulkan1, libglvnd0 and the GPU
  *   driver's Vulkan ICD).
@@ -25,13 +26,12 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../engine/errors.js';
+import { BACKEND_NAMES, ENGINES, TENSORFLOW_PACKAGES, type BackendName } from './engines.js';
 
-export type BackendName = 'wasm' | 'cpu' | 'webgpu' | 'tensorflow';
+export type { BackendName } from './engines.js';
+/** What `useBackend` accepts: a tfjs backend of the engine table, or `auto`. */
 export type BackendChoice = BackendName | 'auto';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'];
-/** The engines of `solve --batch`: the float64 reference path, or a tfjs backend (or auto). */
-export type EngineChoice = BackendChoice | 'float64';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'float64', 'wasm', 'cpu', 'webgpu', 'tensorflow'];
+const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
 
 export interface BackendInfo {
   /** The tfjs backend that runs the kernels. */
@@ -42,7 +42,8 @@ export interface BackendInfo {
 
 const require = createRequire(import.meta.url);
 
-async function startWasm(): Promise<string> {
+/** Starts the wasm backend; its report line. */
+export async function startWasm(): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // In Node the .wasm files are read from the package's own dist folder (no network), or from
   // DTMC_WASM_DIR where the engine runs bundled without node_modules.
@@ -51,7 +52,8 @@ async function startWasm(): Promise<string> {
   return 'wasm';
 }
 
-async function startCpu(): Promise<string> {
+/** Starts the cpu backend; its report line. */
+export async function startCpu(): Promise<string> {
   // Production mode: no debug checks, and no console banner suggesting tfjs-node on first use
   // (the tensorflow backend covers that, with its own message).
   tf.enableProdMode();
@@ -101,7 +103,8 @@ interface GpuLike {
   requestAdapter(): Promise<GPUAdapterLike | null>;
 }
 
-async function startWebGpu(): Promise<string> {
+/** Starts the webgpu backend on the adapter found, or fails saying what is missing; its report line. */
+export async function startWebGpu(): Promise<string> {
   const { adapter, reason } = await findWebGpuAdapter();
   if (!adapter) fail('backend', `the webgpu backend cannot start: ${reason}`);
   // The backend registers itself on import, only if navigator.gpu exists (set above).
@@ -169,8 +172,9 @@ export function chooseAutoEngine(): Promise<AutoEngine> {
   return autoEngine;
 }
 
-async function startTensorflow(): Promise<string> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+/** Starts the tensorflow backend from the first of its packages installed; its report line. */
+export async function startTensorflow(): Promise<string> {
+  for (const pkg of TENSORFLOW_PACKAGES) {
     try {
       await import(pkg);
     } catch {
@@ -184,10 +188,6 @@ async function startTensorflow(): Promise<string> {
     + 'libtensorflow, so they are not dependencies of this package');
 }
 
-const STARTERS: Record<BackendName, () => Promise<string>> = {
-  wasm: startWasm, cpu: startCpu, webgpu: startWebGpu, tensorflow: startTensorflow,
-};
-
 /**
  * Starts the chosen backend (once per process; asking again for the running one is free). `auto`
  * starts webgpu on a hardware adapter, else wasm (engines that can run the float64 path resolve
@@ -198,7 +198,7 @@ export async function useBackend(choice: BackendChoice = 'wasm'): Promise<Backen
     fail('invalid-argument', `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${choice}"`);
   }
   if (choice !== 'auto') {
-    const detail = await STARTERS[choice]();
+    const detail = await ENGINES[choice].start();
     return { name: choice, detail };
   }
   const auto = await chooseAutoEngine();

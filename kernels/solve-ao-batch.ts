@@ -21,7 +21,6 @@ import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility
 import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
 import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
-import { fail } from '../engine/errors.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint, type BatchProblem } from './batch.js';
 import { constraintViolations, totalLatencyMs } from './model.js';
 import { solveCachingBatch } from './sp1-caching.js';
@@ -30,6 +29,7 @@ import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
 import { jointStepBatch } from './joint-sca.js';
 import type { BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
+import { requireMethod } from './engines.js';
 import { ACCEPT_VIOLATION_F32 } from '../engine/ao/solver-constants.js';
 
 /** The result of one realisation of a batch (the batch counterpart of AoResult). */
@@ -87,9 +87,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   const N = problems.length;
   const M = problems[0].cPerW.length;
   const { params } = problems[0];
-  if (params.method !== 'ao' && params.method !== 'joint') {
-    fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the tensor engine runs methods ao and joint`);
-  }
+  requireMethod(tf.getBackend(), params.method);
   const acceptViolation = options.acceptViolation ?? ACCEPT_VIOLATION_F32;
   const timings = options.timings;
   let clock = performance.now();

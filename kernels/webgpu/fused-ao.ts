@@ -22,6 +22,7 @@ import { checkFeasibility } from '../../engine/model/feasibility.js';
 import { feasibleStart } from '../../engine/ao/feasible-start.js';
 import { badInput } from '../../engine/ao/solve-ao.js';
 import { fail } from '../../engine/errors.js';
+import { requireMethod } from '../engines.js';
 import { runFusedAo, type DispatchOptions, type DispatchStats, type DrawOnDevice } from './fused-ao-dispatch.js';
 import {
   CONSTRAINT_CODES, FAILURE_CODES, inRows, OUTPUT_SCALARS, OUTPUT_UE_FIELDS, POINT_FIELDS, PROBLEM_FIELDS, scalarRow0, START_CODES,
@@ -273,9 +274,7 @@ function describe(c: FusedAoColumns, d: Decoded, i: number): void {
  */
 export async function solveAoFused(source: FusedSource, options: FusedAoOptions = {}): Promise<FusedAoColumns> {
   const { n, M, params } = sourceShape(source);
-  if (params.method !== 'ao' && params.method !== 'joint') {
-    fail('invalid-argument', `method ${params.method} (a baseline) runs on the float64 path only; the fused GPU engine runs methods ao and joint`);
-  }
+  requireMethod('webgpu', params.method);
   const stats = options.stats ?? emptyFusedAoStats();
   const wall0 = performance.now();
   const wait0 = stats.waitMs;
