@@ -2,12 +2,8 @@
  * `dtmc run`: expands a job into chunks, skips the complete ones already in the output folder,
  * and solves the rest on a Piscina pool, each worker writing its chunk's Arrow file.
  *
- * Output folder:
- *   .dtmc.lock[.<i>-of-<n>]      held while a run works on the folder (jobs/folder-lock.ts)
- *   job.json                     the job, its hash and the engine version (a different job is refused)
- *   chunks/<chunk>.arrow         one complete chunk (output/chunk-file.ts)
- *   chunks/<chunk>.arrow.sha256  its checksum, written just before it (output/chunk-checksum.ts)
- *   chunks/<chunk>.failed.json   a chunk whose worker crashed twice (retried on the next run)
+ * The output folder's files and their paths: output/job-folder.ts. A folder holding a different
+ * job (job.json) is refused.
  *
  * Nothing is lost: chunk files appear only complete (temporary name, then rename), a run on the
  * same folder resumes (redoing missing, truncated or corrupt chunks: a chunk is checked against its
@@ -17,7 +13,7 @@
  * written (full disk, read-only folder, a directory in its place) stops the run the same way,
  * with the named error in `writeError`: the chunk is not solved again, nor are the rest.
  */
-import { existsSync, readdirSync, readFileSync, unlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
@@ -25,9 +21,11 @@ import { DtmcError, fail } from '../engine/errors.js';
 import { acquireFolderLock, createExclusive } from './folder-lock.js';
 import { checkEngineStarts } from './engine-check.js';
 import { readChunkFile } from '../output/chunk-file.js';
-import { makeFolder, writeFileAtomicallySync } from '../output/atomic-file.js';
-import { checksumPath } from '../output/chunk-checksum.js';
-import { canonicalJson, GPU_BACKENDS, MAX_WORKERS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
+import { makeFolder } from '../output/atomic-file.js';
+import {
+  checksumPath, chunkPath, chunksDir, failedRecordPath, manifestPath, manifestText, readManifest, removeFailedRecord, writeFailedRecord, writeManifest, type Manifest,
+} from '../output/job-folder.js';
+import { canonicalJson, GPU_BACKENDS, JOB_FORMAT, MAX_WORKERS, jobChunks, jobHash, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
@@ -71,68 +69,25 @@ export interface RunOutcome {
   gpu?: FusedWorkCounts;
 }
 
-export const chunkPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.arrow`);
-const failedPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.failed.json`);
-
-/** The manifest of an output folder. */
-export interface Manifest {
-  job: Job;
-  jobHash: string;
-  engineVersion: string;
-}
-
-/** Most bytes of a job.json (a job file is at most 1 MiB). */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-/** Reads DIR/job.json, or null when there is none; its hash is checked against its job. */
-export function readManifest(outDir: string): Manifest | null {
-  const path = join(outDir, 'job.json');
-  if (!existsSync(path)) return null;
-  let raw: Manifest;
-  try {
-    if (statSync(path).size > MAX_MANIFEST_BYTES) throw new Error(`larger than ${MAX_MANIFEST_BYTES} bytes`);
-    raw = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
-    return fail('io', `${path} is not readable JSON (${e.message}); it is not an output folder of dtmc run`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || typeof raw.job !== 'object' || raw.job === null) {
-    return fail('io', `${path} holds ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw === 'object' ? 'an object without a job' : `a ${typeof raw}`}, not a dtmc manifest (an object with job, jobHash and engineVersion); it is not an output folder of dtmc run`);
-  }
-  if (!raw || typeof raw !== 'object') fail('io', `${path} is not a dtmc job manifest (a JSON object with job, jobHash and engineVersion)`);
-  // Through the schema, so that a manifest written before a field existed gets its default.
-  const job = parseJob(raw.job, path);
-  const hash = jobHash(job);
-  if (raw.jobHash !== hash) {
-    fail('invalid-argument', `${path} has been changed: its job hashes to ${hash.slice(0, 12)} but it records ${String(raw.jobHash).slice(0, 12)}, `
-      + 'the hash its chunk files carry. Restore the job it was made with (every chunk file holds it in its dtmc.job metadata).');
-  }
-  return { ...raw, job };
-}
-
-function writeManifest(outDir: string, manifest: Manifest): void {
-  writeFileAtomicallySync(join(outDir, 'job.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
 /**
  * Creates DIR/job.json (exclusively: of two jobs claiming one empty folder, one wins), or checks
  * that the folder holds this job. A folder with chunk files but no job.json is refused: nothing
  * proves they are this job's, so none is deleted.
  */
-function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => void): void {
-  let existing = readManifest(outDir);
+function claimFolder(outDir: string, manifest: Manifest<Job>, log: (line: string) => void): void {
+  let existing = readManifest(outDir, JOB_FORMAT);
   if (!existing) {
-    const chunksDir = join(outDir, 'chunks');
-    const files = existsSync(chunksDir) ? readdirSync(chunksDir) : [];
+    const chunks = chunksDir(outDir);
+    const files = existsSync(chunks) ? readdirSync(chunks) : [];
     if (files.length) {
       fail('invalid-argument', `${outDir} has no job.json, but its chunks folder holds ${files.length} file(s) (e.g. ${files[0]}): `
         + 'nothing shows they are this job\'s, so none is touched. Use another --out folder, or move that chunks folder away.');
     }
-    if (createExclusive(join(outDir, 'job.json'), `${JSON.stringify(manifest, null, 2)}\n`)) {
-      makeFolder(chunksDir);
+    if (createExclusive(manifestPath(outDir), manifestText(manifest))) {
+      makeFolder(chunks);
       return;
     }
-    existing = readManifest(outDir)!; // another run claimed it just now
+    existing = readManifest(outDir, JOB_FORMAT)!; // another run claimed it just now
   }
   if (existing.jobHash !== manifest.jobHash) {
     fail('invalid-argument',
@@ -145,18 +100,18 @@ function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => 
   }
   // Same results; the fields outside the hash (plot, description, workers) follow the job file.
   if (canonicalJson(existing.job) !== canonicalJson(manifest.job)) writeManifest(outDir, { ...existing, job: manifest.job });
-  makeFolder(join(outDir, 'chunks'));
+  makeFolder(chunksDir(outDir));
 }
 
 /** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */
 function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: string) => void): { todo: Chunk[]; skipped: number } {
-  const leftovers = new Set(readdirSync(join(outDir, 'chunks')).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
+  const leftovers = new Set(readdirSync(chunksDir(outDir)).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
   const todo: Chunk[] = [];
   let skipped = 0;
   for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
-    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(outDir, 'chunks', f));
-    if (existsSync(failedPath(outDir, c.id))) unlinkSync(failedPath(outDir, c.id));
+    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(chunksDir(outDir), f));
+    removeFailedRecord(outDir, c.id);
     if (existsSync(path)) {
       const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, point: c.point, first: c.first, count: c.count });
       if (!problem) {
@@ -282,10 +237,10 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: JobEngine;
         o.log(`chunk ${chunk.id} failed (${error}); retrying it once`);
         queue.push({ chunk, attempt: 2 });
       } else {
-        o.log(`chunk ${chunk.id} failed again (${error}); recorded in ${failedPath(outDir, chunk.id)}`);
+        o.log(`chunk ${chunk.id} failed again (${error}); recorded in ${failedRecordPath(outDir, chunk.id)}`);
         outcome.failed.push({ id: chunk.id, error });
         try {
-          writeFileAtomicallySync(failedPath(outDir, chunk.id), `${JSON.stringify({ chunk: chunk.id, attempts: attempt, error }, null, 2)}\n`);
+          writeFailedRecord(outDir, { chunk: chunk.id, attempts: attempt, error });
         } catch (w) {
           if (!(w instanceof DtmcError)) throw w;
           onWriteError(w.message);

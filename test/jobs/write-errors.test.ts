@@ -9,9 +9,9 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobChunks, parseJob } from '../../jobs/job-file.js';
+import { JOB_FORMAT, jobChunks } from '../../jobs/job-file.js';
 import { readChunkFile } from '../../output/chunk-file.js';
-import { readManifest } from '../../jobs/run-job.js';
+import { readManifest } from '../../output/job-folder.js';
 import { DtmcError } from '../../engine/errors.js';
 import { makeFolder } from '../../output/atomic-file.js';
 import { dtmc, dtmcAsync, readRows, tempDir, writeJob, type CliRun } from '../helpers/job-runs.js';
@@ -40,7 +40,7 @@ function expectNamedError(r: CliRun, pattern: RegExp): void {
 
 /** Every file in DIR/chunks: the complete chunks are valid, nothing else is there but `allowed`. */
 function expectOnlyCompleteChunks(out: string, allowed: RegExp = /^$/): number {
-  const job = parseJob(readManifest(out)!.job, 'job.json');
+  const job = readManifest(out, JOB_FORMAT)!.job;
   const byId = new Map(jobChunks(job).map((c) => [c.id, c]));
   let complete = 0;
   const files = readdirSync(join(out, 'chunks'));
@@ -50,7 +50,7 @@ function expectOnlyCompleteChunks(out: string, allowed: RegExp = /^$/): number {
     if (f.endsWith('.arrow.sha256') && !f.includes('.tmp-')) continue;
     assert.ok(f.endsWith('.arrow') && !f.includes('.tmp-'), `unexpected file ${f}`);
     const c = byId.get(f.replace(/\.arrow$/, ''))!;
-    const { problem } = readChunkFile(join(out, 'chunks', f), { jobHash: readManifest(out)!.jobHash, chunk: c.id, first: c.first, count: c.count });
+    const { problem } = readChunkFile(join(out, 'chunks', f), { jobHash: readManifest(out, JOB_FORMAT)!.jobHash, chunk: c.id, first: c.first, count: c.count });
     assert.is(problem, null, `${f} is a complete chunk`);
     complete++;
   }
@@ -147,7 +147,7 @@ test('a job.json holding null, an array, a number or an object without a job is 
     const out = join(dir, `manifest-${says.replace(/\W+/g, '-')}`);
     mkdirSync(out);
     writeFileSync(join(out, 'job.json'), text);
-    assert.throws(() => readManifest(out), (e: Error) => e instanceof DtmcError && new RegExp(`job\\.json ${says}, not a dtmc manifest`).test(e.message), says);
+    assert.throws(() => readManifest(out, JOB_FORMAT), (e: Error) => e instanceof DtmcError && new RegExp(`job\\.json ${says}, not a dtmc manifest`).test(e.message), says);
   }
   expectNamedError(dtmc(['run', jobPath, '--out', join(dir, 'manifest-holds-null')]), /job\.json holds null, not a dtmc manifest/);
   expectNamedError(dtmc(['aggregate', join(dir, 'manifest-holds-an-array')]), /job\.json holds an array, not a dtmc manifest/);
