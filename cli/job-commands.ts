@@ -169,22 +169,23 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
 
 /**
  * Logs why a run stopped short and sets the exit code (2 for a file that cannot be written,
- * 130/143 for a signal, 4 for failed chunks); true when every chunk of the run is complete. `resume` is the command to run again.
+ * 130/143 for a signal, 4 for failed chunks); true when every chunk of the run is complete. `resume` is the command to run again;
+ * `say` where the lines go (stderr).
  */
-export function reportStop(outcome: RunOutcome, resume: string): boolean {
+export function reportStop(outcome: RunOutcome, resume: string, say: (line: string) => void = log): boolean {
   if (outcome.writeError) {
-    log(`dtmc: ${outcome.writeError}`);
-    log(`stopped: the chunks written so far stay; fix the folder, then resume with: ${resume}`);
+    say(`dtmc: ${outcome.writeError}`);
+    say(`stopped: the chunks written so far stay; fix the folder, then resume with: ${resume}`);
     process.exitCode = EXIT.badInput;
     return false;
   }
   if (outcome.interrupted) {
-    log(`stopped by ${outcome.interrupted}; resume with: ${resume}`);
+    say(`stopped by ${outcome.interrupted}; resume with: ${resume}`);
     process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     return false;
   }
   if (outcome.failed.length) {
-    log(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them: ${resume}`);
+    say(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them: ${resume}`);
     process.exitCode = EXIT.incomplete;
     return false;
   }

@@ -47,6 +47,13 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Remove the folder's conflicting locks whoever holds them (a run on another host known dead). */
   breakLock?: boolean;
+  /**
+   * The pool's worker instead of jobs/worker.ts, for tests (test/helpers/fault-worker.ts injects
+   * crashes and a full disk) or a custom worker: `module`, a file URL or absolute path of a module
+   * whose default export takes a WorkerTask and returns a WorkerResult; `data`, what it reads as
+   * Piscina's `workerData` (structured-cloneable).
+   */
+  worker?: { module: string; data?: unknown };
 }
 
 export interface RunOutcome {
@@ -144,6 +151,9 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= MAX_WORKERS)) {
     fail('invalid-argument', `--workers must be an integer in [1, ${MAX_WORKERS}], got ${o.workers}`);
   }
+  if (o.worker !== undefined && !(typeof o.worker.module === 'string' && o.worker.module !== '')) {
+    fail('invalid-argument', `options.worker.module must be a file URL or path of a worker module, got ${JSON.stringify(o.worker.module)}`);
+  }
   // Resolved once, here, so that every worker runs the same engine and the pool is sized for it;
   // an engine that cannot start here is bad input, found before anything is written.
   const engine = await resolveJobBackend(o.job.backend);
@@ -181,7 +191,10 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: JobEngine;
     + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`);
   if (todo.length === 0) return outcome;
 
-  const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: o.worker?.module ?? new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
+    ...(o.worker?.data !== undefined ? { workerData: o.worker.data } : {}),
+  });
   const progress = createProgress(o.progress, todo.length, totalRealisations, o.log);
   const started = performance.now();
   const queue: { chunk: Chunk; attempt: number }[] = todo.map((chunk) => ({ chunk, attempt: 1 }));

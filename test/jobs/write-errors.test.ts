@@ -15,6 +15,7 @@ import { readManifest } from '../../output/job-folder.js';
 import { DtmcError } from '../../engine/errors.js';
 import { makeFolder } from '../../output/atomic-file.js';
 import { dtmc, dtmcAsync, readRows, tempDir, writeJob, type CliRun } from '../helpers/job-runs.js';
+import { runWithFaults } from '../helpers/fault-run.js';
 
 const JOB = { name: 'writes', seed: 5, realisations: 6, base: { M: 4 }, sweep: { sMaxKbit: [0, 30] }, chunkSize: 3, workers: 1, backend: 'float64' };
 let dir = '';
@@ -62,12 +63,15 @@ const mountTmpfs = (at: string, options: string): boolean =>
   spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at], { stdio: 'ignore' }).status === 0;
 const unmount = (at: string): void => void spawnSync('umount', [at], { stdio: 'ignore' });
 
-test('a chunk that cannot be written (a full disk, injected) stops the run: exit 2, named, solved once, nothing partial, resumable', () => {
+test('a chunk that cannot be written (a full disk, injected) stops the run: exit 2, named, solved once, nothing partial, resumable', async () => {
   const out = join(dir, 'full');
-  const r = dtmc(['run', jobPath, '--out', out], { DTMC_FAULT_WRITE: 'p00000-c000001' });
-  expectNamedError(r, /dtmc: no space left on device \(ENOSPC\) while writing \S*p00000-c000001\.arrow; nothing was replaced/);
-  assert.match(r.stderr, /stopped: the chunks written so far stay; fix the folder, then resume with: dtmc run /);
-  assert.not.match(r.stderr, /retrying/, 'a write error is not retried as a crash');
+  const r = await runWithFaults(jobPath, out, { fullDisk: 'p00000-c000001' });
+  assert.is(r.exitCode, 2, r.log);
+  assert.type(r.outcome.writeError, 'string');
+  assert.match(r.log, /^dtmc: no space left on device \(ENOSPC\) while writing \S*p00000-c000001\.arrow; nothing was replaced/m);
+  assert.match(r.log, /stopped: the chunks written so far stay; fix the folder, then resume with: dtmc run /);
+  assert.not.match(r.log, /retrying/, 'a write error is not retried as a crash');
+  assert.equal([r.outcome.written, r.outcome.failed], [1, []], 'solved once: the chunk before is written, none after starts');
   assert.is(expectOnlyCompleteChunks(out), 1, 'the chunk before stays; none after starts');
   const again = dtmc(['run', jobPath, '--out', out]);
   assert.is(again.status, 0, again.stderr);
