@@ -18,7 +18,7 @@ import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray
 import { chunkPath, hasFailedRecord, summaryPaths, type FolderJob, type JobFolder } from './job-folder.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
-import { STATUSES } from './chunk-domain.js';
+import { STATUSES } from './chunk-columns.js';
 
 export { STATUSES };
 
