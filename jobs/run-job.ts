@@ -23,17 +23,15 @@ import { checkEngineStarts } from './engine-check.js';
 import { readChunkFile } from '../output/chunk-file.js';
 import { makeFolder } from '../output/atomic-file.js';
 import {
-  checksumPath, chunkPath, chunksDir, failedRecordPath, manifestPath, manifestText, readManifest, removeFailedRecord, writeFailedRecord, writeManifest, type Manifest,
+  checksumPath, chunkPath, chunksDir, failedRecordPath, manifestPath, manifestText, readManifest, removeFailedRecord, writeFailedRecord, writeManifest, type FolderShard, type Manifest,
 } from '../output/job-folder.js';
 import { canonicalJson, GPU_BACKENDS, JOB_FORMAT, MAX_WORKERS, jobChunks, jobHash, shardChunks, sweepPoints, type Chunk, type Job, type JobBackend, type JobEngine } from './job-file.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 
-export interface Shard {
-  index: number;
-  count: number;
-}
+/** A share of the job's chunks: shard `index` of `count`. */
+export type Shard = FolderShard;
 
 export interface RunOptions {
   job: Job;
