@@ -5,10 +5,11 @@
 import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
-import { jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
+import { JOB_FORMAT, jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, STATUSES, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
+import { openJobFolder } from '../output/job-folder.js';
 import { EXIT } from './exit-codes.js';
 import { formatFixed, formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
@@ -108,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       + (outcome.gpu ? `; GPU: ${formatFusedWork(outcome.gpu)}` : ''));
     if (!reportStop(outcome, `dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`)) return;
     if (args.summary) {
-      const a = aggregate(outDir);
+      const a = aggregate(openJobFolder(outDir, JOB_FORMAT));
       if (a.missing.length) {
         const ours = new Set(shardChunks(jobChunks(job), shard).map((c) => c.id));
         const lost = a.missing.filter((id) => ours.has(id));
@@ -168,22 +169,23 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
 
 /**
  * Logs why a run stopped short and sets the exit code (2 for a file that cannot be written,
- * 130/143 for a signal, 4 for failed chunks); true when every chunk of the run is complete. `resume` is the command to run again.
+ * 130/143 for a signal, 4 for failed chunks); true when every chunk of the run is complete. `resume` is the command to run again;
+ * `say` where the lines go (stderr).
  */
-export function reportStop(outcome: RunOutcome, resume: string): boolean {
+export function reportStop(outcome: RunOutcome, resume: string, say: (line: string) => void = log): boolean {
   if (outcome.writeError) {
-    log(`dtmc: ${outcome.writeError}`);
-    log(`stopped: the chunks written so far stay; fix the folder, then resume with: ${resume}`);
+    say(`dtmc: ${outcome.writeError}`);
+    say(`stopped: the chunks written so far stay; fix the folder, then resume with: ${resume}`);
     process.exitCode = EXIT.badInput;
     return false;
   }
   if (outcome.interrupted) {
-    log(`stopped by ${outcome.interrupted}; resume with: ${resume}`);
+    say(`stopped by ${outcome.interrupted}; resume with: ${resume}`);
     process.exitCode = outcome.interrupted === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     return false;
   }
   if (outcome.failed.length) {
-    log(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them: ${resume}`);
+    say(`${outcome.failed.length} chunk(s) failed: ${outcome.failed.map((f) => f.id).join(', ')}; run again to retry them: ${resume}`);
     process.exitCode = EXIT.incomplete;
     return false;
   }
@@ -195,7 +197,7 @@ export function reportStop(outcome: RunOutcome, resume: string): boolean {
  * refused unless `partial`, which logs the corrupt ones and marks their points incomplete.
  */
 export function aggregateChecked(dir: string, partial: boolean): Aggregate {
-  const a = aggregate(dir);
+  const a = aggregate(openJobFolder(dir, JOB_FORMAT));
   for (const c of partial ? a.corrupt : []) log(`corrupt chunk file left out (its point is incomplete): ${c.path} ${c.problem}`);
   if (a.corrupt.length && !partial) {
     const [c] = a.corrupt;

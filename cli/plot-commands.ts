@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
-import { loadJob, parseJob } from '../jobs/job-file.js';
+import { JOB_FORMAT, loadJob, parseJob } from '../jobs/job-file.js';
 import { runJob } from '../jobs/run-job.js';
 import type { ProgressMode } from '../jobs/progress.js';
 import { writeSummary, type Aggregate } from '../output/aggregate.js';
 import { convergence } from '../output/convergence.js';
+import { openJobFolder } from '../output/job-folder.js';
 import { convergenceSpec, summarySpec, writeChart } from '../output/plot.js';
 import { aggregateChecked, log, printSummary, reportStop } from './job-commands.js';
 import { packageVersion } from './package-info.js';
@@ -24,7 +25,7 @@ export async function plotFolder(outDir: string, partial: boolean): Promise<{ ag
   if (!a.points.some((p) => p.solved > 0)) fail('invalid-argument', `${outDir} has no solved realisation to plot`);
   const files = await writeSummary(outDir, a, packageVersion());
   files.push(...(await writeChart(outDir, a.job.name, summarySpec(a))));
-  files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(outDir)))));
+  files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(openJobFolder(outDir, JOB_FORMAT))))));
   return { aggregate: a, files };
 }
 

@@ -4,6 +4,8 @@
  * count of each verdict.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { JOB_FORMAT } from '../jobs/job-file.js';
+import { openJobFolder } from '../output/job-folder.js';
 import { verifyFolder, VERDICTS } from '../output/verify-folder.js';
 import { EXIT } from './exit-codes.js';
 
@@ -31,7 +33,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         '  5  some chunk file is corrupt (dtmc run redoes it)',
       ].join('\n')),
   handler: (args) => {
-    const v = verifyFolder(args.dir);
+    const v = verifyFolder(openJobFolder(args.dir, JOB_FORMAT));
     if (args.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
     else {
       const lines = v.chunks.filter((c) => args.all || c.verdict !== 'ok').map((c) => `${c.chunk}  ${c.verdict}${c.problem ? `: ${c.path} ${c.problem}` : ''}`);

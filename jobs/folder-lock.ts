@@ -24,11 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fail } from '../engine/errors.js';
-
-export interface LockShard {
-  index: number;
-  count: number;
-}
+import { lockName, lockShard, type FolderShard } from '../output/job-folder.js';
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -59,20 +55,8 @@ export interface LockOptions {
   log: (line: string) => void;
 }
 
-const LOCK_NAME = /^\.dtmc\.lock(?:\.(\d+)-of-(\d+))?$/;
-
-/** The lock file name of a shard. */
-export const lockName = (shard: LockShard): string => (shard.count === 1 ? '.dtmc.lock' : `.dtmc.lock.${shard.index}-of-${shard.count}`);
-
-/** The shard a lock file name stands for, or null when the name is not a lock's. */
-function lockShard(name: string): LockShard | null {
-  const m = LOCK_NAME.exec(name);
-  if (!m) return null;
-  return m[1] === undefined ? { index: 0, count: 1 } : { index: Number(m[1]), count: Number(m[2]) };
-}
-
 /** Two runs may share the folder only as different shards of one count above 1. */
-const conflicts = (a: LockShard, b: LockShard): boolean => a.count === 1 || b.count === 1 || a.count !== b.count || a.index === b.index;
+const conflicts = (a: FolderShard, b: FolderShard): boolean => a.count === 1 || b.count === 1 || a.count !== b.count || a.index === b.index;
 
 const errorCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
@@ -213,7 +197,7 @@ function clearOrRefuse(outDir: string, path: string, o: LockOptions, own: Folder
  * Takes the lock of `shard` on the folder (which must exist), clearing stale locks, or fails
  * ('locked') naming the run that holds it or a conflicting one.
  */
-export function acquireFolderLock(outDir: string, shard: LockShard, o: LockOptions): FolderLock {
+export function acquireFolderLock(outDir: string, shard: FolderShard, o: LockOptions): FolderLock {
   const path = join(outDir, lockName(shard));
   const info: LockInfo = {
     user: safeUser(), host: hostname(), pid: process.pid, startedAt: new Date().toISOString(),

@@ -3,7 +3,7 @@
  * per-realisation object: the per-UE columns are the engine's own arrays, the per-realisation
  * ones are filled in one pass.
  */
-import type { ChunkRows } from '../output/chunk-file.js';
+import { DEVICE_COLUMNS, deviceValues, type ChunkRows, type DeviceColumn } from '../output/chunk-columns.js';
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 import { STATUS_CODES } from '../kernels/webgpu/fused-ao-layout.js';
 
@@ -21,10 +21,7 @@ export function chunkRowsFromFused(key: RowsKey, c: FusedAoColumns): ChunkRows {
     realisation: new Uint32Array(n), status: new Array<string>(n), iterations: c.iterations,
     objectiveMs: c.objectiveMs, objectiveExactMs: c.objectiveExactMs, maxViolation: c.maxViolation,
     offloadPortion: new Float64Array(n), cachedCount: new Int32Array(n), cached: c.point.cached,
-    device: {
-      alpha: c.point.alpha, bandwidth: c.point.bandwidth, power_w: c.point.powerW, f_ue_ghz: c.point.fUeGHz, f_es_ghz: c.point.fEsGHz,
-      latency_ms: c.latencyMs, energy_mj: c.energyMj, rate_mbps: c.rateMbps,
-    },
+    device: Object.fromEntries(DEVICE_COLUMNS.map((d) => [d, deviceValues(d, c.point, c)])) as Record<DeviceColumn, Float64Array>,
     traceOffsets: c.traceOffsets, traceValues: c.traceValues,
   };
   for (let i = 0; i < n; i++) {

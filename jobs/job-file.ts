@@ -22,6 +22,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { fail, DtmcError } from '../engine/errors.js';
 import { DEFAULT_SETTINGS, resolveSettings, type Settings } from '../engine/settings.js';
+import { PLOT_PANELS } from '../output/plot-settings.js';
+import type { JobFormat } from '../output/job-folder.js';
 import { findKeyProblem } from './json-keys.js';
 import { ENGINE_NAMES, methodRefusal, type EngineChoice } from '../kernels/engines.js';
 
@@ -34,11 +36,6 @@ export const JOB_BACKENDS = [...ENGINE_NAMES, 'auto'] as const satisfies readonl
 /** Most worker threads a job (or `dtmc run --workers`) may ask for. */
 export const MAX_WORKERS = 256;
 const WORKERS_ERROR = `must be "auto" or an integer in [1, ${MAX_WORKERS}]`;
-
-/** Panels `dtmc plot` can draw against the x parameter: mean J with its 95% CI, mean offloading portion. */
-/** latency: mean J with its CI; offload: mean offloading portion; vs-ao: paired J - J(ao) with its CI (jobs sweeping method). */
-export const PLOT_PANELS = ['latency', 'offload', 'vs-ao'] as const;
-export type PlotPanel = (typeof PLOT_PANELS)[number];
 
 /**
  * Limits that keep a small job file from asking for unbounded work, checked before anything is
@@ -249,3 +246,6 @@ export function jobHash(job: Job): string {
   const identity = { ...rest, sweep: Object.entries(sweep) };
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
+
+/** How output/ reads a job folder's job.json (output/job-folder.ts): this schema, this hash, this expansion. */
+export const JOB_FORMAT: JobFormat<Job> = { parse: parseJob, hash: jobHash, points: (job) => sweepPoints(job), chunks: jobChunks };

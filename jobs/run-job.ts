@@ -2,12 +2,8 @@
  * `dtmc run`: expands a job into chunks, skips the complete ones already in the output folder,
  * and solves the rest on a Piscina pool, each worker writing its chunk's Arrow file.
  *
- * Output folder:
- *   .dtmc.lock[.<i>-of-<n>]      held while a run works on the folder (jobs/folder-lock.ts)
- *   job.json                     the job, its hash and the engine version (a different job is refused)
- *   chunks/<chunk>.arrow         one complete chunk (output/chunk-file.ts)
- *   chunks/<chunk>.arrow.sha256  its checksum, written just before it (output/chunk-checksum.ts)
- *   chunks/<chunk>.failed.json   a chunk whose worker crashed twice (retried on the next run)
+ * The output folder's files and their paths: output/job-folder.ts. A folder holding a different
+ * job (job.json) is refused.
  *
  * Nothing is lost: chunk files appear only complete (temporary name, then rename), a run on the
  * same folder resumes (redoing missing, truncated or corrupt chunks: a chunk is checked against its
@@ -17,7 +13,7 @@
  * written (full disk, read-only folder, a directory in its place) stops the run the same way,
  * with the named error in `writeError`: the chunk is not solved again, nor are the rest.
  */
-import { existsSync, readdirSync, readFileSync, unlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
@@ -25,18 +21,18 @@ import { DtmcError, fail } from '../engine/errors.js';
 import { acquireFolderLock, createExclusive } from './folder-lock.js';
 import { checkEngineStarts } from './engine-check.js';
 import { readChunkFile } from '../output/chunk-file.js';
-import { makeFolder, writeFileAtomicallySync } from '../output/atomic-file.js';
-import { checksumPath } from '../output/chunk-checksum.js';
-import { canonicalJson, MAX_WORKERS, jobChunks, jobHash, parseJob, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
+import { makeFolder } from '../output/atomic-file.js';
+import {
+  checksumPath, chunkPath, chunksDir, failedRecordPath, manifestPath, manifestText, readManifest, removeFailedRecord, writeFailedRecord, writeManifest, type FolderShard, type Manifest,
+} from '../output/job-folder.js';
+import { canonicalJson, JOB_FORMAT, MAX_WORKERS, jobChunks, jobHash, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
 import { AUTO, ENGINES, type EngineChoice, type EngineName } from '../kernels/engines.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 
-export interface Shard {
-  index: number;
-  count: number;
-}
+/** A share of the job's chunks: shard `index` of `count`. */
+export type Shard = FolderShard;
 
 export interface RunOptions {
   job: Job;
@@ -50,6 +46,13 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Remove the folder's conflicting locks whoever holds them (a run on another host known dead). */
   breakLock?: boolean;
+  /**
+   * The pool's worker instead of jobs/worker.ts, for tests (test/helpers/fault-worker.ts injects
+   * crashes and a full disk) or a custom worker: `module`, a file URL or absolute path of a module
+   * whose default export takes a WorkerTask and returns a WorkerResult; `data`, what it reads as
+   * Piscina's `workerData` (structured-cloneable).
+   */
+  worker?: { module: string; data?: unknown };
 }
 
 export interface RunOutcome {
@@ -72,68 +75,25 @@ export interface RunOutcome {
   gpu?: FusedWorkCounts;
 }
 
-export const chunkPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.arrow`);
-const failedPath = (outDir: string, id: string): string => join(outDir, 'chunks', `${id}.failed.json`);
-
-/** The manifest of an output folder. */
-export interface Manifest {
-  job: Job;
-  jobHash: string;
-  engineVersion: string;
-}
-
-/** Most bytes of a job.json (a job file is at most 1 MiB). */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-/** Reads DIR/job.json, or null when there is none; its hash is checked against its job. */
-export function readManifest(outDir: string): Manifest | null {
-  const path = join(outDir, 'job.json');
-  if (!existsSync(path)) return null;
-  let raw: Manifest;
-  try {
-    if (statSync(path).size > MAX_MANIFEST_BYTES) throw new Error(`larger than ${MAX_MANIFEST_BYTES} bytes`);
-    raw = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
-    return fail('io', `${path} is not readable JSON (${e.message}); it is not an output folder of dtmc run`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || typeof raw.job !== 'object' || raw.job === null) {
-    return fail('io', `${path} holds ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw === 'object' ? 'an object without a job' : `a ${typeof raw}`}, not a dtmc manifest (an object with job, jobHash and engineVersion); it is not an output folder of dtmc run`);
-  }
-  if (!raw || typeof raw !== 'object') fail('io', `${path} is not a dtmc job manifest (a JSON object with job, jobHash and engineVersion)`);
-  // Through the schema, so that a manifest written before a field existed gets its default.
-  const job = parseJob(raw.job, path);
-  const hash = jobHash(job);
-  if (raw.jobHash !== hash) {
-    fail('invalid-argument', `${path} has been changed: its job hashes to ${hash.slice(0, 12)} but it records ${String(raw.jobHash).slice(0, 12)}, `
-      + 'the hash its chunk files carry. Restore the job it was made with (every chunk file holds it in its dtmc.job metadata).');
-  }
-  return { ...raw, job };
-}
-
-function writeManifest(outDir: string, manifest: Manifest): void {
-  writeFileAtomicallySync(join(outDir, 'job.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
 /**
  * Creates DIR/job.json (exclusively: of two jobs claiming one empty folder, one wins), or checks
  * that the folder holds this job. A folder with chunk files but no job.json is refused: nothing
  * proves they are this job's, so none is deleted.
  */
-function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => void): void {
-  let existing = readManifest(outDir);
+function claimFolder(outDir: string, manifest: Manifest<Job>, log: (line: string) => void): void {
+  let existing = readManifest(outDir, JOB_FORMAT);
   if (!existing) {
-    const chunksDir = join(outDir, 'chunks');
-    const files = existsSync(chunksDir) ? readdirSync(chunksDir) : [];
+    const chunks = chunksDir(outDir);
+    const files = existsSync(chunks) ? readdirSync(chunks) : [];
     if (files.length) {
       fail('invalid-argument', `${outDir} has no job.json, but its chunks folder holds ${files.length} file(s) (e.g. ${files[0]}): `
         + 'nothing shows they are this job\'s, so none is touched. Use another --out folder, or move that chunks folder away.');
     }
-    if (createExclusive(join(outDir, 'job.json'), `${JSON.stringify(manifest, null, 2)}\n`)) {
-      makeFolder(chunksDir);
+    if (createExclusive(manifestPath(outDir), manifestText(manifest))) {
+      makeFolder(chunks);
       return;
     }
-    existing = readManifest(outDir)!; // another run claimed it just now
+    existing = readManifest(outDir, JOB_FORMAT)!; // another run claimed it just now
   }
   if (existing.jobHash !== manifest.jobHash) {
     fail('invalid-argument',
@@ -146,18 +106,18 @@ function claimFolder(outDir: string, manifest: Manifest, log: (line: string) => 
   }
   // Same results; the fields outside the hash (plot, description, workers) follow the job file.
   if (canonicalJson(existing.job) !== canonicalJson(manifest.job)) writeManifest(outDir, { ...existing, job: manifest.job });
-  makeFolder(join(outDir, 'chunks'));
+  makeFolder(chunksDir(outDir));
 }
 
 /** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */
 function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: string) => void): { todo: Chunk[]; skipped: number } {
-  const leftovers = new Set(readdirSync(join(outDir, 'chunks')).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
+  const leftovers = new Set(readdirSync(chunksDir(outDir)).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
   const todo: Chunk[] = [];
   let skipped = 0;
   for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
-    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(outDir, 'chunks', f));
-    if (existsSync(failedPath(outDir, c.id))) unlinkSync(failedPath(outDir, c.id));
+    for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(chunksDir(outDir), f));
+    removeFailedRecord(outDir, c.id);
     if (existsSync(path)) {
       const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, point: c.point, first: c.first, count: c.count });
       if (!problem) {
@@ -188,6 +148,9 @@ export async function resolveJobBackend(backend: EngineChoice): Promise<{ engine
 export async function runJob(o: RunOptions): Promise<RunOutcome> {
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= MAX_WORKERS)) {
     fail('invalid-argument', `--workers must be an integer in [1, ${MAX_WORKERS}], got ${o.workers}`);
+  }
+  if (o.worker !== undefined && !(typeof o.worker.module === 'string' && o.worker.module !== '')) {
+    fail('invalid-argument', `options.worker.module must be a file URL or path of a worker module, got ${JSON.stringify(o.worker.module)}`);
   }
   // Resolved once, here, so that every worker runs the same engine and the pool is sized for it;
   // an engine that cannot start here is bad input, found before anything is written.
@@ -226,7 +189,10 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
     + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`);
   if (todo.length === 0) return outcome;
 
-  const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: o.worker?.module ?? new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
+    ...(o.worker?.data !== undefined ? { workerData: o.worker.data } : {}),
+  });
   const progress = createProgress(o.progress, todo.length, totalRealisations, o.log);
   const started = performance.now();
   const queue: { chunk: Chunk; attempt: number }[] = todo.map((chunk) => ({ chunk, attempt: 1 }));
@@ -282,10 +248,10 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
         o.log(`chunk ${chunk.id} failed (${error}); retrying it once`);
         queue.push({ chunk, attempt: 2 });
       } else {
-        o.log(`chunk ${chunk.id} failed again (${error}); recorded in ${failedPath(outDir, chunk.id)}`);
+        o.log(`chunk ${chunk.id} failed again (${error}); recorded in ${failedRecordPath(outDir, chunk.id)}`);
         outcome.failed.push({ id: chunk.id, error });
         try {
-          writeFileAtomicallySync(failedPath(outDir, chunk.id), `${JSON.stringify({ chunk: chunk.id, attempts: attempt, error }, null, 2)}\n`);
+          writeFailedRecord(outDir, { chunk: chunk.id, attempts: attempt, error });
         } catch (w) {
           if (!(w instanceof DtmcError)) throw w;
           onWriteError(w.message);

@@ -11,7 +11,7 @@ import { createDrawPool } from './draw-pool.js';
 import { solveAo, type AoStatus } from '../engine/ao/solve-ao.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Point } from '../engine/model/point.js';
-import { DEVICE_COLUMNS, type ChunkRows, type DeviceColumn } from '../output/chunk-file.js';
+import { DEVICE_COLUMNS, deviceValues, type ChunkRows, type DeviceColumn } from '../output/chunk-columns.js';
 import { ENGINES, type EngineName } from '../kernels/engines.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
@@ -125,15 +125,8 @@ function toRows(task: ChunkTask, problems: Problem[], results: RowResult[]): Chu
       rows.cached[at] = x.cached[m];
       cached += x.cached[m];
       if (!x.cached[m]) offload += 1 - x.alpha[m];
-      device.alpha[at] = x.alpha[m];
-      device.bandwidth[at] = x.bandwidth[m];
-      device.power_w[at] = x.powerW[m];
-      device.f_ue_ghz[at] = x.fUeGHz[m];
-      device.f_es_ghz[at] = x.fEsGHz[m];
-      device.latency_ms[at] = exact.latencyMs[m];
-      device.energy_mj[at] = exact.energyMj[m];
-      device.rate_mbps[at] = exact.rateMbps[m];
     }
+    for (const c of DEVICE_COLUMNS) device[c].set(deviceValues(c, x, exact), i * M);
     rows.cachedCount[i] = cached;
     rows.offloadPortion[i] = cached < M ? offload / (M - cached) : Number.NaN;
     rows.traceValues.set(r.traceMs, traceAt);

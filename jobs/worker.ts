@@ -2,16 +2,16 @@
  * The Piscina worker of `dtmc run`: solves one chunk and writes its Arrow file with its checksum
  * file (each through a temporary name), so results never travel back through the main thread.
  *
- * DTMC_FAULT_CHUNK=<chunk id>[:once] makes the worker exit abruptly on that chunk (every attempt,
- * or the first only): the fault injection the tests use to check retries and failure records.
- * DTMC_FAULT_WRITE=<chunk id> writes that chunk to a device that is full after 1000 bytes.
+ * runJob's `worker` option replaces this module with another that takes a WorkerTask and returns
+ * a WorkerResult: the tests' test/helpers/fault-worker.ts wraps `solveAndWriteChunk` to inject a
+ * worker crash or a full disk.
  *
  * A chunk file that cannot be written (full disk, read-only folder, a directory in its place)
  * comes back as `writeError`, not as a thrown error: Piscina would deliver that like a crash, and
  * a crash is retried, where a write error is the folder's to fix and solving again cannot help.
  */
 import { DtmcError } from '../engine/errors.js';
-import { fullDiskCalls } from '../output/atomic-file.js';
+import type { WriteCalls } from '../output/atomic-file.js';
 import { chunkTable, type ChunkMeta } from '../output/chunk-file.js';
 import { writeChunkFile } from '../output/chunk-checksum.js';
 import { solveChunk, type ChunkTask } from './solve-chunk.js';
@@ -40,15 +40,18 @@ export interface WorkerResult {
 /** The fused GPU engine's columns of this worker's last written chunk (one task at a time per worker). */
 let spare: FusedAoColumns | undefined;
 
-export default async function runChunk(w: WorkerTask): Promise<WorkerResult> {
-  const fault = process.env.DTMC_FAULT_CHUNK;
-  if (fault) {
-    const [id, mode] = fault.split(':');
-    if (id === w.chunkId && (mode !== 'once' || w.attempt === 1)) process.exit(70);
-  }
+/** The pool's task: solve one chunk and write its file. */
+export default function runChunk(w: WorkerTask): Promise<WorkerResult> {
+  return solveAndWriteChunk(w);
+}
+
+/**
+ * Solves the chunk and writes its file with its checksum; `calls`: the file system calls the
+ * chunk file is written through (output/atomic-file.ts; a test's full disk), Node's by default.
+ */
+export async function solveAndWriteChunk(w: WorkerTask, calls?: WriteCalls): Promise<WorkerResult> {
   const { rows, backend, gpu, columns } = await solveChunk(w.task, spare);
   spare = undefined;
-  const calls = process.env.DTMC_FAULT_WRITE === w.chunkId ? fullDiskCalls(1000) : undefined;
   try {
     await writeChunkFile(w.path, chunkTable(rows, { ...w.meta, backend, settings: JSON.stringify(w.task.settings) }), calls);
   } catch (e) {

@@ -14,14 +14,11 @@
  * paired comparison with the AO on the same realisations (beats_ao_fraction, vs_ao_diff_*).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
-import { fail } from '../engine/errors.js';
-import { canonicalJson, jobChunks, sweepPoints, type Job } from '../jobs/job-file.js';
-import { chunkPath, readManifest } from '../jobs/run-job.js';
+import { chunkPath, hasFailedRecord, summaryPaths, type FolderJob, type JobFolder } from './job-folder.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
-import { STATUSES } from './chunk-domain.js';
+import { STATUSES } from './chunk-columns.js';
 
 export { STATUSES };
 
@@ -60,7 +57,7 @@ export interface PointSummary {
 }
 
 export interface Aggregate {
-  job: Job;
+  job: FolderJob;
   jobHash: string;
   points: PointSummary[];
   /** Chunk ids with no valid file (absent or corrupt), and those recorded as failed. */
@@ -91,11 +88,10 @@ class Sums {
   cached = 0;
 }
 
-export function aggregate(outDir: string): Aggregate {
-  const manifest = readManifest(outDir);
-  if (!manifest) fail('io', `${outDir} has no job.json: not an output folder of dtmc run`);
-  const { job, jobHash } = manifest;
-  const points = sweepPoints(job);
+/** Aggregates the chunk files of an opened output folder (output/job-folder.ts `openJobFolder`). */
+export function aggregate(folder: JobFolder): Aggregate {
+  const { dir: outDir, points, chunks } = folder;
+  const { job, jobHash } = folder.manifest;
   const sums = points.map(() => new Sums());
   // Per-realisation J of each point, kept only to pair baselines with the AO.
   const methods = job.sweep.method;
@@ -105,13 +101,13 @@ export function aggregate(outDir: string): Aggregate {
   const missing: string[] = [];
   const failed: string[] = [];
   const corrupt: CorruptChunk[] = [];
-  for (const c of jobChunks(job)) {
+  for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
     const { table, problem } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null, problem: null };
     if (problem) corrupt.push({ id: c.id, path, problem });
     if (!table) {
       missing.push(c.id);
-      if (existsSync(join(outDir, 'chunks', `${c.id}.failed.json`))) failed.push(c.id);
+      if (hasFailedRecord(outDir, c.id)) failed.push(c.id);
       incomplete.add(c.point);
       continue;
     }
@@ -119,7 +115,9 @@ export function aggregate(outDir: string): Aggregate {
   }
   const summaries = points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i]));
   if (objectives) {
-    const key = (values: Record<string, number | string>): string => canonicalJson({ ...values, method: 'ao' });
+    // The AO point with the same values but method (keys sorted: a linked group may list them in any order).
+    const key = (values: Record<string, number | string>): string =>
+      JSON.stringify(Object.entries({ ...values, method: 'ao' }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const aoPoint = new Map(points.filter((p) => p.values.method === 'ao').map((p) => [key(p.values), p.index]));
     for (const p of points) {
       const partner = aoPoint.get(key(p.values));
@@ -237,11 +235,10 @@ export async function writeSummary(outDir: string, a: Aggregate, engineVersion: 
   const metadata = new Map([['dtmc.job', JSON.stringify(a.job)], ['dtmc.job_hash', a.jobHash], ['dtmc.engine_version', engineVersion]]);
   const schema = new Schema(plain.schema.fields, metadata);
   const table = new Table(schema, plain.batches.map((b) => new RecordBatch(schema, b.data)));
-  const arrowPath = join(outDir, 'summary.arrow');
+  const { arrow: arrowPath, csv: csvPath } = summaryPaths(outDir);
   await writeTableAtomically(arrowPath, table);
   const cell = (v: number | string | boolean): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
   const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
-  const csvPath = join(outDir, 'summary.csv');
   await writeFileAtomically(csvPath, `${csv}\n`);
   return [arrowPath, csvPath];
 }

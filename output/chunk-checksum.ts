@@ -21,8 +21,7 @@ import { basename } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { encodeTable, writePiecesAtomically } from './chunk-file.js';
 import type { WriteCalls } from './atomic-file.js';
-
-export const checksumPath = (chunkPath: string): string => `${chunkPath}.sha256`;
+import { checksumPath } from './job-folder.js';
 
 /** SHA-256 (hex) and byte count of the pieces of a file. */
 export function checksumOf(pieces: readonly Uint8Array[]): { sha256: string; bytes: number } {

@@ -6,9 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Vector } from 'apache-arrow';
-import { fail } from '../engine/errors.js';
-import { jobChunks, sweepPoints } from '../jobs/job-file.js';
-import { chunkPath, readManifest } from '../jobs/run-job.js';
+import { chunkPath, type JobFolder } from './job-folder.js';
 import { readChunkFile } from './chunk-file.js';
 
 export interface IterationStats {
@@ -41,12 +39,9 @@ export function quantile(sorted: readonly number[], q: number): number {
  * Per point, the traces of its solved rows (kept per point only while that point is read: a
  * point's chunks are consecutive, so memory holds one point's traces at a time).
  */
-export function convergence(outDir: string): PointConvergence[] {
-  const manifest = readManifest(outDir);
-  if (!manifest) fail('io', `${outDir} has no job.json: not an output folder of dtmc run`);
-  const { job, jobHash } = manifest;
-  const points = sweepPoints(job);
-  const chunks = jobChunks(job);
+export function convergence(folder: JobFolder): PointConvergence[] {
+  const { dir: outDir, points, chunks } = folder;
+  const { jobHash } = folder.manifest;
   const out: PointConvergence[] = [];
   for (const p of points) {
     const traces: number[][] = [];

@@ -18,7 +18,8 @@ import * as vl from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import { fail } from '../engine/errors.js';
 import { PARAMETERS } from '../engine/settings.js';
-import type { Job, PlotPanel } from '../jobs/job-file.js';
+import { plotsDir, type FolderJob } from './job-folder.js';
+import type { PlotPanel } from './plot-settings.js';
 import type { Aggregate } from './aggregate.js';
 import type { PointConvergence } from './convergence.js';
 
@@ -35,7 +36,7 @@ const seriesLabel = (values: Record<string, number | string>, keys: readonly str
   keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
 /** The x parameter and the series parameters of a job's plots. */
-export function plotAxes(job: Job, sweepColumns: readonly string[]): { x: string; series: string[]; panels: PlotPanel[] } {
+export function plotAxes(job: FolderJob, sweepColumns: readonly string[]): { x: string; series: string[]; panels: readonly PlotPanel[] } {
   const numeric = sweepColumns.filter((k) => PARAMETERS.some((p) => p.name === k));
   const x = job.plot.x ?? numeric[numeric.length - 1];
   if (x === undefined) fail('invalid-argument', `job ${job.name} sweeps no numeric parameter: nothing to plot against`);
@@ -81,7 +82,7 @@ export function summarySpec(a: Aggregate): Spec {
 }
 
 /** The convergence chart: mean J per AO iteration per point, and the histogram of iterations. */
-export function convergenceSpec(job: Job, conv: PointConvergence[]): Spec {
+export function convergenceSpec(job: FolderJob, conv: PointConvergence[]): Spec {
   const columns = conv.length ? Object.keys(conv[0].values) : [];
   const lines = conv.flatMap((p) => p.iterations.map((s) => ({
     point: seriesLabel(p.values, columns), iteration: s.iteration, mean: s.meanMs, p10: s.p10Ms, p90: s.p90Ms,
@@ -129,7 +130,7 @@ export function renderPng(svg: string, scale = 2): Buffer {
 
 /** Writes <stem>.svg, <stem>.png and <stem>.vl.json into DIR/plots; returns the paths. */
 export async function writeChart(outDir: string, stem: string, spec: Spec): Promise<string[]> {
-  const dir = join(outDir, 'plots');
+  const dir = plotsDir(outDir);
   mkdirSync(dir, { recursive: true });
   const svg = await renderSvg(spec);
   const paths = [join(dir, `${stem}.svg`), join(dir, `${stem}.png`), join(dir, `${stem}.vl.json`)];

@@ -5,10 +5,7 @@
  * (the file is there but fails a check: the reason says which).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fail } from '../engine/errors.js';
-import { jobChunks } from '../jobs/job-file.js';
-import { chunkPath, readManifest } from '../jobs/run-job.js';
+import { chunkPath, hasFailedRecord, type JobFolder } from './job-folder.js';
 import { readChunkFile } from './chunk-file.js';
 
 export const VERDICTS = ['ok', 'missing', 'failed', 'corrupt'] as const;
@@ -29,16 +26,15 @@ export interface FolderVerdict {
   counts: Record<Verdict, number>;
 }
 
-export function verifyFolder(outDir: string): FolderVerdict {
-  const manifest = readManifest(outDir);
-  if (!manifest) fail('io', `${outDir} has no job.json: not an output folder of dtmc run`);
-  const { job, jobHash } = manifest;
+export function verifyFolder(folder: JobFolder): FolderVerdict {
+  const { dir: outDir } = folder;
+  const { job, jobHash } = folder.manifest;
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-  const chunks = jobChunks(job).map((c): ChunkVerdict => {
+  const chunks = folder.chunks.map((c): ChunkVerdict => {
     const path = chunkPath(outDir, c.id);
     let verdict: Verdict = 'ok';
     let problem = '';
-    if (!existsSync(path)) verdict = existsSync(join(outDir, 'chunks', `${c.id}.failed.json`)) ? 'failed' : 'missing';
+    if (!existsSync(path)) verdict = hasFailedRecord(outDir, c.id) ? 'failed' : 'missing';
     else {
       problem = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }).problem ?? '';
       if (problem) verdict = 'corrupt';

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readChunkFile, type ChunkExpectation } from '../../output/chunk-file.js';
-import { checksumOf, checksumPath, checksumText } from '../../output/chunk-checksum.js';
+import { checksumOf, checksumText } from '../../output/chunk-checksum.js';
+import { checksumPath } from '../../output/job-folder.js';
 
 export interface FlipReadsInput {
   path: string;

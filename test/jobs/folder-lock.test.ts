@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { DtmcError } from '../../engine/errors.js';
-import { acquireFolderLock, createExclusive, lockName } from '../../jobs/folder-lock.js';
+import { acquireFolderLock, createExclusive } from '../../jobs/folder-lock.js';
+import { lockName } from '../../output/job-folder.js';
 import { dtmc, exited, ROOT, tempDir, writeJob } from '../helpers/job-runs.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { dtmc, dtmcAsync, exited, firstChunk, readRows, tempDir, writeJob } from '../helpers/job-runs.js';
 import { hardwareGpu, skipOnGpu } from '../helpers/hardware-gpu.js';
+import { runWithFaults } from '../helpers/fault-run.js';
+import { readFailedRecord } from '../../output/job-folder.js';
 
 const JOB = { name: 'runs', seed: 11, realisations: 18, base: { M: 6 }, sweep: { sMaxKbit: [0, 30] }, chunkSize: 5, workers: 2 };
 let dir = '';
@@ -94,14 +96,14 @@ test('a different job for the same folder is refused', () => {
   assert.match(r.stderr, /holds results of a different job \(runs, hash [0-9a-f]{12}; this job: runs, hash [0-9a-f]{12}\)/);
 });
 
-test('a crashing worker is retried once, then its chunk is recorded as failed while the rest completes', () => {
+test('a crashing worker is retried once, then its chunk is recorded as failed while the rest completes', async () => {
   const out = join(dir, 'crash');
-  const r = dtmc(['run', jobPath, '--out', out], { DTMC_FAULT_CHUNK: 'p00000-c000001' });
-  assert.is(r.status, 4, r.stderr);
-  assert.match(r.stderr, /chunk p00000-c000001 failed .*retrying it once/);
-  assert.match(r.stderr, /1 chunk\(s\) failed: p00000-c000001; run again to retry them/);
-  const failed = JSON.parse(readFileSync(join(out, 'chunks', 'p00000-c000001.failed.json'), 'utf8'));
-  assert.is(failed.attempts, 2);
+  const r = await runWithFaults(jobPath, out, { crash: 'p00000-c000001' });
+  assert.is(r.exitCode, 4, r.log);
+  assert.match(r.log, /chunk p00000-c000001 failed .*retrying it once/);
+  assert.match(r.log, /1 chunk\(s\) failed: p00000-c000001; run again to retry them/);
+  assert.equal(r.outcome.failed.map((f) => f.id), ['p00000-c000001']);
+  assert.is(readFailedRecord(out, 'p00000-c000001')?.attempts, 2);
   assert.is(readdirSync(join(out, 'chunks')).filter((f) => f.endsWith('.arrow')).length, 7);
   const agg = dtmc(['aggregate', out]);
   assert.is(agg.status, 2);
@@ -113,9 +115,10 @@ test('a crashing worker is retried once, then its chunk is recorded as failed wh
   assert.is(again.status, 0, again.stderr);
   assert.ok(!existsSync(join(out, 'chunks', 'p00000-c000001.failed.json')));
   assert.equal(readRows(out), baseline);
-  const once = dtmc(['run', jobPath, '--out', join(dir, 'crash-once')], { DTMC_FAULT_CHUNK: 'p00001-c000002:once' });
-  assert.is(once.status, 0, once.stderr);
-  assert.match(once.stderr, /retrying it once/);
+  const once = await runWithFaults(jobPath, join(dir, 'crash-once'), { crash: 'p00001-c000002', crashOnce: true });
+  assert.is(once.exitCode, 0, once.log);
+  assert.match(once.log, /chunk p00001-c000002 failed .*retrying it once/);
+  assert.is(once.outcome.written, 8);
   assert.equal(readRows(join(dir, 'crash-once')), baseline);
 });
 

@@ -9,12 +9,13 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobChunks, parseJob } from '../../jobs/job-file.js';
+import { JOB_FORMAT, jobChunks } from '../../jobs/job-file.js';
 import { readChunkFile } from '../../output/chunk-file.js';
-import { readManifest } from '../../jobs/run-job.js';
+import { readManifest } from '../../output/job-folder.js';
 import { DtmcError } from '../../engine/errors.js';
 import { makeFolder } from '../../output/atomic-file.js';
 import { dtmc, dtmcAsync, readRows, tempDir, writeJob, type CliRun } from '../helpers/job-runs.js';
+import { runWithFaults } from '../helpers/fault-run.js';
 
 const JOB = { name: 'writes', seed: 5, realisations: 6, base: { M: 4 }, sweep: { sMaxKbit: [0, 30] }, chunkSize: 3, workers: 1, backend: 'float64' };
 let dir = '';
@@ -40,7 +41,7 @@ function expectNamedError(r: CliRun, pattern: RegExp): void {
 
 /** Every file in DIR/chunks: the complete chunks are valid, nothing else is there but `allowed`. */
 function expectOnlyCompleteChunks(out: string, allowed: RegExp = /^$/): number {
-  const job = parseJob(readManifest(out)!.job, 'job.json');
+  const job = readManifest(out, JOB_FORMAT)!.job;
   const byId = new Map(jobChunks(job).map((c) => [c.id, c]));
   let complete = 0;
   const files = readdirSync(join(out, 'chunks'));
@@ -50,7 +51,7 @@ function expectOnlyCompleteChunks(out: string, allowed: RegExp = /^$/): number {
     if (f.endsWith('.arrow.sha256') && !f.includes('.tmp-')) continue;
     assert.ok(f.endsWith('.arrow') && !f.includes('.tmp-'), `unexpected file ${f}`);
     const c = byId.get(f.replace(/\.arrow$/, ''))!;
-    const { problem } = readChunkFile(join(out, 'chunks', f), { jobHash: readManifest(out)!.jobHash, chunk: c.id, first: c.first, count: c.count });
+    const { problem } = readChunkFile(join(out, 'chunks', f), { jobHash: readManifest(out, JOB_FORMAT)!.jobHash, chunk: c.id, first: c.first, count: c.count });
     assert.is(problem, null, `${f} is a complete chunk`);
     complete++;
   }
@@ -62,12 +63,15 @@ const mountTmpfs = (at: string, options: string): boolean =>
   spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at], { stdio: 'ignore' }).status === 0;
 const unmount = (at: string): void => void spawnSync('umount', [at], { stdio: 'ignore' });
 
-test('a chunk that cannot be written (a full disk, injected) stops the run: exit 2, named, solved once, nothing partial, resumable', () => {
+test('a chunk that cannot be written (a full disk, injected) stops the run: exit 2, named, solved once, nothing partial, resumable', async () => {
   const out = join(dir, 'full');
-  const r = dtmc(['run', jobPath, '--out', out], { DTMC_FAULT_WRITE: 'p00000-c000001' });
-  expectNamedError(r, /dtmc: no space left on device \(ENOSPC\) while writing \S*p00000-c000001\.arrow; nothing was replaced/);
-  assert.match(r.stderr, /stopped: the chunks written so far stay; fix the folder, then resume with: dtmc run /);
-  assert.not.match(r.stderr, /retrying/, 'a write error is not retried as a crash');
+  const r = await runWithFaults(jobPath, out, { fullDisk: 'p00000-c000001' });
+  assert.is(r.exitCode, 2, r.log);
+  assert.type(r.outcome.writeError, 'string');
+  assert.match(r.log, /^dtmc: no space left on device \(ENOSPC\) while writing \S*p00000-c000001\.arrow; nothing was replaced/m);
+  assert.match(r.log, /stopped: the chunks written so far stay; fix the folder, then resume with: dtmc run /);
+  assert.not.match(r.log, /retrying/, 'a write error is not retried as a crash');
+  assert.equal([r.outcome.written, r.outcome.failed], [1, []], 'solved once: the chunk before is written, none after starts');
   assert.is(expectOnlyCompleteChunks(out), 1, 'the chunk before stays; none after starts');
   const again = dtmc(['run', jobPath, '--out', out]);
   assert.is(again.status, 0, again.stderr);
@@ -147,7 +151,7 @@ test('a job.json holding null, an array, a number or an object without a job is 
     const out = join(dir, `manifest-${says.replace(/\W+/g, '-')}`);
     mkdirSync(out);
     writeFileSync(join(out, 'job.json'), text);
-    assert.throws(() => readManifest(out), (e: Error) => e instanceof DtmcError && new RegExp(`job\\.json ${says}, not a dtmc manifest`).test(e.message), says);
+    assert.throws(() => readManifest(out, JOB_FORMAT), (e: Error) => e instanceof DtmcError && new RegExp(`job\\.json ${says}, not a dtmc manifest`).test(e.message), says);
   }
   expectNamedError(dtmc(['run', jobPath, '--out', join(dir, 'manifest-holds-null')]), /job\.json holds null, not a dtmc manifest/);
   expectNamedError(dtmc(['aggregate', join(dir, 'manifest-holds-an-array')]), /job\.json holds an array, not a dtmc manifest/);

@@ -10,6 +10,8 @@ import { DtmcError } from '../../engine/errors.js';
 import { fullDiskCalls, NODE_WRITE_CALLS, writeFileAtomically, writeFileAtomicallySync, type WriteCalls } from '../../output/atomic-file.js';
 import { writePiecesAtomically } from '../../output/chunk-file.js';
 import { aggregate, writeSummary } from '../../output/aggregate.js';
+import { openJobFolder } from '../../output/job-folder.js';
+import { JOB_FORMAT } from '../../jobs/job-file.js';
 import { mulberry32 } from '../helpers/random.js';
 import { dtmc, tempDir, writeJob } from '../helpers/job-runs.js';
 
@@ -114,7 +116,7 @@ test('aggregate never writes through a link planted at the old predictable tempo
   const outside = join(tempDir('atomic-outside'), 'precious');
   writeFileSync(outside, 'keep me');
   symlinkSync(outside, join(out, `summary.csv.tmp-${process.pid}`));
-  await writeSummary(out, aggregate(out), '0.0.0-test');
+  await writeSummary(out, aggregate(openJobFolder(out, JOB_FORMAT)), '0.0.0-test');
   assert.is(readFileSync(outside, 'utf8'), 'keep me');
   assert.match(readFileSync(join(out, 'summary.csv'), 'utf8'), /^point,/);
 });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { aggregate } from '../../output/aggregate.js';
 import { convergence } from '../../output/convergence.js';
 import { convergenceSpec, summarySpec } from '../../output/plot.js';
+import { openJobFolder } from '../../output/job-folder.js';
+import { JOB_FORMAT } from '../../jobs/job-file.js';
 import { dtmc, tempDir, writeJob } from '../helpers/job-runs.js';
 
 const JOB = {
@@ -32,7 +34,7 @@ test('plot writes valid SVG and PNG whose bound data are the summary\'s numbers'
     assert.equal(pngSize(png), [Math.round(2 * width), Math.round(2 * height)], `${stem}.png is the SVG at twice its size`);
   }
   // The data bound into the chart are the summary's numbers, point by point.
-  const a = aggregate(out);
+  const a = aggregate(openJobFolder(out, JOB_FORMAT));
   const spec = JSON.parse(readFileSync(join(out, 'plots', 'plotted.vl.json'), 'utf8'));
   assert.equal(spec, JSON.parse(JSON.stringify(summarySpec(a))));
   const values = spec.data.values as { x: number; series: string; mean: number; lo: number; hi: number; offload: number }[];
@@ -47,7 +49,7 @@ test('plot writes valid SVG and PNG whose bound data are the summary\'s numbers'
   assert.is(spec.vconcat.length, 2, 'latency and offload panels');
   assert.is(spec.vconcat[0].layer[1].encoding.x.title, 'Emax [mJ]');
   // Convergence: J(0) of each point is the mean of the traces' first entries.
-  const conv = convergence(out);
+  const conv = convergence(openJobFolder(out, JOB_FORMAT));
   const cspec = convergenceSpec(a.job, conv) as unknown as { hconcat: { data: { values: { iteration: number; mean: number; rows: number }[] } }[] };
   const first = cspec.hconcat[0].data.values.filter((v) => v.iteration === 0);
   assert.is(first.length, 4);
