@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
 import type { Sp3Solver } from './sp3-resources.js';
-import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
-import { JOINT_FUSED } from './webgpu/joint-slots-wgsl.js';
-import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-slots.js';
-import { expansionTauBatch } from './sp3-slots.js';
+import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-ipm.js';
+import { JOINT_FUSED } from './webgpu/joint-surrogate-wgsl.js';
+import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-surrogate.js';
+import { expansionTauBatch } from './sp3-surrogate.js';
 import { tidy } from './tidy.js';
 import { JOINT_GAP_FRACTION, PULL } from '../engine/ao/solver-constants.js';
 
@@ -29,7 +29,7 @@ export interface JointStepResult {
 
 /**
  * One joint step. `solver` picks the barrier solver as for SP3: `fused` runs both phases in one
- * WGSL dispatch on the webgpu backend (kernels/webgpu/joint-slots-wgsl.ts), `tfjs` as tfjs ops
+ * WGSL dispatch on the webgpu backend (kernels/webgpu/joint-surrogate-wgsl.ts), `tfjs` as tfjs ops
  * (kernels/block-ipm.ts, the reference), `auto` fused where the webgpu backend runs.
  */
 export async function jointStepBatch(

@@ -23,7 +23,8 @@ import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js'
 import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint, type BatchProblem } from './batch.js';
-import { constraintViolations, totalLatencyMs } from './model.js';
+import { constraintViolations } from './feasibility.js';
+import { totalLatencyMs } from './latency-energy.js';
 import { solveCachingBatch } from './sp1-caching.js';
 import { solveOffloadingBatch } from './sp2-offloading.js';
 import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';

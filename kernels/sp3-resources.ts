@@ -11,16 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
+import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-surrogate.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
 import { PULL } from '../engine/ao/solver-constants.js';
-import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
-import { SP3_FUSED } from './webgpu/sp3-slots-wgsl.js';
+import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-ipm.js';
+import { SP3_FUSED } from './webgpu/sp3-surrogate-wgsl.js';
 
 /**
  * How SP3's barrier method runs: `tfjs` as tfjs ops on any backend (kernels/block-ipm.ts), `fused`
- * as one WGSL dispatch on the webgpu backend (kernels/webgpu/block-barrier.ts), `auto` fused where
+ * as one WGSL dispatch on the webgpu backend (kernels/webgpu/block-ipm.ts), `auto` fused where
  * the webgpu backend runs, else tfjs.
  */
 export type Sp3Solver = 'auto' | 'tfjs' | 'fused';

@@ -3,7 +3,7 @@
  * engine/ao/joint-sca.ts refineJoint, as kernels/solve-ao-batch.ts runs it) for one realisation
  * per GPU thread, from the AO's final point, in one dispatch:
  *
- *   repeat:  the joint surrogate around the point (kernels/joint-slots.ts jointCoefficients,
+ *   repeat:  the joint surrogate around the point (kernels/joint-surrogate.ts jointCoefficients,
  *            jointStart), both barrier phases on the fused block solver with JOINT_FUSED, the
  *            candidate (jointPoint) taken where solved, J does not rise and (6) holds with R~
  *   until:   a step not taken, |J(i) - J(i-1)| <= tol J(i-1), or Imax steps
@@ -16,8 +16,8 @@
  * than converged or max-iterations are not stepped (`rowActive`: the status row of the input's
  * last row block is not needed: the host passes only rows to step).
  */
-import { blockPlumbingWgsl, blockSolverWgsl } from './block-barrier-wgsl.js';
-import { JOINT_FUSED } from './joint-slots-wgsl.js';
+import { blockPlumbingWgsl, blockSolverWgsl } from './block-ipm-wgsl.js';
+import { JOINT_FUSED } from './joint-surrogate-wgsl.js';
 import { FUSED_MODEL_WGSL } from './fused-model-wgsl.js';
 import { DRAW_WGSL } from './draw-wgsl.js';
 import { fusedPreludeWgsl, fusedFinishWgsl } from './fused-ao-wgsl.js';
@@ -64,7 +64,7 @@ fn jointSetup() {
     cf[K_SW][m] = g / we;
     cf[K_SP][m] = g / p;
     cf[K_ST][m] = g / tauBar;
-    setRateBoundCoefficients(m, b, p);
+    setRateSurrogateCoefficients(m, b, p);
     // jointStart
     let al = clamp(xa[m], ALPHA_PULL, 1.0 - ALPHA_PULL);
     let fue = min(select(uniforms.fUeMax, xu[m], xu[m] > 0.0), uniforms.fUeMax * keep);

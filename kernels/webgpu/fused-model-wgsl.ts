@@ -30,7 +30,7 @@ fn nanF32() -> f32 {
   return bitcast<f32>(nanBits);
 }
 
-// ln(1 + x) to a few ulps for every x > -1 (the correction of kernels/model-rate.ts log1pAccurate).
+// ln(1 + x) to a few ulps for every x > -1 (the correction of kernels/rate.ts log1pAccurate).
 fn log1pAcc(x : f32) -> f32 {
   let u = 1.0 + x;
   let um1 = u - 1.0;
@@ -54,10 +54,10 @@ fn rateExact(m : i32, b : f32, p : f32) -> f32 {
   return uniforms.K * (b * log1pAcc(g) - uniforms.kappa * sqrt(b * disp));
 }
 
-// The coefficients of the rate bound Rs around (b, p) of UE m (kernels/rate-bound.ts
-// rateBoundCoefficients) into the program's coefficient table cf (K_RS_CONST, K_RS_LIN_B, K_AP,
+// The coefficients of the rate bound Rs around (b, p) of UE m (kernels/rate-surrogate.ts
+// rateSurrogateCoefficients) into the program's coefficient table cf (K_RS_CONST, K_RS_LIN_B, K_AP,
 // K_LB2: both fused surrogates have them).
-fn setRateBoundCoefficients(m : i32, b : f32, p : f32) {
+fn setRateSurrogateCoefficients(m : i32, b : f32, p : f32) {
   let g = p * cPerW[m] / b;
   let L = log1pAcc(g);
   let a = b * g / (1.0 + g);

@@ -1,7 +1,7 @@
 /**
  * WGSL of SP1, SP2 and SP3 for one realisation per thread, in float32 (the per-thread twins of
  * engine/ao/sp1-caching.ts, sp2-offloading.ts and sp3-resources.ts; SP3's surrogate and barrier
- * method are sp3-slots-wgsl.ts and block-barrier-wgsl.ts). Each works in place on the point
+ * method are sp3-surrogate-wgsl.ts and block-ipm-wgsl.ts). Each works in place on the point
  * arrays of the fused AO program and keeps J from rising.
  *
  * SP1: the letter's greedy (descending t_m, or t_m - C/f'_es with the saving rule; ties to the
@@ -161,7 +161,7 @@ fn coef(c : i32, m : i32) -> f32 {
   return cf[c][m];
 }
 
-// SP3's coefficients around the point (kernels/sp3-slots.ts sp3Coefficients) and the start v0
+// SP3's coefficients around the point (kernels/sp3-surrogate.ts sp3Coefficients) and the start v0
 // pulled inside the boxes and the coupling rows.
 fn sp3Setup() {
   let ku = uniforms.ku;
@@ -189,7 +189,7 @@ fn sp3Setup() {
     cf[K_LOCAL_ENERGY][m] = un * al * C * uniforms.theta * ku * ku;
     cf[K_ENERGY_P][m] = unAlpha * D * tauBar / p;
     cf[K_ENERGY_TAU][m] = unAlpha * D * p / tauBar;
-    setRateBoundCoefficients(m, b, p);
+    setRateSurrogateCoefficients(m, b, p);
     cf[K_ES_WEIGHT][m] = freeFes * (s + unAlpha);
     v[m][B] = b * keep;
     v[m][P] = min(p, uniforms.pMax * keep);

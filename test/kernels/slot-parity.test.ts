@@ -2,8 +2,8 @@
  * Slot-level parity of the surrogates' implementations: at the same inputs, every slot's value,
  * gradient, diagonal curvature and mixed curvatures, and the objective's, per UE, from the
  * float64 surrogates (engine/ao/sp3-surrogate.ts, joint-surrogate.ts, rate-surrogate.ts), from
- * their tfjs twins (kernels/sp3-slots.ts, joint-slots.ts, rate-bound.ts) and from their WGSL twins
- * (kernels/webgpu/sp3-slots-wgsl.ts, joint-slots-wgsl.ts, rate-bound-wgsl.ts) on the webgpu backend.
+ * their tfjs twins (kernels/sp3-surrogate.ts, joint-surrogate.ts, rate-surrogate.ts) and from their WGSL twins
+ * (kernels/webgpu/sp3-surrogate-wgsl.ts, joint-surrogate-wgsl.ts, rate-surrogate-wgsl.ts) on the webgpu backend.
  *
  * Inputs: random realisations at several settings; expansion points drawn at random (random
  * cached sets, alpha 0, 1 or in between, b, p, f_ue, f_es anywhere in their boxes) or taken from
@@ -34,16 +34,16 @@ import { packPoint, pullInside } from '../../engine/ao/sp3-resources.js';
 import { PULL } from '../../engine/ao/solver-constants.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem } from '../../kernels/batch.js';
 import type { BlockTerms, BlockVars } from '../../kernels/block-problem.js';
-import { disposeCoefficients, evaluateSlots, sp3Coefficients, type Vars } from '../../kernels/sp3-slots.js';
-import { disposeJointCoefficients, evaluateJoint, jointCoefficients } from '../../kernels/joint-slots.js';
+import { disposeCoefficients, evaluateSlots, sp3Coefficients, type Vars } from '../../kernels/sp3-surrogate.js';
+import { disposeJointCoefficients, evaluateJoint, jointCoefficients } from '../../kernels/joint-surrogate.js';
 import { drawProblems } from '../helpers/problems.js';
 import { sp3Cases } from '../helpers/sp3-cases.js';
 import { roundPoint, roundProblem } from '../helpers/sp-points.js';
 import { mulberry32, uniform, type Rng } from '../helpers/random.js';
 import { testBackend } from '../helpers/tf-backend.js';
 import { findWebGpuAdapter } from '../../kernels/backend.js';
-import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
-import { JOINT_FUSED } from '../../kernels/webgpu/joint-slots-wgsl.js';
+import { SP3_FUSED } from '../../kernels/webgpu/sp3-surrogate-wgsl.js';
+import { JOINT_FUSED } from '../../kernels/webgpu/joint-surrogate-wgsl.js';
 import { runSlotProbe, slotProbeWidth } from '../helpers/slot-probe-wgsl.js';
 
 /** float32 against float64: relative tolerance and absolute floor (times the magnitude). */
@@ -205,7 +205,7 @@ const tfjsLeg: Leg = async (c) => {
 };
 
 /**
- * The WGSL twins (kernels/webgpu/sp3-slots-wgsl.ts, joint-slots-wgsl.ts, through the fused block
+ * The WGSL twins (kernels/webgpu/sp3-surrogate-wgsl.ts, joint-surrogate-wgsl.ts, through the fused block
  * solver's generated plumbing) on the webgpu backend: a probe program calls the spec's `slots`
  * for every UE of a realisation per thread and writes every field of Slots. The coefficients are
  * the tfjs path's (computed on the test backend, then uploaded): the slots' arithmetic is what is

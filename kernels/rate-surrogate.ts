@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchProblem } from './batch.js';
-import { log1pAccurate } from './model-rate.js';
+import { log1pAccurate } from './rate.js';
 
 type T = tf.Tensor;
 
-export interface RateBound {
+export interface RateSurrogate {
   rsConst: T;
   rsLinB: T;
   ap: T;
@@ -19,7 +19,7 @@ export interface RateBound {
 }
 
 /** Coefficients around (b̄, p̄) (inside a caller's tidy). */
-export function rateBoundCoefficients(problem: BatchProblem, bBar: T, pBar: T): RateBound {
+export function rateSurrogateCoefficients(problem: BatchProblem, bBar: T, pBar: T): RateSurrogate {
   const P = problem.params;
   const gamma = tf.div(tf.mul(pBar, problem.cPerW), bBar);
   const L = log1pAccurate(gamma);
@@ -37,7 +37,7 @@ export function rateBoundCoefficients(problem: BatchProblem, bBar: T, pBar: T): 
  * Rs at (b, p) and, with derivatives, the gradient and diagonal curvature of (Rmin - Rs)/Rmin
  * (Rs is separable in b and p). Inside a caller's tidy.
  */
-export function rateBoundAt(problem: BatchProblem, rb: RateBound, b: T, p: T, withDerivatives: boolean): { rs: T; grad: { b: T; p: T } | null; hd: { b: T; p: T } | null } {
+export function rateSurrogateAt(problem: BatchProblem, rb: RateSurrogate, b: T, p: T, withDerivatives: boolean): { rs: T; grad: { b: T; p: T } | null; hd: { b: T; p: T } | null } {
   const K = problem.params.rateScaleMbps;
   const rMin = problem.params.rMinMbps;
   const invB = tf.reciprocal(b);

@@ -1,17 +1,17 @@
 /**
  * WGSL of the joint surrogate for one UE of one realisation (the per-thread twin of
- * kernels/joint-slots.ts; read engine/ao/joint-surrogate.ts for the formulas): the objective part
+ * kernels/joint-surrogate.ts; read engine/ao/joint-surrogate.ts for the formulas): the objective part
  * T^_m and the eight slots with gradients, diagonal curvatures and the two mixed curvatures
  * ((alpha, r) in the energy, (alpha, u) in the latency and the objective), in the block order
- * b, p, tau, r, u, alpha; and the joint spec for the fused block solver (./block-barrier-wgsl.ts,
+ * b, p, tau, r, u, alpha; and the joint spec for the fused block solver (./block-ipm-wgsl.ts,
  * whose shader defines `coef`, the variable constants and `uniforms`).
  */
-import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import type { FusedBlockSpec } from './block-ipm-wgsl.js';
 import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
-import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
+import { RATE_SURROGATE_WGSL } from './rate-surrogate-wgsl.js';
 
 const JOINT_SLOTS_WGSL = /* wgsl */ `
-${RATE_BOUND_WGSL}
+${RATE_SURROGATE_WGSL}
 // The objective part T^_m and the eight slots of UE m at x; derivatives when deriv.
 // Mixed pairs: 0 = (alpha, r), 1 = (alpha, u).
 fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
@@ -37,7 +37,7 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   let u = x[U];
   let alpha = x[ALPHA];
   let w = 1.0 - alpha;
-  let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
+  let q = rateSurrogate(b, p, rsConst, rsLinB, ap, lb2);
   let rs = q.rs;
   let edgeNum = cached + uncached * w * w;
   let edge = ce * edgeNum / u;

@@ -1,7 +1,7 @@
 /**
  * The fused block solvers on the webgpu backend: phase one and phase two of a block problem's
  * barrier method for every realisation of a batch in one GPU dispatch, one thread per
- * realisation (WGSL in ./block-barrier-wgsl.ts), registered as a tfjs kernel of the webgpu
+ * realisation (WGSL in ./block-ipm-wgsl.ts), registered as a tfjs kernel of the webgpu
  * backend per problem (`DtmcSp3Barrier` for SP3, `DtmcJointBarrier` for the joint surrogate). It
  * replaces some 1 300 tfjs kernels per Newton step of the plain solver (kernels/block-ipm.ts),
  * which stays the reference this one is tested against.
@@ -14,7 +14,7 @@ import { fail } from '../../engine/errors.js';
 import type { BatchProblem } from '../batch.js';
 import type { BatchIpmOptions } from '../block-ipm.js';
 import type { BlockVars } from '../block-problem.js';
-import { blockBarrierWgsl, inRows, OUT_FLAGS, outRows, UNIFORMS, type FusedBlockSpec, type UniformName } from './block-barrier-wgsl.js';
+import { blockBarrierWgsl, inRows, OUT_FLAGS, outRows, UNIFORMS, type FusedBlockSpec, type UniformName } from './block-ipm-wgsl.js';
 
 type T = tf.Tensor;
 

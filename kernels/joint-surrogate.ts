@@ -11,13 +11,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import type { BatchBlockProblem, BlockTerms, BlockVars } from './block-problem.js';
-import { rateBoundAt, rateBoundCoefficients, type RateBound } from './rate-bound.js';
+import { rateSurrogateAt, rateSurrogateCoefficients, type RateSurrogate } from './rate-surrogate.js';
 import { ALPHA_PULL, SLACK_SLOTS } from '../engine/ao/solver-constants.js';
 
 type T = tf.Tensor;
 
 
-export interface JointCoefficients extends RateBound {
+export interface JointCoefficients extends RateSurrogate {
   problem: BatchProblem;
   cached: T;
   uncached: T;
@@ -52,7 +52,7 @@ export function jointCoefficients(problem: BatchProblem, x: BatchPoint, tauBar: 
       sw: tf.div(g, we),
       sp: tf.div(g, x.powerW),
       st: tf.div(g, tauBar),
-      ...rateBoundCoefficients(problem, x.bandwidth, x.powerW),
+      ...rateSurrogateCoefficients(problem, x.bandwidth, x.powerW),
     };
   });
   return { ...tensors, problem };
@@ -111,7 +111,7 @@ export function evaluateJoint(c: JointCoefficients, v: BlockVars, withDerivative
   const { b, p, r, u, tau, alpha } = v;
   const un = c.uncached;
   const masked = (mask: T, val: T): T => tf.add(tf.mul(mask, val), tf.sub(mask, 1));
-  const rate = rateBoundAt(c.problem, c, b, p, withDerivatives);
+  const rate = rateSurrogateAt(c.problem, c, b, p, withDerivatives);
   const w = tf.sub(1, alpha);
   const invU = tf.reciprocal(u);
   const invTau = tf.reciprocal(tau);

@@ -1,16 +1,16 @@
 /**
  * WGSL of SP3's surrogate for one UE of one realisation (the per-thread twin of
- * kernels/sp3-slots.ts): the objective part T^_m and the seven slots with their gradients and
+ * kernels/sp3-surrogate.ts): the objective part T^_m and the seven slots with their gradients and
  * diagonal curvatures, in the block order b, p, tau, fue, fes; and SP3's spec for the fused block
- * solver (./block-barrier-wgsl.ts, whose shader defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and
+ * solver (./block-ipm-wgsl.ts, whose shader defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and
  * `uniforms`).
  */
-import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import type { FusedBlockSpec } from './block-ipm-wgsl.js';
 import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
-import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
+import { RATE_SURROGATE_WGSL } from './rate-surrogate-wgsl.js';
 
 const SP3_SLOTS_WGSL = /* wgsl */ `
-${RATE_BOUND_WGSL}
+${RATE_SURROGATE_WGSL}
 // The objective part T^_m and the seven slots of UE m at x; derivatives when deriv.
 fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   var s = Slots();
@@ -33,7 +33,7 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   let tau = x[TAU];
   let fue = x[FUE];
   let fes = x[FES];
-  let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
+  let q = rateSurrogate(b, p, rsConst, rsLinB, ap, lb2);
   let rs = q.rs;
   let localT = localWork / fue;
   let edgeT = edgeWork / fes;

@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { log1pAccurate } from './model-rate.js';
-import { rateBoundAt, rateBoundCoefficients } from './rate-bound.js';
+import { log1pAccurate } from './rate.js';
+import { rateSurrogateAt, rateSurrogateCoefficients } from './rate-surrogate.js';
 import type { BatchBlockProblem } from './block-problem.js';
 import { SLACK_SLOTS } from '../engine/ao/solver-constants.js';
 
@@ -46,7 +46,7 @@ export interface Sp3Coefficients {
   /** (1 - s)(1 - alpha) D tau_bar / p̄ and (1 - s)(1 - alpha) D p̄ / tau_bar. */
   energyP: tf.Tensor;
   energyTau: tf.Tensor;
-  /** Rs = K (rsConst + rsLinB b - ap / p - lb2 / b) [Mbit/s] (rate-bound.ts). */
+  /** Rs = K (rsConst + rsLinB b - ap / p - lb2 / b) [Mbit/s] (rate-surrogate.ts). */
   rsConst: tf.Tensor;
   rsLinB: tf.Tensor;
   ap: tf.Tensor;
@@ -82,7 +82,7 @@ export function sp3Coefficients(problem: BatchProblem, x: BatchPoint, tauBar: tf
       localEnergy: tf.mul(tf.mul(tf.mul(uncached, alpha), C), P.thetaModel * ku * ku),
       energyP: tf.div(tf.mul(tf.mul(unAlpha, D), tauBar), x.powerW),
       energyTau: tf.div(tf.mul(tf.mul(unAlpha, D), x.powerW), tauBar),
-      ...rateBoundCoefficients(problem, x.bandwidth, x.powerW),
+      ...rateSurrogateCoefficients(problem, x.bandwidth, x.powerW),
       esWeight: tf.mul(freeFes, tf.add(s, unAlpha)),
     };
   });
@@ -120,7 +120,7 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
   const invTau = tf.reciprocal(tau);
   const invFue = tf.reciprocal(fue);
   const invFes = tf.reciprocal(fes);
-  const rate = rateBoundAt(c.problem, c, b, p, withDerivatives);
+  const rate = rateSurrogateAt(c.problem, c, b, p, withDerivatives);
   const rs = rate.rs;
   const localT = tf.mul(c.localWork, invFue);
   const edgeT = tf.mul(c.edgeWork, invFes);
