@@ -20,7 +20,7 @@ import { allocatePointColumns, pointViews, type Point } from '../engine/model/po
 import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility.js';
 import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
-import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
+import { badInput, isSolved, type AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint, type BatchProblem } from './batch.js';
 import { constraintViolations } from './feasibility.js';
@@ -249,7 +249,7 @@ async function refineJointBatch(bp: BatchProblem, x0: BatchPoint, results: Batch
   let x = x0;
   const activeHost = new Float32Array(N);
   results.forEach((r, n) => {
-    if (r.status === 'converged' || r.status === 'max-iterations') activeHost[n] = 1;
+    if (isSolved(r.status)) activeHost[n] = 1;
   });
   for (let i = 1; i <= params.maxIterations && activeHost.some((a) => a > 0); i++) {
     const rowActive = tf.tensor2d(activeHost, [N, 1]);

@@ -22,6 +22,7 @@ import { chunkPath, readManifest } from '../jobs/run-job.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { STATUSES } from './chunk-domain.js';
+import { isSolved } from '../engine/ao/solve-ao.js';
 
 export { STATUSES };
 
@@ -163,7 +164,7 @@ function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first:
     s.rows++;
     const st = status.get(r) as keyof Sums['statuses'];
     s.statuses[st] = (s.statuses[st] ?? 0) + 1;
-    if (st !== 'converged' && st !== 'max-iterations') continue;
+    if (!isSolved(st)) continue;
     s.solved++;
     const x = j.get(r) as number;
     if (objectives) objectives[first + r] = x;

@@ -16,9 +16,9 @@
  */
 import { FixedSizeList, type Table, type Vector } from 'apache-arrow';
 import { DEVICE_COLUMNS } from './chunk-file.js';
+import { isSolved } from '../engine/ao/solve-ao.js';
 
 export const STATUSES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure'] as const;
-const SOLVED = new Set<string>(['converged', 'max-iterations']);
 const STATUS_SET = new Set<string>(STATUSES);
 
 /** Columns every chunk has, with their Arrow types (as apache-arrow prints them; lists checked apart). */
@@ -67,7 +67,7 @@ export function chunkDomainProblem(table: Table, point: number | undefined): str
     if (!(it >= 0)) return `${at} has ${it} iterations`;
     for (const [name, c] of [['objective_ms', objective], ['objective_exact_ms', exact]] as const) {
       const x = c.get(r) as number;
-      if (SOLVED.has(st) ? !(Number.isFinite(x) && x >= 0) : !nonNegative(x)) return `${at} (${st}) has ${name} ${x}`;
+      if (isSolved(st) ? !(Number.isFinite(x) && x >= 0) : !nonNegative(x)) return `${at} (${st}) has ${name} ${x}`;
     }
     if (!nonNegative(violation.get(r) as number)) return `${at} has max_violation ${violation.get(r)}`;
     if (!fraction(offload.get(r) as number)) return `${at} has offload_portion ${offload.get(r)}, outside [0, 1]`;

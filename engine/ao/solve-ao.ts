@@ -23,6 +23,14 @@ import { expansionTau } from './sp3-surrogate.js';
 
 export type AoStatus = 'converged' | 'max-iterations' | 'infeasible' | 'numerical-failure';
 
+/**
+ * Whether a realisation ended with a solution (converged, or stopped after Imax iterations): a
+ * feasible point whose J counts in the statistics. Takes any status string (chunk columns, the
+ * fused engine's codes).
+ */
+export const isSolved = (status: string): status is 'converged' | 'max-iterations' =>
+  status === 'converged' || status === 'max-iterations';
+
 export interface Sp3Certificate {
   /** SP3 calls, and how many ended with a certified optimum ("solved"). */
   calls: number;
@@ -88,7 +96,7 @@ export function solveAo(problem: Problem): AoResult {
   const finish = (status: AoStatus, message = ''): AoResult => {
     result.status = status;
     result.message = message;
-    if (variant.joint && (status === 'converged' || status === 'max-iterations')) {
+    if (variant.joint && isSolved(status)) {
       // The joint SCA from the AO's point: its steps continue the trace, and it never raises J.
       const joint = (result.joint = refineJoint(problem, x, result.traceMs));
       result.iterations += joint.steps;

@@ -20,7 +20,7 @@ import { modelParams, type ModelParams } from '../../engine/problem.js';
 import { allocatePointColumns, pointView, type PointColumns } from '../../engine/model/point.js';
 import { checkFeasibility } from '../../engine/model/feasibility.js';
 import { feasibleStart } from '../../engine/ao/feasible-start.js';
-import { badInput } from '../../engine/ao/solve-ao.js';
+import { badInput, isSolved } from '../../engine/ao/solve-ao.js';
 import { fail } from '../../engine/errors.js';
 import { runFusedAo, type DispatchOptions, type DispatchStats, type DrawOnDevice } from './fused-ao-dispatch.js';
 import {
@@ -342,7 +342,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
       c.objectiveExactMs[i] = Number.NaN;
       c.maxViolation[i] = Number.NaN;
     }
-    if ((status === 'converged' || status === 'max-iterations') && !(c.maxViolation[i] <= RECHECK_VIOLATION)) {
+    if (isSolved(status) && !(c.maxViolation[i] <= RECHECK_VIOLATION)) {
       stats.hostRechecks++;
       const check = checkFeasibility(problem(i), pointView(c.point, i, M), 'exact');
       c.maxViolation[i] = check.maxViolation;
@@ -368,8 +368,7 @@ async function refineJointFused(
   const imax = params.maxIterations;
   const picked: number[] = [];
   for (let i = 0; i < n; i++) {
-    const s = STATUS_CODES[c.status[i]];
-    if (s === 'converged' || s === 'max-iterations') picked.push(i);
+    if (isSolved(STATUS_CODES[c.status[i]])) picked.push(i);
   }
   if (picked.length === 0) return;
   const rows = Int32Array.from(picked);
