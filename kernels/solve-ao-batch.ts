@@ -27,7 +27,8 @@ import { constraintViolations } from './feasibility.js';
 import { totalLatencyMs } from './latency-energy.js';
 import { solveCachingBatch } from './sp1-caching.js';
 import { solveOffloadingBatch } from './sp2-offloading.js';
-import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
+import { solveResourcesBatch } from './sp3-resources.js';
+import type { SurrogateSolver } from './webgpu/block-ipm.js';
 import { jointStepBatch } from './joint-sca.js';
 import type { BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
@@ -79,7 +80,7 @@ export interface BatchAoOptions {
   /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32 (default ACCEPT_VIOLATION_F32). */
   acceptViolation?: number;
   /** How the barrier method of SP3 and of the joint steps runs (default auto: fused on webgpu, tfjs ops elsewhere). */
-  sp3Solver?: Sp3Solver;
+  surrogateSolver?: SurrogateSolver;
 
 }
 
@@ -161,7 +162,7 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     const jSp2 = totalLatencyMs(bp, x);
     // SP3: candidate, taken where J does not rise and (6) holds to float32 accuracy.
     const rowActive = tf.reshape(active, [N, 1]);
-    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm, options.sp3Solver);
+    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm, options.surrogateSolver);
     if (timings) timings.sp3NewtonSteps += sp3.newtonSteps;
     await lap('sp3Ms', sp3.solved);
     const accept = tidy(() => {
@@ -253,7 +254,7 @@ async function refineJointBatch(bp: BatchProblem, x0: BatchPoint, results: Batch
   });
   for (let i = 1; i <= params.maxIterations && activeHost.some((a) => a > 0); i++) {
     const rowActive = tf.tensor2d(activeHost, [N, 1]);
-    const step = await jointStepBatch(bp, x, rowActive, options.ipm, options.sp3Solver);
+    const step = await jointStepBatch(bp, x, rowActive, options.ipm, options.surrogateSolver);
     if (timings) timings.jointNewtonSteps += step.newtonSteps;
     const accept = tidy(() => {
       const cand: BatchPoint = { ...x, ...step.candidate };

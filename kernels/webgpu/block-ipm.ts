@@ -39,6 +39,17 @@ export function fusedBarrierAvailable(): boolean {
   return tf.getBackend() === 'webgpu';
 }
 
+/**
+ * How the barrier method of a surrogate (SP3's in kernels/sp3-resources.ts, the joint one in
+ * kernels/joint-sca.ts) runs: `tfjs` as tfjs ops on any backend (kernels/block-ipm.ts, the
+ * reference), `fused` as one WGSL dispatch on the webgpu backend (this file), `auto` fused where
+ * the webgpu backend runs, else tfjs.
+ */
+export type SurrogateSolver = 'auto' | 'tfjs' | 'fused';
+
+/** Whether `solver` runs on the fused solver with the backend now active. */
+export const runsFused = (solver: SurrogateSolver): boolean => solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable());
+
 function program(spec: FusedBlockSpec, N: number, M: number): WebGPUProgram {
   return {
     variableNames: ['X'],
