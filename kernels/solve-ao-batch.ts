@@ -75,7 +75,7 @@ export interface BatchTimings {
 export interface BatchAoOptions {
   /** Filled with the time spent in each phase, when given. */
   timings?: BatchTimings;
-  /** Options of the batched barrier method (diagnostics, tolerances). */
+  /** Options of the batched barrier method (tolerances, step limits). */
   ipm?: Partial<BatchIpmOptions>;
   /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32 (default ACCEPT_VIOLATION_F32). */
   acceptViolation?: number;

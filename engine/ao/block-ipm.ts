@@ -57,8 +57,6 @@ export interface IpmOptions {
   /** Centring ends when the Newton decrement^2 / 2 <= max(centringTol max(1, |F|), centringGapFraction m/t). */
   centringTol: number;
   centringGapFraction: number;
-  /** Called after every Newton step (diagnostics). */
-  onIteration?: (info: { iteration: number; gap: number; decrement2: number; step: number; objective: number; sigma: number }) => void;
 }
 
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
@@ -202,7 +200,6 @@ export class BlockIpm {
           }
           s *= 0.5;
         }
-        this.o.onIteration?.({ iteration: iterations, gap: mActive / t, decrement2: dec2, step: accepted ? s : 0, objective: this.cur.f0, sigma });
         if (!accepted) break; // centred as far as rounding allows
       }
       if (mode === 'plain' && firstCentre === null) firstCentre = x.slice();
@@ -292,7 +289,6 @@ export class BlockIpm {
         }
         s *= 0.5;
       }
-      this.o.onIteration?.({ iteration: -it, gap, decrement2: dual, step: accepted ? s : 0, objective: this.cur.f0, sigma: 0 });
       // A short step means the primal-dual iteration has reached its accuracy limit (rounding in
       // the nearly active constraints); the barrier takes over from here.
       if (!accepted || s < this.o.pdMinStep) return { solved: false, failed: false, gap: dualityGap(this.problem, this.cur, lambda), iterations: it + 1 };
