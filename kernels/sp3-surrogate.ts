@@ -113,7 +113,7 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
   const rMin = P.rMinMbps;
   const { b, p, fue, fes, tau } = v;
   const masked = (mask: tf.Tensor, val: tf.Tensor): tf.Tensor => tf.add(tf.mul(mask, val), tf.sub(mask, 1));
-  const u = c.uncached;
+  const { uncached } = c;
   const tMax = P.tMaxMs;
   const eMax = P.eMaxMj;
 
@@ -128,9 +128,9 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
   const energy = tf.mul(0.5, tf.add(tf.add(tf.mul(c.localEnergy, tf.square(fue)), tf.mul(c.energyP, tf.square(p))), tf.mul(c.energyTau, tf.square(tau))));
   const values = [
     tf.div(tf.sub(rMin, rs), rMin), //                      0 rate-min: (Rmin - Rs)/Rmin
-    masked(u, tf.div(tf.sub(invTau, rs), rMin)), //          1 tau: (1/tau - Rs)/Rmin, uncached
+    masked(uncached, tf.div(tf.sub(invTau, rs), rMin)), //          1 tau: (1/tau - Rs)/Rmin, uncached
     tf.sub(tf.div(latency, tMax), 1), //                    2 latency: T^/Tmax - 1
-    masked(u, tf.sub(tf.div(energy, eMax), 1)), //           3 energy: E^/Emax - 1, uncached
+    masked(uncached, tf.sub(tf.div(energy, eMax), 1)), //           3 energy: E^/Emax - 1, uncached
     tf.sub(tf.div(p, P.pMaxW), 1), //                       4 p box
     masked(c.freeFue, tf.sub(tf.div(fue, P.fUeMaxGHz), 1)), // 5 f_ue box
     masked(c.freeFes, tf.sub(tf.div(fes, P.fEsMaxGHz), 1)), // 6 f_es box
@@ -150,8 +150,8 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
     { val: values[0], grad: { ...gRate }, hd: { ...hRate } },
     {
       val: values[1],
-      grad: { b: tf.mul(u, gRate.b), p: tf.mul(u, gRate.p), tau: tf.mul(u, tf.mul(-1 / rMin, tf.square(invTau))) },
-      hd: { b: tf.mul(u, hRate.b), p: tf.mul(u, hRate.p), tau: tf.mul(u, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
+      grad: { b: tf.mul(uncached, gRate.b), p: tf.mul(uncached, gRate.p), tau: tf.mul(uncached, tf.mul(-1 / rMin, tf.square(invTau))) },
+      hd: { b: tf.mul(uncached, hRate.b), p: tf.mul(uncached, hRate.p), tau: tf.mul(uncached, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
     },
     {
       val: values[2],

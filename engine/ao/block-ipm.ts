@@ -268,9 +268,9 @@ export class BlockIpm {
         if (d < 0) sMax = Math.min(sMax, -li / d);
       }
       for (let k = 0; k < 2; k++) {
-        const u = P.coupling[k];
+        const row = P.coupling[k];
         let udx = 0;
-        for (let j = 0; j < this.n; j++) udx += u[j] * this.dx[j];
+        for (let j = 0; j < this.n; j++) udx += row[j] * this.dx[j];
         dl[base + k] = -lambda[base + k] + (1 / t + lambda[base + k] * udx) / -e.couplingVal[k];
         if (dl[base + k] < 0) sMax = Math.min(sMax, -lambda[base + k] / dl[base + k]);
       }
@@ -331,9 +331,9 @@ export class BlockIpm {
       if (slope > 0) sMax = Math.min(sMax, -(slackMask[i] ? val[i] - sigma : val[i]) / slope);
     }
     for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
+      const row = P.coupling[k];
       let slope = 0;
-      for (let j = 0; j < this.n; j++) slope += u[j] * this.dx[j];
+      for (let j = 0; j < this.n; j++) slope += row[j] * this.dx[j];
       if (slope > 0) sMax = Math.min(sMax, -e.couplingVal[k] / slope);
     }
     // Phase one: land sigma near -2 sigmaTarget rather than deep inside.
@@ -376,9 +376,9 @@ export class BlockIpm {
       if (!Number.isFinite(e.f0)) return false;
     }
     for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
+      const row = P.coupling[k];
       let ux = 0;
-      for (let j = 0; j < this.n; j++) ux += u[j] * x[j];
+      for (let j = 0; j < this.n; j++) ux += row[j] * x[j];
       e.couplingVal[k] = ux - P.couplingRhs[k];
     }
     return true;

@@ -69,12 +69,12 @@ export class BlockNewtonSystem {
     let d0 = 0;
     let d1 = 0;
     for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
+      const row = P.coupling[k];
       const gk = e.couplingVal[k];
       if (k === 0) d0 = lambda[base] / -gk;
       else d1 = lambda[base + 1] / -gk;
       const rho = 1 / (t * -gk);
-      for (let j = 0; j < this.n; j++) r[j] -= rho * u[j];
+      for (let j = 0; j < this.n; j++) r[j] -= rho * row[j];
     }
     this.rhsCopy.set(r);
     this.rhsSigma = rSigma;

@@ -34,7 +34,7 @@ export const AO_UNIFORMS = [
 export type AoUniformName = (typeof AO_UNIFORMS)[number][0];
 
 export const POINT_ARRAYS: Record<(typeof POINT_FIELDS)[number], string> = {
-  cached: 'xs', alpha: 'xa', bandwidth: 'xb', powerW: 'xp', fUeGHz: 'xu', fEsGHz: 'xe',
+  cached: 'xs', alpha: 'xa', bandwidth: 'xb', powerW: 'xp', fUeGHz: 'xfue', fEsGHz: 'xfes',
 };
 const PROBLEM_ARRAYS: Record<(typeof PROBLEM_FIELDS)[number], string> = { cPerW: 'cPerW', cyclesMc: 'cyc', bitsKbit: 'bits' };
 

@@ -67,13 +67,13 @@ fn jointSetup() {
     setRateSurrogateCoefficients(m, b, p);
     // jointStart
     let al = clamp(xa[m], ALPHA_PULL, 1.0 - ALPHA_PULL);
-    let fue = min(select(uniforms.fUeMax, xu[m], xu[m] > 0.0), uniforms.fUeMax * keep);
-    let fes = select(uniforms.fEsMax * keep / f32(M), min(xe[m] * keep, uniforms.fEsMax * keep), xe[m] > 0.0);
+    let fue = min(select(uniforms.fUeMax, xfue[m], xfue[m] > 0.0), uniforms.fUeMax * keep);
+    let fes = select(uniforms.fEsMax * keep / f32(M), min(xfes[m] * keep, uniforms.fEsMax * keep), xfes[m] > 0.0);
     let isCached = s > 0.5;
     v[m][B] = b * keep;
     v[m][P] = min(p, uniforms.pMax * keep);
     v[m][R] = select(al / fue, 1.0, isCached);
-    v[m][U] = select((1.0 - al) * fes, min(xe[m] * keep, uniforms.fEsMax * keep), isCached);
+    v[m][U] = select((1.0 - al) * fes, min(xfes[m] * keep, uniforms.fEsMax * keep), isCached);
     v[m][TAU] = select(tauBar, 1.0, isCached);
     v[m][ALPHA] = select(al, 0.5, isCached);
   }
@@ -113,11 +113,11 @@ fn runJoint() -> Joint {
       xb[m] = v[m][B];
       xp[m] = v[m][P];
       if (xs[m] > 0.5) {
-        xe[m] = v[m][U];
+        xfes[m] = v[m][U];
       } else {
         xa[m] = v[m][ALPHA];
-        xu[m] = v[m][ALPHA] / v[m][R];
-        xe[m] = v[m][U] / (1.0 - v[m][ALPHA]);
+        xfue[m] = v[m][ALPHA] / v[m][R];
+        xfes[m] = v[m][U] / (1.0 - v[m][ALPHA]);
       }
     }
     let jc = totalMs(false);
