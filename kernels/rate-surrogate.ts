@@ -54,3 +54,34 @@ export function rateSurrogateAt(problem: BatchProblem, rb: RateSurrogate, b: T, 
     hd: { b: tf.mul((2 * K) / rMin, tf.mul(lb2OverB, tf.square(invB))), p: tf.mul((2 * K) / rMin, tf.mul(apOverP, tf.square(invP))) },
   };
 }
+
+/** A slot of the rate surrogate: value [N, M], gradient and diagonal curvature in b, p and tau. */
+export interface RateSlot {
+  val: T;
+  grad: { b?: T; p?: T; tau?: T };
+  hd: { b?: T; p?: T; tau?: T };
+}
+
+/**
+ * Slots 0 and 1 of both surrogates (SP3's and the joint one) at (b, p, tau), inside a caller's
+ * tidy: 0 rate-min (Rmin - Rs)/Rmin on every UE, 1 tau (1/tau - Rs)/Rmin where `uncached` [N, M]
+ * is 1 (it reads -1 where it is 0). Gradients and curvatures when `withDerivatives`, else empty.
+ */
+export function rateSlots(problem: BatchProblem, rb: RateSurrogate, b: T, p: T, tau: T, uncached: T, withDerivatives: boolean): [RateSlot, RateSlot] {
+  const rMin = problem.params.rMinMbps;
+  const rate = rateSurrogateAt(problem, rb, b, p, withDerivatives);
+  const invTau = tf.reciprocal(tau);
+  const rateMin = tf.div(tf.sub(rMin, rate.rs), rMin);
+  const tauSlot = tf.add(tf.mul(uncached, tf.div(tf.sub(invTau, rate.rs), rMin)), tf.sub(uncached, 1));
+  if (!withDerivatives) return [{ val: rateMin, grad: {}, hd: {} }, { val: tauSlot, grad: {}, hd: {} }];
+  const g = rate.grad!;
+  const h = rate.hd!;
+  return [
+    { val: rateMin, grad: { ...g }, hd: { ...h } },
+    {
+      val: tauSlot,
+      grad: { b: tf.mul(uncached, g.b), p: tf.mul(uncached, g.p), tau: tf.mul(uncached, tf.mul(-1 / rMin, tf.square(invTau))) },
+      hd: { b: tf.mul(uncached, h.b), p: tf.mul(uncached, h.p), tau: tf.mul(uncached, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
+    },
+  ];
+}

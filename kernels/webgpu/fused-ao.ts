@@ -322,11 +322,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   if (fromRows.length > 0) {
     const rows = Int32Array.from(fromRows);
     const k = rows.length;
-    const startColumns = allocatePointColumns(k, M);
-    rows.forEach((i, j) => {
-      for (const f of POINT_FIELDS) startColumns[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
-    });
-    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(hostProblems(source, rows), null, startColumns), stats, dispatchOptions);
+    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(hostProblems(source, rows), null, gatherPoints(c.point, rows, M)), stats, dispatchOptions);
     decodeInto(c, outFrom, k, rows, imax, d);
     for (const i of rows) c.start[i] = START_CODES.indexOf('host');
   }
@@ -356,6 +352,15 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   return c;
 }
 
+/** The points of `rows` (of columns with M UEs per row), as columns of rows.length rows in that order. */
+function gatherPoints(point: PointColumns, rows: Int32Array, M: number): PointColumns {
+  const out = allocatePointColumns(rows.length, M);
+  rows.forEach((i, j) => {
+    for (const f of POINT_FIELDS) out[f].set(point[f].subarray(i * M, (i + 1) * M), j * M);
+  });
+  return out;
+}
+
 /**
  * Method joint on the fused joint program: rows that ended converged or max-iterations take the
  * joint steps from their AO point; the steps extend the trace and the iteration count, and the
@@ -373,11 +378,7 @@ async function refineJointFused(
   if (picked.length === 0) return;
   const rows = Int32Array.from(picked);
   const k = rows.length;
-  const from = allocatePointColumns(k, M);
-  rows.forEach((i, j) => {
-    for (const f of POINT_FIELDS) from[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
-  });
-  const out = await runFusedAo('joint', params, M, k, packInput(hostProblems(source, rows), null, from), stats, dispatchOptions);
+  const out = await runFusedAo('joint', params, M, k, packInput(hostProblems(source, rows), null, gatherPoints(c.point, rows, M)), stats, dispatchOptions);
   // The AO's trace lengths, before the joint rows are added.
   const aoLength = new Int32Array(k);
   rows.forEach((i, j) => {

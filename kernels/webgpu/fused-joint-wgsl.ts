@@ -51,8 +51,7 @@ fn jointSetup() {
     let C = cyc[m];
     let b = xb[m];
     let p = xp[m];
-    let r = rateV1(m, b, p);
-    let tauBar = 1.0 / select(uniforms.rMin, r, r > 0.0);
+    let tauBar = expansionTau(m, b, p);
     let we = max(1.0 - xa[m], ALPHA_PULL);
     let g = pow(we * p * tauBar, 1.0 / 3.0);
     cf[K_CACHED][m] = s;

@@ -54,6 +54,13 @@ fn rateExact(m : i32, b : f32, p : f32) -> f32 {
   return uniforms.K * (b * log1pAcc(g) - uniforms.kappa * sqrt(b * disp));
 }
 
+// tau_bar = 1/R~ of UE m at the expansion point (b, p), 1/Rmin where R~ <= 0 (kernels/sp3-surrogate.ts
+// expansionTauBatch): the tau both fused surrogates expand around.
+fn expansionTau(m : i32, b : f32, p : f32) -> f32 {
+  let r = rateV1(m, b, p);
+  return 1.0 / select(uniforms.rMin, r, r > 0.0);
+}
+
 // The coefficients of the rate bound Rs around (b, p) of UE m (kernels/rate-surrogate.ts
 // rateSurrogateCoefficients) into the program's coefficient table cf (K_RS_CONST, K_RS_LIN_B, K_AP,
 // K_LB2: both fused surrogates have them).

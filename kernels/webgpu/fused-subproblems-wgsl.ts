@@ -175,8 +175,7 @@ fn sp3Setup() {
     let D = bits[m];
     let b = xb[m];
     let p = xp[m];
-    let r = rateV1(m, b, p);
-    let tauBar = 1.0 / select(uniforms.rMin, r, r > 0.0);
+    let tauBar = expansionTau(m, b, p);
     let freeFue = un * select(0.0, 1.0, al > 0.0);
     let freeFes = 1.0 - un * select(0.0, 1.0, al == 1.0);
     let unAlpha = un * (1.0 - al);
