@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { parseAssignments, resolveSettings, type Settings } from '../engine/settings.js';
 import { toProblem } from '../engine/problem.js';
 import { generateScenario } from '../engine/scenario.js';
-import { solveAo, type AoResult } from '../engine/ao/solve-ao.js';
+import { isSolved, solveAo, type AoResult } from '../engine/ao/solve-ao.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,7 @@ const base = parseAssignments(values.set ?? []);
 interface Outcome { status: string; solved: boolean; j: number; jExact: number; cached: number; offload: number }
 
 function outcome(r: AoResult): Outcome {
-  const solved = (r.status === 'converged' || r.status === 'max-iterations') && Number.isFinite(r.objectiveMs);
+  const solved = isSolved(r.status) && Number.isFinite(r.objectiveMs);
   let cached = 0;
   let offloadSum = 0;
   for (let m = 0; m < r.point.cached.length; m++) {

@@ -23,7 +23,7 @@ import { generateScenario } from '../engine/scenario.js';
 import { solveAo } from '../engine/ao/solve-ao.js';
 import { useBackend, type BackendChoice } from '../kernels/backend.js';
 import { solveAoBatch, type BatchTimings } from '../kernels/solve-ao-batch.js';
-import type { Sp3Solver } from '../kernels/sp3-resources.js';
+import type { SurrogateSolver } from '../kernels/webgpu/block-ipm.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,15 +67,15 @@ for (const backend of (values.backend ?? 'wasm').split(',') as BackendChoice[]) 
   const engines = (values.engines ?? '').split(',');
   if (info.name === 'webgpu' && engines.includes('fused')) await benchFused();
   if (info.name === 'webgpu' && !engines.includes('tensor')) continue;
-  for (const sp3Solver of (values.sp3 ?? 'auto').split(',') as Sp3Solver[]) {
-    if (sp3Solver === 'fused' && info.name !== 'webgpu') continue;
-    console.log(`  SP3 solver: ${sp3Solver === 'auto' ? (info.name === 'webgpu' ? 'fused (auto)' : 'tfjs (auto)') : sp3Solver}`);
-    await solveAoBatch(draw(16, 2e6), { sp3Solver }); // warm-up (kernel compilation)
+  for (const surrogateSolver of (values.sp3 ?? 'auto').split(',') as SurrogateSolver[]) {
+    if (surrogateSolver === 'fused' && info.name !== 'webgpu') continue;
+    console.log(`  SP3 solver: ${surrogateSolver === 'auto' ? (info.name === 'webgpu' ? 'fused (auto)' : 'tfjs (auto)') : surrogateSolver}`);
+    await solveAoBatch(draw(16, 2e6), { surrogateSolver }); // warm-up (kernel compilation)
     for (const size of (values.sizes ?? '').split(',').map(Number)) {
       const ps = draw(size);
       const timings: BatchTimings = { startMs: 0, sp1Ms: 0, sp2Ms: 0, sp3Ms: 0, bookkeepingMs: 0, finishMs: 0, sp3NewtonSteps: 0, jointMs: 0, jointNewtonSteps: 0 };
       const t0 = performance.now();
-      const results = await solveAoBatch(ps, { timings, sp3Solver });
+      const results = await solveAoBatch(ps, { timings, surrogateSolver });
       const s = (performance.now() - t0) / 1000;
       const converged = results.filter((r) => r.status === 'converged').length;
       const pct = (ms: number) => `${((100 * ms) / (1000 * s)).toFixed(0)}%`;

@@ -1,7 +1,7 @@
 /**
  * The exit codes of `dtmc`, one place for the commands, the error handler and the help texts.
  */
-import type { AoStatus } from '../engine/ao/solve-ao.js';
+import { isSolved, type AoStatus } from '../engine/ao/solve-ao.js';
 
 export const EXIT = {
   /** Solved: converged, or stopped at the iteration limit. */
@@ -23,7 +23,7 @@ export const EXIT = {
 
 /** The exit code for a solver status: 0 when a point was found, 3 otherwise. */
 export const exitCodeForStatus = (status: AoStatus): number =>
-  status === 'converged' || status === 'max-iterations' ? EXIT.ok : EXIT.unsolved;
+  isSolved(status) ? EXIT.ok : EXIT.unsolved;
 
 /** The exit-code paragraph of the help epilogs. */
 export const EXIT_CODES_HELP = [

@@ -5,10 +5,11 @@
 import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
+import { AO_STATUSES } from '../engine/ao/solve-ao.js';
 import { JOB_FORMAT, jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
 import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
-import { aggregate, STATUSES, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
+import { aggregate, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
 import { openJobFolder } from '../output/job-folder.js';
 import { EXIT } from './exit-codes.js';
 import { formatFixed, formatTable } from './format-report.js';
@@ -243,11 +244,11 @@ function vsAoCells(p: PointSummary): string[] {
 export function printSummary(a: Aggregate, files: string[]): void {
   const keys = Object.keys(a.points[0].values);
   const baselines = a.points.some((p) => !Number.isNaN(p.beatsAoFraction));
-  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO', 'vs AO ms (95% CI)', 'vs AO'] : [])];
+  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...AO_STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO', 'vs AO ms (95% CI)', 'vs AO'] : [])];
   const rows = a.points.map((p) => [
     String(p.point), ...keys.map((k) => String(p.values[k])), String(p.rows), p.complete ? 'yes' : 'no',
     formatFixed(p.objectiveMeanMs, 4), `±${formatFixed(p.objectiveCi95Ms, 4)}`, formatFixed(p.objectiveSdMs, 3), formatFixed(p.feasibleFraction, 4),
-    ...STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
+    ...AO_STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
     ...(baselines ? vsAoCells(p) : []),
   ]);
   const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');

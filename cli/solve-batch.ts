@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { createDrawPool } from '../jobs/draw-pool.js';
-import type { AoStatus } from '../engine/ao/solve-ao.js';
+import { isSolved, type AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
 import { AUTO, ENGINE_CHOICES, ENGINES, methodRefusal, type EngineChoice, type EngineName } from '../kernels/engines.js';
@@ -143,7 +143,7 @@ class BatchTotals {
     this.sp3Calls += r.sp3Calls;
     this.sp3Certified += r.sp3Certified;
     this.jointSteps += r.jointSteps;
-    if (r.status !== 'converged' && r.status !== 'max-iterations') return;
+    if (!isSolved(r.status)) return;
     this.solved++;
     this.sum += r.objectiveMs;
     this.sumSq += r.objectiveMs * r.objectiveMs;

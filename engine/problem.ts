@@ -2,7 +2,7 @@
  * One realisation of problem (6) in model units (see units.ts), ready for the solvers, and the
  * conversion from a scenario (SI units, as in scenario files) plus settings.
  */
-import type { CachingRule, Method, Settings } from './settings.js';
+import type { Settings } from './settings.js';
 import { qInverse } from './model/qinv.js';
 import { bitsToKbit, cyclesToMcycles, dbmToW, mhzToHz, msToS, thetaToModel } from './units.js';
 
@@ -16,28 +16,19 @@ export interface Scenario {
   bits: number[];
 }
 
+/** The settings that (6) takes as they are (already in model units). */
+type PassedSettings = 'M' | 'rMinMbps' | 'fUeMaxGHz' | 'fEsMaxGHz' | 'tMaxMs' | 'eMaxMj' | 'sMaxKbit' | 'deltaUe' | 'deltaEs'
+  | 'tolerance' | 'maxIterations' | 'cachingRule' | 'method';
+
 /** The parameters of (6) in model units (ms, kbit, Mcycles, GHz, Mbit/s, W, mJ). */
-export interface ModelParams {
-  M: number;
+export interface ModelParams extends Pick<Settings, PassedSettings> {
   /** B / ln 2 [Mbit/s per nat]: R = rateScaleMbps [b ln(1+gamma) - kappa sqrt(b V)]. */
   rateScaleMbps: number;
   /** Qinv(eps) / sqrt(phi B) [-]. */
   kappa: number;
   pMaxW: number;
-  rMinMbps: number;
-  fUeMaxGHz: number;
-  fEsMaxGHz: number;
-  tMaxMs: number;
-  eMaxMj: number;
-  sMaxKbit: number;
   /** theta in mJ ms^2 / Mcycle^3: local energy = theta/2 C f'^2. */
   thetaModel: number;
-  deltaUe: number;
-  deltaEs: number;
-  tolerance: number;
-  maxIterations: number;
-  cachingRule: CachingRule;
-  method: Method;
 }
 
 export interface Problem {

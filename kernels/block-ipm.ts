@@ -34,8 +34,6 @@ export interface BatchIpmOptions {
   /** When at most this fraction of the realisations is left, they get stragglerSteps more steps. */
   stragglerFraction: number;
   stragglerSteps: number;
-  /** Diagnostics: called after every Newton step with row 0's state (reads back; slow). */
-  trace?: (info: { mode: BatchIpmMode; step: number; decrement2: number; t: number; s0: number; sigma: number; done: number; f: number }) => void;
 }
 
 export const DEFAULT_BATCH_IPM_OPTIONS: BatchIpmOptions = {
@@ -207,10 +205,6 @@ export async function solveBarrierBatch(
         finished: tf.cast(finished, 'float32'), gapSmall: tf.cast(gapSmall, 'float32'), s0: tf.minimum(1, tf.mul(0.99, sMax)), psi0, tNext,
       };
     });
-    if (o.trace) {
-      const row0 = (x: T | null): number => (x ? (x.dataSync() as Float32Array)[0] : Number.NaN);
-      o.trace({ mode, step: steps, decrement2: row0(step.dec2), t: row0(t), s0: row0(step.s0), sigma: row0(sigma), done: row0(done), f: row0(step.psi0) });
-    }
     // Rows: failed on NaN; finished rows are done; centred rows raise t; the rest search.
     const moving = tf.tidy(() => tf.mul(tf.mul(tf.sub(1, done), tf.sub(1, failed)), tf.sub(1, tf.maximum(step.centred, step.nan))));
     failed = replace(failed, tf.tidy(() => tf.maximum(failed, tf.mul(tf.sub(1, done), step.nan))));

@@ -2,8 +2,8 @@
  * What the batched block interior-point method (block-ipm.ts with block-newton.ts) solves, the
  * float32 twin of engine/ao/block-problem.ts: for each of N realisations, M blocks of the
  * variables in `order`, constraint slots c_k <= 0 per UE, and two linear coupling rows per
- * realisation, sum_m weight_m v_m <= rhs. SP3's surrogate (sp3-slots.ts) and the joint surrogate
- * (joint-slots.ts) implement it. Shapes: every tensor [N, M] unless said.
+ * realisation, sum_m weight_m v_m <= rhs. SP3's surrogate (sp3-surrogate.ts) and the joint surrogate
+ * (joint-surrogate.ts) implement it. Shapes: every tensor [N, M] unless said.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 

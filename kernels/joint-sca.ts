@@ -8,11 +8,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
-import type { Sp3Solver } from './sp3-resources.js';
-import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
-import { JOINT_FUSED } from './webgpu/joint-slots-wgsl.js';
-import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-slots.js';
-import { expansionTauBatch } from './sp3-slots.js';
+import { runsFused, solveBlockFused, type SurrogateSolver } from './webgpu/block-ipm.js';
+import { JOINT_FUSED } from './webgpu/joint-surrogate-wgsl.js';
+import { disposeJointCoefficients, jointBlockProblem, jointCoefficients, jointPoint, jointStart } from './joint-surrogate.js';
+import { expansionTauBatch } from './sp3-surrogate.js';
 import { tidy } from './tidy.js';
 import { JOINT_GAP_FRACTION, PULL } from '../engine/ao/solver-constants.js';
 
@@ -29,17 +28,17 @@ export interface JointStepResult {
 
 /**
  * One joint step. `solver` picks the barrier solver as for SP3: `fused` runs both phases in one
- * WGSL dispatch on the webgpu backend (kernels/webgpu/joint-slots-wgsl.ts), `tfjs` as tfjs ops
+ * WGSL dispatch on the webgpu backend (kernels/webgpu/joint-surrogate-wgsl.ts), `tfjs` as tfjs ops
  * (kernels/block-ipm.ts, the reference), `auto` fused where the webgpu backend runs.
  */
 export async function jointStepBatch(
-  problem: BatchProblem, x: BatchPoint, rowActive: tf.Tensor, options: Partial<BatchIpmOptions> = {}, solver: Sp3Solver = 'auto',
+  problem: BatchProblem, x: BatchPoint, rowActive: tf.Tensor, options: Partial<BatchIpmOptions> = {}, solver: SurrogateSolver = 'auto',
 ): Promise<JointStepResult> {
   const tauBar = expansionTauBatch(problem, x);
   const c = jointCoefficients(problem, x, tauBar);
   const v0 = tidy(() => jointStart(c, x, tauBar, PULL));
   const o = { ...DEFAULT_BATCH_IPM_OPTIONS, initialGapFraction: JOINT_GAP_FRACTION, ...options };
-  const fused = solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable());
+  const fused = runsFused(solver);
   const { v, solved, certified: twoCertified, failed, newtonSteps } = fused
     ? await solveBlockFused(JOINT_FUSED, c, problem, v0, rowActive, o)
     : await solveBlockBatch(jointBlockProblem(c), v0, rowActive, o);

@@ -20,12 +20,14 @@ import { allocatePointColumns, pointViews, type Point } from '../engine/model/po
 import { checkFeasibility, type ConstraintId } from '../engine/model/feasibility.js';
 import { totalLatencyMs as totalLatencyMs64 } from '../engine/model/latency-energy.js';
 import { feasibleStart, type StartResult } from '../engine/ao/feasible-start.js';
-import { badInput, type AoStatus } from '../engine/ao/solve-ao.js';
+import { badInput, isSolved, type AoStatus } from '../engine/ao/solve-ao.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint, type BatchPoint, type BatchProblem } from './batch.js';
-import { constraintViolations, totalLatencyMs } from './model.js';
+import { constraintViolations } from './feasibility.js';
+import { totalLatencyMs } from './latency-energy.js';
 import { solveCachingBatch } from './sp1-caching.js';
 import { solveOffloadingBatch } from './sp2-offloading.js';
-import { solveResourcesBatch, type Sp3Solver } from './sp3-resources.js';
+import { solveResourcesBatch } from './sp3-resources.js';
+import type { SurrogateSolver } from './webgpu/block-ipm.js';
 import { jointStepBatch } from './joint-sca.js';
 import type { BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
@@ -73,12 +75,12 @@ export interface BatchTimings {
 export interface BatchAoOptions {
   /** Filled with the time spent in each phase, when given. */
   timings?: BatchTimings;
-  /** Options of the batched barrier method (diagnostics, tolerances). */
+  /** Options of the batched barrier method (tolerances, step limits). */
   ipm?: Partial<BatchIpmOptions>;
   /** A candidate must keep (6) (V = 1 rate) to this relative violation in float32 (default ACCEPT_VIOLATION_F32). */
   acceptViolation?: number;
   /** How the barrier method of SP3 and of the joint steps runs (default auto: fused on webgpu, tfjs ops elsewhere). */
-  sp3Solver?: Sp3Solver;
+  surrogateSolver?: SurrogateSolver;
 
 }
 
@@ -158,21 +160,11 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
     const jSp2 = totalLatencyMs(bp, x);
     // SP3: candidate, taken where J does not rise and (6) holds to float32 accuracy.
     const rowActive = tf.reshape(active, [N, 1]);
-    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm, options.sp3Solver);
+    const sp3 = await solveResourcesBatch(bp, x, rowActive, options.ipm, options.surrogateSolver);
     if (timings) timings.sp3NewtonSteps += sp3.newtonSteps;
     await lap('sp3Ms', sp3.solved);
-    const accept = tidy(() => {
-      const cand: BatchPoint = { ...x, ...sp3.candidate };
-      const jc = totalLatencyMs(bp, cand);
-      const viol = constraintViolations(bp, cand, 'v1');
-      const ok = tf.logicalAnd(tf.logicalAnd(tf.lessEqual(jc, jSp2), tf.lessEqual(viol.maxViolation, acceptViolation)), tf.greater(tf.reshape(sp3.solved, [N]), 0));
-      return tf.reshape(tf.cast(tf.logicalAnd(ok, tf.greater(active, 0)), 'float32'), [N, 1]);
-    });
-    const take = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(tf.greater(accept, 0), a, b);
-    x = replacePoint(x, tidy(() => ({
-      bandwidth: take(sp3.candidate.bandwidth, x.bandwidth), powerW: take(sp3.candidate.powerW, x.powerW),
-      fUeGHz: take(sp3.candidate.fUeGHz, x.fUeGHz), fEsGHz: take(sp3.candidate.fEsGHz, x.fEsGHz),
-    })));
+    const accept = acceptMask(bp, x, sp3.candidate, jSp2, sp3.solved, rowActive, acceptViolation);
+    x = takeAccepted(x, sp3.candidate, accept);
     const j = totalLatencyMs(bp, x);
     const [jHost, certHost, failedHost, sp2BadHost] = await Promise.all([j.data(), sp3.certified.data(), sp3.failed.data(), sp2.infeasible.data()]);
     tf.dispose([jSp2, rowActive, accept, sp2.infeasible, sp3.solved, sp3.certified, sp3.failed, ...Object.values(sp3.candidate), jPrev]);
@@ -229,6 +221,31 @@ export async function solveAoBatch(problems: readonly Problem[], options: BatchA
   return results;
 }
 
+/**
+ * Where a candidate is taken, [N, 1] 0/1: rows that are active (`rowActive` [N, 1]) and that the
+ * barrier method solved (`solved` [N, 1]), where J of the candidate (V = 1 rate) is at most
+ * `jRefMs` [N] and (6) holds to `acceptViolation` (relative, float32 accuracy).
+ */
+function acceptMask(
+  bp: BatchProblem, x: BatchPoint, candidate: Partial<BatchPoint>, jRefMs: tf.Tensor, solved: tf.Tensor, rowActive: tf.Tensor, acceptViolation: number,
+): tf.Tensor {
+  return tidy(() => {
+    const cand: BatchPoint = { ...x, ...candidate };
+    const viol = constraintViolations(bp, cand, 'v1');
+    const ok = tf.logicalAnd(tf.lessEqual(totalLatencyMs(bp, cand), jRefMs), tf.lessEqual(viol.maxViolation, acceptViolation));
+    return tf.mul(tf.mul(tf.reshape(tf.cast(ok, 'float32'), [bp.N, 1]), solved), rowActive);
+  });
+}
+
+/** x with the candidate's fields where `accept` [N, 1] is 1; x's replaced tensors are disposed. */
+function takeAccepted(x: BatchPoint, candidate: Partial<BatchPoint>, accept: tf.Tensor): BatchPoint {
+  const fields = Object.keys(candidate) as (keyof BatchPoint)[];
+  return replacePoint(x, tidy(() => {
+    const wide = tf.greater(tf.add(accept, tf.zerosLike(x[fields[0]])), 0); // the mask broadcast once, as in block-ipm.ts keepVars
+    return Object.fromEntries(fields.map((k) => [k, tf.where(wide, candidate[k]!, x[k])]));
+  }));
+}
+
 /** A new batch point with some fields replaced; the replaced tensors of the old one are disposed. */
 function replacePoint(x: BatchPoint, fields: Partial<BatchPoint>): BatchPoint {
   for (const [k, v] of Object.entries(fields) as [keyof BatchPoint, tf.Tensor][]) if (v !== x[k]) x[k].dispose();
@@ -246,27 +263,18 @@ async function refineJointBatch(bp: BatchProblem, x0: BatchPoint, results: Batch
   let x = x0;
   const activeHost = new Float32Array(N);
   results.forEach((r, n) => {
-    if (r.status === 'converged' || r.status === 'max-iterations') activeHost[n] = 1;
+    if (isSolved(r.status)) activeHost[n] = 1;
   });
   for (let i = 1; i <= params.maxIterations && activeHost.some((a) => a > 0); i++) {
     const rowActive = tf.tensor2d(activeHost, [N, 1]);
-    const step = await jointStepBatch(bp, x, rowActive, options.ipm, options.sp3Solver);
+    const step = await jointStepBatch(bp, x, rowActive, options.ipm, options.surrogateSolver);
     if (timings) timings.jointNewtonSteps += step.newtonSteps;
-    const accept = tidy(() => {
-      const cand: BatchPoint = { ...x, ...step.candidate };
-      const jc = totalLatencyMs(bp, cand);
-      const viol = constraintViolations(bp, cand, 'v1');
-      const ok = tf.logicalAnd(tf.lessEqual(jc, totalLatencyMs(bp, x)), tf.lessEqual(viol.maxViolation, acceptViolation));
-      return tf.mul(tf.mul(tf.reshape(tf.cast(ok, 'float32'), [N, 1]), step.solved), rowActive);
-    });
-    const take = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(tf.greater(tf.add(accept, tf.zerosLike(a)), 0), a, b);
-    x = replacePoint(x, tidy(() => ({
-      alpha: take(step.candidate.alpha, x.alpha), bandwidth: take(step.candidate.bandwidth, x.bandwidth), powerW: take(step.candidate.powerW, x.powerW),
-      fUeGHz: take(step.candidate.fUeGHz, x.fUeGHz), fEsGHz: take(step.candidate.fEsGHz, x.fEsGHz),
-    })));
+    const jX = totalLatencyMs(bp, x);
+    const accept = acceptMask(bp, x, step.candidate, jX, step.solved, rowActive, acceptViolation);
+    x = takeAccepted(x, step.candidate, accept);
     const j = totalLatencyMs(bp, x);
     const [jHost, acceptHost, certHost, failedHost] = await Promise.all([j.data(), accept.data(), step.certified.data(), step.failed.data()]);
-    tf.dispose([j, rowActive, accept, step.solved, step.certified, step.failed, ...Object.values(step.candidate)]);
+    tf.dispose([j, jX, rowActive, accept, step.solved, step.certified, step.failed, ...Object.values(step.candidate)]);
     results.forEach((r, n) => {
       if (!activeHost[n]) return;
       r.jointCertified += certHost[n] > 0 ? 1 : 0;

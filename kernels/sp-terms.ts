@@ -1,7 +1,7 @@
 /**
  * Per-UE model terms shared by the batched SP1 and SP2 kernels (SPEC section 2), float32 [N, M]
  * tensors in model units: the parts of the uncached latency and energy that SP1 and SP2 weigh
- * separately (the rate comes from kernels/model-rate.ts).
+ * separately (the rate comes from kernels/rate.ts).
  *
  * Every function here only creates tensors: call it inside the caller's tf.tidy.
  */
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LIMIT_RTOL } from '../engine/ao/sp1-caching.js';
 import { fail } from '../engine/errors.js';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { rateV1Mbps } from './model-rate.js';
+import { rateV1Mbps } from './rate.js';
 
 /**
  * Relative slack of the limits that a previous point may meet with equality ((6b), (6e), (6f),

@@ -11,19 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-slots.js';
+import { disposeCoefficients, expansionTauBatch, sp3BlockProblem, sp3Coefficients, VARS, type Vars } from './sp3-surrogate.js';
 import { DEFAULT_BATCH_IPM_OPTIONS, solveBlockBatch, type BatchIpmOptions } from './block-ipm.js';
 import { tidy } from './tidy.js';
 import { PULL } from '../engine/ao/solver-constants.js';
-import { fusedBarrierAvailable, solveBlockFused } from './webgpu/block-barrier.js';
-import { SP3_FUSED } from './webgpu/sp3-slots-wgsl.js';
-
-/**
- * How SP3's barrier method runs: `tfjs` as tfjs ops on any backend (kernels/block-ipm.ts), `fused`
- * as one WGSL dispatch on the webgpu backend (kernels/webgpu/block-barrier.ts), `auto` fused where
- * the webgpu backend runs, else tfjs.
- */
-export type Sp3Solver = 'auto' | 'tfjs' | 'fused';
+import { runsFused, solveBlockFused, type SurrogateSolver } from './webgpu/block-ipm.js';
+import { SP3_FUSED } from './webgpu/sp3-surrogate-wgsl.js';
 
 export interface Sp3BatchResult {
   /** Candidate b, p, fue, fes [N, M] (equal to the input where not solved). */
@@ -39,7 +32,7 @@ export interface Sp3BatchResult {
 type T = tf.Tensor;
 
 export async function solveResourcesBatch(
-  problem: BatchProblem, x: BatchPoint, rowActive: T, options: Partial<BatchIpmOptions> = {}, solver: Sp3Solver = 'auto',
+  problem: BatchProblem, x: BatchPoint, rowActive: T, options: Partial<BatchIpmOptions> = {}, solver: SurrogateSolver = 'auto',
 ): Promise<Sp3BatchResult> {
   const P = problem.params;
   const tauBar = expansionTauBatch(problem, x);
@@ -54,7 +47,7 @@ export async function solveResourcesBatch(
   })) as unknown as Vars;
 
   const take = (mask: T, a: T, b: T): T => tf.where(tf.greater(mask, 0), a, b);
-  if (solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable())) {
+  if (runsFused(solver)) {
     const fused = await solveBlockFused(SP3_FUSED, c, problem, v0, rowActive, { ...DEFAULT_BATCH_IPM_OPTIONS, ...options });
     const candidate = tidy(() => ({
       bandwidth: take(fused.solved, fused.v.b, x.bandwidth),

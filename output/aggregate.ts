@@ -18,9 +18,8 @@ import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray
 import { chunkPath, hasFailedRecord, summaryPaths, type FolderJob, type JobFolder } from './job-folder.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
-import { STATUSES } from './chunk-columns.js';
+import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
 
-export { STATUSES };
 
 export interface PointSummary {
   point: number;
@@ -36,7 +35,7 @@ export interface PointSummary {
   /** Half-width of the 95% confidence interval of the mean: 1.96 sd / sqrt(solved). */
   objectiveCi95Ms: number;
   objectiveExactMeanMs: number;
-  statuses: Record<(typeof STATUSES)[number], number>;
+  statuses: Record<(typeof AO_STATUSES)[number], number>;
   iterationsMean: number;
   offloadPortionMean: number;
   cachedMean: number;
@@ -77,7 +76,7 @@ export interface CorruptChunk {
 class Sums {
   rows = 0;
   solved = 0;
-  statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as PointSummary['statuses'];
+  statuses = Object.fromEntries(AO_STATUSES.map((s) => [s, 0])) as PointSummary['statuses'];
   // Welford's mean and M2 of J (numerically stable for 10^6 rows).
   mean = 0;
   m2 = 0;
@@ -161,7 +160,7 @@ function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first:
     s.rows++;
     const st = status.get(r) as keyof Sums['statuses'];
     s.statuses[st] = (s.statuses[st] ?? 0) + 1;
-    if (st !== 'converged' && st !== 'max-iterations') continue;
+    if (!isSolved(st)) continue;
     s.solved++;
     const x = j.get(r) as number;
     if (objectives) objectives[first + r] = x;
@@ -216,7 +215,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
     { name: 'objective_sd_ms', type: new Float64(), values: (p) => p.objectiveSdMs },
     { name: 'objective_ci95_ms', type: new Float64(), values: (p) => p.objectiveCi95Ms },
     { name: 'objective_exact_mean_ms', type: new Float64(), values: (p) => p.objectiveExactMeanMs },
-    ...STATUSES.map((st) => ({ name: st.replace('-', '_'), type: new Int32(), values: (p: PointSummary) => p.statuses[st] })),
+    ...AO_STATUSES.map((st) => ({ name: st.replace('-', '_'), type: new Int32(), values: (p: PointSummary) => p.statuses[st] })),
     { name: 'iterations_mean', type: new Float64(), values: (p) => p.iterationsMean },
     { name: 'offload_portion_mean', type: new Float64(), values: (p) => p.offloadPortionMean },
     { name: 'cached_mean', type: new Float64(), values: (p) => p.cachedMean },

@@ -14,11 +14,10 @@
 import {
   Field, FixedSizeList, Float64, Int32, List, makeData, Uint32, Uint8, Utf8, type Data, type DataType, type Table, type Vector,
 } from 'apache-arrow';
+import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
 
 /** AO outcomes, the values of `status`. */
-export const STATUSES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure'] as const;
-const SOLVED = new Set<string>(['converged', 'max-iterations']);
-const STATUS_SET = new Set<string>(STATUSES);
+const STATUS_SET = new Set<string>(AO_STATUSES);
 
 /** Where a per-device column's values come from: a field of the final point, or of its exact-rate evaluation. */
 type DeviceSource = { point: 'alpha' | 'bandwidth' | 'powerW' | 'fUeGHz' | 'fEsGHz' } | { exact: 'latencyMs' | 'energyMj' | 'rateMbps' };
@@ -187,7 +186,7 @@ const num = (c: ChunkCheck, name: string, r: number): number => c.col(name).get(
 const objectiveRule = (name: string) => (r: number, c: ChunkCheck): string | null => {
   const st = c.col('status').get(r) as string;
   const x = num(c, name, r);
-  return (SOLVED.has(st) ? !(Number.isFinite(x) && x >= 0) : !nonNegative(x)) ? `row ${r} (${st}) has ${name} ${x}` : null;
+  return (isSolved(st) ? !(Number.isFinite(x) && x >= 0) : !nonNegative(x)) ? `row ${r} (${st}) has ${name} ${x}` : null;
 };
 
 /** A per-device float64 column: every value NaN or >= 0 (alpha: NaN or in [0, 1]). */
@@ -225,10 +224,10 @@ export const CHUNK_COLUMNS: readonly ChunkColumn[] = [
     name: 'realisation', unit: '', doc: 'the realisation index (which random draw)', domain: 'the chunk\'s first .. first + count - 1, in order',
   }, 'uint32', (rows) => rows.realisation),
   utf8Column({
-    name: 'status', unit: '', doc: 'the AO\'s outcome', domain: STATUSES.join(', '),
+    name: 'status', unit: '', doc: 'the AO\'s outcome', domain: AO_STATUSES.join(', '),
     rowRule: (r, c) => {
       const st = c.col('status').get(r) as string | null;
-      return st === null || !STATUS_SET.has(st) ? `row ${r} has status ${JSON.stringify(st)}, not one of ${STATUSES.join(', ')}` : null;
+      return st === null || !STATUS_SET.has(st) ? `row ${r} has status ${JSON.stringify(st)}, not one of ${AO_STATUSES.join(', ')}` : null;
     },
   }, (rows) => rows.status),
   numberColumn({

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Vector } from 'apache-arrow';
 import { chunkPath, type JobFolder } from './job-folder.js';
+import { isSolved } from '../engine/ao/solve-ao.js';
 import { readChunkFile } from './chunk-file.js';
 
 export interface IterationStats {
@@ -56,7 +57,7 @@ export function convergence(folder: JobFolder): PointConvergence[] {
       const iterations = table.getChild('iterations')!;
       for (let r = 0; r < table.numRows; r++) {
         const st = status.get(r);
-        if (st !== 'converged' && st !== 'max-iterations') continue;
+        if (!isSolved(st)) continue;
         traces.push(Array.from((trace.get(r) as Vector).toArray() as Float64Array));
         const k = iterations.get(r) as number;
         while (histogram.length <= k) histogram.push(0);

@@ -57,8 +57,6 @@ export interface IpmOptions {
   /** Centring ends when the Newton decrement^2 / 2 <= max(centringTol max(1, |F|), centringGapFraction m/t). */
   centringTol: number;
   centringGapFraction: number;
-  /** Called after every Newton step (diagnostics). */
-  onIteration?: (info: { iteration: number; gap: number; decrement2: number; step: number; objective: number; sigma: number }) => void;
 }
 
 export const DEFAULT_IPM_OPTIONS: IpmOptions = {
@@ -202,7 +200,6 @@ export class BlockIpm {
           }
           s *= 0.5;
         }
-        this.o.onIteration?.({ iteration: iterations, gap: mActive / t, decrement2: dec2, step: accepted ? s : 0, objective: this.cur.f0, sigma });
         if (!accepted) break; // centred as far as rounding allows
       }
       if (mode === 'plain' && firstCentre === null) firstCentre = x.slice();
@@ -271,9 +268,9 @@ export class BlockIpm {
         if (d < 0) sMax = Math.min(sMax, -li / d);
       }
       for (let k = 0; k < 2; k++) {
-        const u = P.coupling[k];
+        const row = P.coupling[k];
         let udx = 0;
-        for (let j = 0; j < this.n; j++) udx += u[j] * this.dx[j];
+        for (let j = 0; j < this.n; j++) udx += row[j] * this.dx[j];
         dl[base + k] = -lambda[base + k] + (1 / t + lambda[base + k] * udx) / -e.couplingVal[k];
         if (dl[base + k] < 0) sMax = Math.min(sMax, -lambda[base + k] / dl[base + k]);
       }
@@ -292,7 +289,6 @@ export class BlockIpm {
         }
         s *= 0.5;
       }
-      this.o.onIteration?.({ iteration: -it, gap, decrement2: dual, step: accepted ? s : 0, objective: this.cur.f0, sigma: 0 });
       // A short step means the primal-dual iteration has reached its accuracy limit (rounding in
       // the nearly active constraints); the barrier takes over from here.
       if (!accepted || s < this.o.pdMinStep) return { solved: false, failed: false, gap: dualityGap(this.problem, this.cur, lambda), iterations: it + 1 };
@@ -335,9 +331,9 @@ export class BlockIpm {
       if (slope > 0) sMax = Math.min(sMax, -(slackMask[i] ? val[i] - sigma : val[i]) / slope);
     }
     for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
+      const row = P.coupling[k];
       let slope = 0;
-      for (let j = 0; j < this.n; j++) slope += u[j] * this.dx[j];
+      for (let j = 0; j < this.n; j++) slope += row[j] * this.dx[j];
       if (slope > 0) sMax = Math.min(sMax, -e.couplingVal[k] / slope);
     }
     // Phase one: land sigma near -2 sigmaTarget rather than deep inside.
@@ -380,9 +376,9 @@ export class BlockIpm {
       if (!Number.isFinite(e.f0)) return false;
     }
     for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
+      const row = P.coupling[k];
       let ux = 0;
-      for (let j = 0; j < this.n; j++) ux += u[j] * x[j];
+      for (let j = 0; j < this.n; j++) ux += row[j] * x[j];
       e.couplingVal[k] = ux - P.couplingRhs[k];
     }
     return true;

@@ -69,12 +69,12 @@ export class BlockNewtonSystem {
     let d0 = 0;
     let d1 = 0;
     for (let k = 0; k < 2; k++) {
-      const u = P.coupling[k];
+      const row = P.coupling[k];
       const gk = e.couplingVal[k];
       if (k === 0) d0 = lambda[base] / -gk;
       else d1 = lambda[base + 1] / -gk;
       const rho = 1 / (t * -gk);
-      for (let j = 0; j < this.n; j++) r[j] -= rho * u[j];
+      for (let j = 0; j < this.n; j++) r[j] -= rho * row[j];
     }
     this.rhsCopy.set(r);
     this.rhsSigma = rSigma;
@@ -227,17 +227,7 @@ export class BlockNewtonSystem {
       H[hb + 15] = h03; H[hb + 16] = h13; H[hb + 17] = h23; H[hb + 18] = h33; H[hb + 19] = h34;
       H[hb + 20] = h04; H[hb + 21] = h14; H[hb + 22] = h24; H[hb + 23] = h34; H[hb + 24] = h44;
       r[xb] = r0; r[xb + 1] = r1; r[xb + 2] = r2; r[xb + 3] = r3; r[xb + 4] = r4;
-      // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
-      for (let a = 0; a < 5; a++) {
-        if (free[xb + a]) continue;
-        for (let c = 0; c < 5; c++) {
-          H[hb + a * 5 + c] = 0;
-          H[hb + c * 5 + a] = 0;
-        }
-        H[hb + a * 5 + a] = 1;
-        r[xb + a] = 0;
-        hcol[xb + a] = 0;
-      }
+      this.fixRows(free, b);
     }
     return { hss, rSigma };
   }
@@ -293,19 +283,26 @@ export class BlockNewtonSystem {
       }
       for (let q = 0; q < nCross; q++) H[hb + lowerIndex(pairs[q], nv)] += objHCross[b * nCross + q];
       for (let a = 1; a < nv; a++) for (let c = 0; c < a; c++) H[hb + c * nv + a] = H[hb + a * nv + c];
-      // Fixed variables get an identity row (their gradients are zero, so the step leaves them).
-      for (let a = 0; a < nv; a++) {
-        if (free[xb + a]) continue;
-        for (let c = 0; c < nv; c++) {
-          H[hb + a * nv + c] = 0;
-          H[hb + c * nv + a] = 0;
-        }
-        H[hb + a * nv + a] = 1;
-        r[xb + a] = 0;
-        hcol[xb + a] = 0;
-      }
+      this.fixRows(free, b);
     }
     return { hss, rSigma };
+  }
+
+  /** Block b's fixed variables get an identity row (their gradients are zero, so the step leaves them). */
+  private fixRows(free: Uint8Array, b: number): void {
+    const { nv, H, rhs: r, hcol } = this;
+    const xb = b * nv;
+    const hb = b * nv * nv;
+    for (let a = 0; a < nv; a++) {
+      if (free[xb + a]) continue;
+      for (let c = 0; c < nv; c++) {
+        H[hb + a * nv + c] = 0;
+        H[hb + c * nv + a] = 0;
+      }
+      H[hb + a * nv + a] = 1;
+      r[xb + a] = 0;
+      hcol[xb + a] = 0;
+    }
   }
 }
 

@@ -21,7 +21,17 @@ import { solveOffloading } from './sp2-offloading.js';
 import { solveResources, type Sp3WarmStart } from './sp3-resources.js';
 import { expansionTau } from './sp3-surrogate.js';
 
-export type AoStatus = 'converged' | 'max-iterations' | 'infeasible' | 'numerical-failure';
+/** How a realisation ended, in the order chunk files and summaries list them. */
+export const AO_STATUSES = ['converged', 'max-iterations', 'infeasible', 'numerical-failure'] as const;
+export type AoStatus = (typeof AO_STATUSES)[number];
+
+/**
+ * Whether a realisation ended with a solution (converged, or stopped after Imax iterations): a
+ * feasible point whose J counts in the statistics. Takes any status string (chunk columns, the
+ * fused engine's codes).
+ */
+export const isSolved = (status: string): status is 'converged' | 'max-iterations' =>
+  status === 'converged' || status === 'max-iterations';
 
 export interface Sp3Certificate {
   /** SP3 calls, and how many ended with a certified optimum ("solved"). */
@@ -88,7 +98,7 @@ export function solveAo(problem: Problem): AoResult {
   const finish = (status: AoStatus, message = ''): AoResult => {
     result.status = status;
     result.message = message;
-    if (variant.joint && (status === 'converged' || status === 'max-iterations')) {
+    if (variant.joint && isSolved(status)) {
       // The joint SCA from the AO's point: its steps continue the trace, and it never raises J.
       const joint = (result.joint = refineJoint(problem, x, result.traceMs));
       result.iterations += joint.steps;

@@ -2,7 +2,7 @@
  * The constants of the surrogate solvers that every path shares: the float64 reference
  * (engine/ao/sp3-resources.ts, joint-sca.ts, joint-surrogate.ts, block-interior.ts,
  * feasible-start.ts) and the tfjs tensors (kernels/sp3-resources.ts, joint-sca.ts,
- * joint-slots.ts, sp3-slots.ts, block-ipm.ts, solve-ao-batch.ts) and the fused WGSL solvers
+ * joint-surrogate.ts, sp3-surrogate.ts, block-ipm.ts, solve-ao-batch.ts) and the fused WGSL solvers
  * (kernels/webgpu/) import them from here; PHASE_ONE_TARGET and the gap fractions reach the WGSL
  * uniforms through kernels/block-ipm.ts's options.
  *

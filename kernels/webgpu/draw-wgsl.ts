@@ -67,7 +67,7 @@
  *   possible c (d = dmin, every fading term at its largest, -ln 2^-53) exceeds float32.
  * - Exp(1) = -ln(1 - u): for u < 1/4 as 2 atanh(u / (2 - u)) (an odd series with positive terms:
  *   no cancellation, relative error a few ulp however small u is); otherwise -ln(v) with
- *   v = 1 - u rounded from the integers. This is what log1pAccurate (kernels/model-rate.ts)
+ *   v = 1 - u rounded from the integers. This is what log1pAccurate (kernels/rate.ts)
  *   achieves with the builtin log, but WGSL only promises the builtin log an absolute error of
  *   2^-21 on [0.5, 2] (NVIDIA's lg2.approx is of that kind), so a relative error near 1 is not
  *   guaranteed; ln and exp here are therefore our own (`drawLn`, `drawExp`: range reduction by

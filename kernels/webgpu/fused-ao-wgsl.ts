@@ -15,8 +15,8 @@
  * The modes (fused-ao-layout.ts MODES) run single phases from a given point for the tests.
  * Shapes: X [inRows, N], result [outRows, N] as fused-ao-layout.ts describes.
  */
-import { blockPlumbingWgsl, blockSolverWgsl, UNIFORMS as BARRIER_UNIFORMS } from './block-barrier-wgsl.js';
-import { SP3_FUSED } from './sp3-slots-wgsl.js';
+import { blockPlumbingWgsl, blockSolverWgsl, UNIFORMS as BARRIER_UNIFORMS } from './block-ipm-wgsl.js';
+import { SP3_FUSED } from './sp3-surrogate-wgsl.js';
 import { FUSED_MODEL_WGSL } from './fused-model-wgsl.js';
 import { FUSED_START_WGSL } from './fused-start-wgsl.js';
 import { FUSED_SUBPROBLEMS_WGSL } from './fused-subproblems-wgsl.js';
@@ -34,7 +34,7 @@ export const AO_UNIFORMS = [
 export type AoUniformName = (typeof AO_UNIFORMS)[number][0];
 
 export const POINT_ARRAYS: Record<(typeof POINT_FIELDS)[number], string> = {
-  cached: 'xs', alpha: 'xa', bandwidth: 'xb', powerW: 'xp', fUeGHz: 'xu', fEsGHz: 'xe',
+  cached: 'xs', alpha: 'xa', bandwidth: 'xb', powerW: 'xp', fUeGHz: 'xfue', fEsGHz: 'xfes',
 };
 const PROBLEM_ARRAYS: Record<(typeof PROBLEM_FIELDS)[number], string> = { cPerW: 'cPerW', cyclesMc: 'cyc', bitsKbit: 'bits' };
 

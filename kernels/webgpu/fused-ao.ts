@@ -20,7 +20,7 @@ import { modelParams, type ModelParams } from '../../engine/problem.js';
 import { allocatePointColumns, pointView, type PointColumns } from '../../engine/model/point.js';
 import { checkFeasibility } from '../../engine/model/feasibility.js';
 import { feasibleStart } from '../../engine/ao/feasible-start.js';
-import { badInput } from '../../engine/ao/solve-ao.js';
+import { badInput, isSolved } from '../../engine/ao/solve-ao.js';
 import { fail } from '../../engine/errors.js';
 import { requireMethod } from '../engines.js';
 import { runFusedAo, type DispatchOptions, type DispatchStats, type DrawOnDevice } from './fused-ao-dispatch.js';
@@ -321,11 +321,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   if (fromRows.length > 0) {
     const rows = Int32Array.from(fromRows);
     const k = rows.length;
-    const startColumns = allocatePointColumns(k, M);
-    rows.forEach((i, j) => {
-      for (const f of POINT_FIELDS) startColumns[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
-    });
-    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(hostProblems(source, rows), null, startColumns), stats, dispatchOptions);
+    const outFrom = await runFusedAo('solve-from', params, M, k, packInput(hostProblems(source, rows), null, gatherPoints(c.point, rows, M)), stats, dispatchOptions);
     decodeInto(c, outFrom, k, rows, imax, d);
     for (const i of rows) c.start[i] = START_CODES.indexOf('host');
   }
@@ -341,7 +337,7 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
       c.objectiveExactMs[i] = Number.NaN;
       c.maxViolation[i] = Number.NaN;
     }
-    if ((status === 'converged' || status === 'max-iterations') && !(c.maxViolation[i] <= RECHECK_VIOLATION)) {
+    if (isSolved(status) && !(c.maxViolation[i] <= RECHECK_VIOLATION)) {
       stats.hostRechecks++;
       const check = checkFeasibility(problem(i), pointView(c.point, i, M), 'exact');
       c.maxViolation[i] = check.maxViolation;
@@ -353,6 +349,15 @@ export async function solveAoFused(source: FusedSource, options: FusedAoOptions 
   stats.wallMs += performance.now() - wall0;
   stats.hostMs += performance.now() - wall0 - (stats.waitMs - wait0);
   return c;
+}
+
+/** The points of `rows` (of columns with M UEs per row), as columns of rows.length rows in that order. */
+function gatherPoints(point: PointColumns, rows: Int32Array, M: number): PointColumns {
+  const out = allocatePointColumns(rows.length, M);
+  rows.forEach((i, j) => {
+    for (const f of POINT_FIELDS) out[f].set(point[f].subarray(i * M, (i + 1) * M), j * M);
+  });
+  return out;
 }
 
 /**
@@ -367,17 +372,12 @@ async function refineJointFused(
   const imax = params.maxIterations;
   const picked: number[] = [];
   for (let i = 0; i < n; i++) {
-    const s = STATUS_CODES[c.status[i]];
-    if (s === 'converged' || s === 'max-iterations') picked.push(i);
+    if (isSolved(STATUS_CODES[c.status[i]])) picked.push(i);
   }
   if (picked.length === 0) return;
   const rows = Int32Array.from(picked);
   const k = rows.length;
-  const from = allocatePointColumns(k, M);
-  rows.forEach((i, j) => {
-    for (const f of POINT_FIELDS) from[f].set(c.point[f].subarray(i * M, (i + 1) * M), j * M);
-  });
-  const out = await runFusedAo('joint', params, M, k, packInput(hostProblems(source, rows), null, from), stats, dispatchOptions);
+  const out = await runFusedAo('joint', params, M, k, packInput(hostProblems(source, rows), null, gatherPoints(c.point, rows, M)), stats, dispatchOptions);
   // The AO's trace lengths, before the joint rows are added.
   const aoLength = new Int32Array(k);
   rows.forEach((i, j) => {

@@ -3,7 +3,7 @@
  * engine/ao/joint-sca.ts refineJoint, as kernels/solve-ao-batch.ts runs it) for one realisation
  * per GPU thread, from the AO's final point, in one dispatch:
  *
- *   repeat:  the joint surrogate around the point (kernels/joint-slots.ts jointCoefficients,
+ *   repeat:  the joint surrogate around the point (kernels/joint-surrogate.ts jointCoefficients,
  *            jointStart), both barrier phases on the fused block solver with JOINT_FUSED, the
  *            candidate (jointPoint) taken where solved, J does not rise and (6) holds with R~
  *   until:   a step not taken, |J(i) - J(i-1)| <= tol J(i-1), or Imax steps
@@ -16,8 +16,8 @@
  * than converged or max-iterations are not stepped (`rowActive`: the status row of the input's
  * last row block is not needed: the host passes only rows to step).
  */
-import { blockPlumbingWgsl, blockSolverWgsl } from './block-barrier-wgsl.js';
-import { JOINT_FUSED } from './joint-slots-wgsl.js';
+import { blockPlumbingWgsl, blockSolverWgsl } from './block-ipm-wgsl.js';
+import { JOINT_FUSED } from './joint-surrogate-wgsl.js';
 import { FUSED_MODEL_WGSL } from './fused-model-wgsl.js';
 import { DRAW_WGSL } from './draw-wgsl.js';
 import { fusedPreludeWgsl, fusedFinishWgsl } from './fused-ao-wgsl.js';
@@ -51,8 +51,7 @@ fn jointSetup() {
     let C = cyc[m];
     let b = xb[m];
     let p = xp[m];
-    let r = rateV1(m, b, p);
-    let tauBar = 1.0 / select(uniforms.rMin, r, r > 0.0);
+    let tauBar = expansionTau(m, b, p);
     let we = max(1.0 - xa[m], ALPHA_PULL);
     let g = pow(we * p * tauBar, 1.0 / 3.0);
     cf[K_CACHED][m] = s;
@@ -64,16 +63,16 @@ fn jointSetup() {
     cf[K_SW][m] = g / we;
     cf[K_SP][m] = g / p;
     cf[K_ST][m] = g / tauBar;
-    setRateBoundCoefficients(m, b, p);
+    setRateSurrogateCoefficients(m, b, p);
     // jointStart
     let al = clamp(xa[m], ALPHA_PULL, 1.0 - ALPHA_PULL);
-    let fue = min(select(uniforms.fUeMax, xu[m], xu[m] > 0.0), uniforms.fUeMax * keep);
-    let fes = select(uniforms.fEsMax * keep / f32(M), min(xe[m] * keep, uniforms.fEsMax * keep), xe[m] > 0.0);
+    let fue = min(select(uniforms.fUeMax, xfue[m], xfue[m] > 0.0), uniforms.fUeMax * keep);
+    let fes = select(uniforms.fEsMax * keep / f32(M), min(xfes[m] * keep, uniforms.fEsMax * keep), xfes[m] > 0.0);
     let isCached = s > 0.5;
     v[m][B] = b * keep;
     v[m][P] = min(p, uniforms.pMax * keep);
     v[m][R] = select(al / fue, 1.0, isCached);
-    v[m][U] = select((1.0 - al) * fes, min(xe[m] * keep, uniforms.fEsMax * keep), isCached);
+    v[m][U] = select((1.0 - al) * fes, min(xfes[m] * keep, uniforms.fEsMax * keep), isCached);
     v[m][TAU] = select(tauBar, 1.0, isCached);
     v[m][ALPHA] = select(al, 0.5, isCached);
   }
@@ -113,11 +112,11 @@ fn runJoint() -> Joint {
       xb[m] = v[m][B];
       xp[m] = v[m][P];
       if (xs[m] > 0.5) {
-        xe[m] = v[m][U];
+        xfes[m] = v[m][U];
       } else {
         xa[m] = v[m][ALPHA];
-        xu[m] = v[m][ALPHA] / v[m][R];
-        xe[m] = v[m][U] / (1.0 - v[m][ALPHA]);
+        xfue[m] = v[m][ALPHA] / v[m][R];
+        xfes[m] = v[m][U] / (1.0 - v[m][ALPHA]);
       }
     }
     let jc = totalMs(false);

@@ -2,7 +2,7 @@
  * WGSL of the model for one realisation per thread (the per-thread twin of engine/model/: rate.ts,
  * latency-energy.ts, feasibility.ts), in float32 and model units, for the fused AO program
  * (fused-ao-wgsl.ts, which declares the problem `cPerW`, `cyc`, `bits` and the point `xs` (s),
- * `xa` (alpha), `xb` (b), `xp` (p [W]), `xu` (f_ue [GHz]), `xe` (f_es [GHz]), each [M], and the
+ * `xa` (alpha), `xb` (b), `xp` (p [W]), `xfue` (f_ue [GHz]), `xfes` (f_es [GHz]), each [M], and the
  * uniforms).
  *
  *   R~ = K [b ln(1+gamma) - kappa sqrt(b)],  R = K [b ln(1+gamma) - kappa sqrt(b V(gamma))]   (1)
@@ -30,7 +30,7 @@ fn nanF32() -> f32 {
   return bitcast<f32>(nanBits);
 }
 
-// ln(1 + x) to a few ulps for every x > -1 (the correction of kernels/model-rate.ts log1pAccurate).
+// ln(1 + x) to a few ulps for every x > -1 (the correction of kernels/rate.ts log1pAccurate).
 fn log1pAcc(x : f32) -> f32 {
   let u = 1.0 + x;
   let um1 = u - 1.0;
@@ -54,10 +54,17 @@ fn rateExact(m : i32, b : f32, p : f32) -> f32 {
   return uniforms.K * (b * log1pAcc(g) - uniforms.kappa * sqrt(b * disp));
 }
 
-// The coefficients of the rate bound Rs around (b, p) of UE m (kernels/rate-bound.ts
-// rateBoundCoefficients) into the program's coefficient table cf (K_RS_CONST, K_RS_LIN_B, K_AP,
+// tau_bar = 1/R~ of UE m at the expansion point (b, p), 1/Rmin where R~ <= 0 (kernels/sp3-surrogate.ts
+// expansionTauBatch): the tau both fused surrogates expand around.
+fn expansionTau(m : i32, b : f32, p : f32) -> f32 {
+  let r = rateV1(m, b, p);
+  return 1.0 / select(uniforms.rMin, r, r > 0.0);
+}
+
+// The coefficients of the rate bound Rs around (b, p) of UE m (kernels/rate-surrogate.ts
+// rateSurrogateCoefficients) into the program's coefficient table cf (K_RS_CONST, K_RS_LIN_B, K_AP,
 // K_LB2: both fused surrogates have them).
-fn setRateBoundCoefficients(m : i32, b : f32, p : f32) {
+fn setRateSurrogateCoefficients(m : i32, b : f32, p : f32) {
   let g = p * cPerW[m] / b;
   let L = log1pAcc(g);
   let a = b * g / (1.0 + g);
@@ -120,16 +127,16 @@ fn uncachedMj(m : i32, alpha : f32, fue : f32, p : f32, r : f32) -> f32 {
 
 fn latencyOf(m : i32, r : f32) -> f32 {
   if (xs[m] > 0.5) {
-    return cachedMs(cyc[m], xe[m]);
+    return cachedMs(cyc[m], xfes[m]);
   }
-  return uncachedMs(m, xa[m], xu[m], xe[m], r);
+  return uncachedMs(m, xa[m], xfue[m], xfes[m], r);
 }
 
 fn energyOf(m : i32, r : f32) -> f32 {
   if (xs[m] > 0.5) {
     return 0.0;
   }
-  return uncachedMj(m, xa[m], xu[m], xp[m], r);
+  return uncachedMj(m, xa[m], xfue[m], xp[m], r);
 }
 
 // J = sum_m T_m of the point [ms], with R~ or the exact rate.
@@ -180,14 +187,14 @@ fn checkPoint(exact : bool) -> Check {
     note(max(-a, a - 1.0), V_6H, m);
     note(max(-xb[m], xb[m] - 1.0), V_6H, m);
     note(max(-xp[m], xp[m] - uniforms.pMax) / uniforms.pMax, V_6H, m);
-    note(max(-xu[m], xu[m] - uniforms.fUeMax) / uniforms.fUeMax, V_6H, m);
-    note(max(-xe[m], xe[m] - uniforms.fEsMax) / uniforms.fEsMax, V_6H, m);
+    note(max(-xfue[m], xfue[m] - uniforms.fUeMax) / uniforms.fUeMax, V_6H, m);
+    note(max(-xfes[m], xfes[m] - uniforms.fEsMax) / uniforms.fEsMax, V_6H, m);
     let r = rateOf(m, exact);
     note((latencyOf(m, r) - uniforms.tMax) / uniforms.tMax, V_6B, m);
     note((uniforms.rMin - r) / uniforms.rMin, V_6D, m);
     note((energyOf(m, r) - uniforms.eMax) / uniforms.eMax, V_6E, m);
     bandwidthSum += xb[m];
-    esLoad += select((1.0 - a) * xe[m], xe[m], s > 0.5);
+    esLoad += select((1.0 - a) * xfes[m], xfes[m], s > 0.5);
     cacheKbit += s * bits[m];
     meanBits += bits[m] / f32(M);
   }

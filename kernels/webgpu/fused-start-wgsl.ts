@@ -59,7 +59,7 @@ fn energyLimitedFue(m : i32, alpha : f32, r : f32) -> f32 {
 }
 
 fn meetsLimits(m : i32, alpha : f32, fue : f32, r : f32) -> bool {
-  return uncachedMs(m, alpha, fue, xe[m], r) <= uniforms.tMax && uncachedMj(m, alpha, fue, xp[m], r) <= uniforms.eMax;
+  return uncachedMs(m, alpha, fue, xfes[m], r) <= uniforms.tMax && uncachedMj(m, alpha, fue, xp[m], r) <= uniforms.eMax;
 }
 
 fn construct() {
@@ -67,8 +67,8 @@ fn construct() {
     xs[m] = 0.0;
     xb[m] = 1.0 / f32(M);
     xp[m] = uniforms.pMax;
-    xe[m] = uniforms.fEsMax / f32(M);
-    xu[m] = uniforms.fUeMax;
+    xfes[m] = uniforms.fEsMax / f32(M);
+    xfue[m] = uniforms.fUeMax;
     xa[m] = 0.5;
     let r = rateV1(m, xb[m], xp[m]);
     if (meetsLimits(m, 0.5, uniforms.fUeMax, r)) {
@@ -76,7 +76,7 @@ fn construct() {
     }
     let fHalf = energyLimitedFue(m, 0.5, r);
     if (fHalf >= 0.0 && meetsLimits(m, 0.5, fHalf, r)) {
-      xu[m] = fHalf;
+      xfue[m] = fHalf;
       continue;
     }
     // The grid 0.500, 0.499, 0.501, 0.498, ..., 0.000, 1.000.
@@ -87,7 +87,7 @@ fn construct() {
       let fue = energyLimitedFue(m, alpha, r);
       if (fue >= 0.0 && meetsLimits(m, alpha, fue, r)) {
         xa[m] = alpha;
-        xu[m] = fue;
+        xfue[m] = fue;
         break;
       }
     }
@@ -139,8 +139,8 @@ fn phaseOneStart() -> PhaseOne {
     for (var m = 0; m < M; m++) {
       xb[m] = v[m][B];
       xp[m] = v[m][P];
-      xu[m] = v[m][FUE];
-      xe[m] = v[m][FES];
+      xfue[m] = v[m][FUE];
+      xfes[m] = v[m][FES];
     }
     if (r.sigma < 0.0 && checkPoint(false).viol <= uniforms.acceptViolation) {
       out.feasible = true;

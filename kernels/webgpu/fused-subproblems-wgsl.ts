@@ -1,7 +1,7 @@
 /**
  * WGSL of SP1, SP2 and SP3 for one realisation per thread, in float32 (the per-thread twins of
  * engine/ao/sp1-caching.ts, sp2-offloading.ts and sp3-resources.ts; SP3's surrogate and barrier
- * method are sp3-slots-wgsl.ts and block-barrier-wgsl.ts). Each works in place on the point
+ * method are sp3-surrogate-wgsl.ts and block-ipm-wgsl.ts). Each works in place on the point
  * arrays of the fused AO program and keeps J from rising.
  *
  * SP1: the letter's greedy (descending t_m, or t_m - C/f'_es with the saving rule; ties to the
@@ -45,9 +45,9 @@ fn sp1() {
   var loadUncached = 0.0;
   for (var m = 0; m < M; m++) {
     let r = rateV1(m, xb[m], xp[m]);
-    tU[m] = uncachedMs(m, xa[m], xu[m], xe[m], r);
-    tC[m] = cachedMs(cyc[m], xe[m]);
-    loadUncached += (1.0 - xa[m]) * xe[m];
+    tU[m] = uncachedMs(m, xa[m], xfue[m], xfes[m], r);
+    tC[m] = cachedMs(cyc[m], xfes[m]);
+    loadUncached += (1.0 - xa[m]) * xfes[m];
     // Descending key = ascending -key; equal keys keep the index order.
     sortKey[m] = -select(tU[m], tU[m] - tC[m], uniforms.savingRule == 1);
     ord[m] = m;
@@ -59,7 +59,7 @@ fn sp1() {
   let loadLimit = uniforms.fEsMax * (1.0 + LIMIT_RTOL);
   for (var k = 0; k < M; k++) {
     let m = ord[k];
-    let loadIfCached = load - (1.0 - xa[m]) * xe[m] + xe[m];
+    let loadIfCached = load - (1.0 - xa[m]) * xfes[m] + xfes[m];
     if (cacheKbit + bits[m] <= uniforms.sMax * (1.0 + LIMIT_RTOL) && loadIfCached <= loadLimit
         && tC[m] <= uniforms.tMax && tC[m] < tU[m]) {
       nextS[m] = 1.0;
@@ -75,7 +75,7 @@ fn sp1() {
     if (nextS[m] < 0.5 && xs[m] > 0.5) {
       // A UE that leaves the cache must meet (6b) and (6e) as an uncached UE.
       let r = rateV1(m, xb[m], xp[m]);
-      let e = uncachedMj(m, xa[m], xu[m], xp[m], r);
+      let e = uncachedMj(m, xa[m], xfue[m], xp[m], r);
       if (tU[m] > uniforms.tMax * (1.0 + LIMIT_RTOL) || e > uniforms.eMax * (1.0 + LIMIT_RTOL)) {
         return;
       }
@@ -92,7 +92,7 @@ fn sp1() {
 fn sp2() -> bool {
   var need = -uniforms.fEsMax;
   for (var m = 0; m < M; m++) {
-    need += xe[m];
+    need += xfes[m];
   }
   var freed = 0.0;
   var nRaise = 0;
@@ -102,9 +102,9 @@ fn sp2() -> bool {
     }
     let C = cyc[m];
     let r = rateV1(m, xb[m], xp[m]);
-    let fu = uniforms.ku * xu[m];
+    let fu = uniforms.ku * xfue[m];
     let local = C / fu;
-    let edge = C / (uniforms.ke * xe[m]);
+    let edge = C / (uniforms.ke * xfes[m]);
     let tx = transmitMs(bits[m], r);
     let txMj = xp[m] * tx;
     let localMj = 0.5 * uniforms.theta * C * fu * fu;
@@ -130,10 +130,10 @@ fn sp2() -> bool {
     hi[m] = max(h, xa[m]);
     cost[m] = C / fu - edge;
     xa[m] = select(lo[m], hi[m], cost[m] < 0.0);
-    freed += xa[m] * xe[m];
-    if (cost[m] >= 0.0 && hi[m] > lo[m] && xe[m] > 0.0) {
+    freed += xa[m] * xfes[m];
+    if (cost[m] >= 0.0 && hi[m] > lo[m] && xfes[m] > 0.0) {
       ord[nRaise] = m;
-      sortKey[m] = cost[m] / xe[m];
+      sortKey[m] = cost[m] / xfes[m];
       nRaise++;
     }
   }
@@ -143,9 +143,9 @@ fn sp2() -> bool {
   sortOrd(nRaise);
   for (var k = 0; k < nRaise; k++) {
     let m = ord[k];
-    let room = (hi[m] - lo[m]) * xe[m];
+    let room = (hi[m] - lo[m]) * xfes[m];
     if (freed + room >= need) {
-      xa[m] = min(hi[m], lo[m] + (need - freed) / xe[m]);
+      xa[m] = min(hi[m], lo[m] + (need - freed) / xfes[m]);
       return true;
     }
     xa[m] = hi[m];
@@ -161,7 +161,7 @@ fn coef(c : i32, m : i32) -> f32 {
   return cf[c][m];
 }
 
-// SP3's coefficients around the point (kernels/sp3-slots.ts sp3Coefficients) and the start v0
+// SP3's coefficients around the point (kernels/sp3-surrogate.ts sp3Coefficients) and the start v0
 // pulled inside the boxes and the coupling rows.
 fn sp3Setup() {
   let ku = uniforms.ku;
@@ -175,8 +175,7 @@ fn sp3Setup() {
     let D = bits[m];
     let b = xb[m];
     let p = xp[m];
-    let r = rateV1(m, b, p);
-    let tauBar = 1.0 / select(uniforms.rMin, r, r > 0.0);
+    let tauBar = expansionTau(m, b, p);
     let freeFue = un * select(0.0, 1.0, al > 0.0);
     let freeFes = 1.0 - un * select(0.0, 1.0, al == 1.0);
     let unAlpha = un * (1.0 - al);
@@ -189,12 +188,12 @@ fn sp3Setup() {
     cf[K_LOCAL_ENERGY][m] = un * al * C * uniforms.theta * ku * ku;
     cf[K_ENERGY_P][m] = unAlpha * D * tauBar / p;
     cf[K_ENERGY_TAU][m] = unAlpha * D * p / tauBar;
-    setRateBoundCoefficients(m, b, p);
+    setRateSurrogateCoefficients(m, b, p);
     cf[K_ES_WEIGHT][m] = freeFes * (s + unAlpha);
     v[m][B] = b * keep;
     v[m][P] = min(p, uniforms.pMax * keep);
-    v[m][FUE] = select(xu[m], min(xu[m], uniforms.fUeMax * keep), freeFue > 0.0);
-    v[m][FES] = select(xe[m], min(xe[m] * keep, uniforms.fEsMax * keep), freeFes > 0.0);
+    v[m][FUE] = select(xfue[m], min(xfue[m], uniforms.fUeMax * keep), freeFue > 0.0);
+    v[m][FES] = select(xfes[m], min(xfes[m] * keep, uniforms.fEsMax * keep), freeFes > 0.0);
     v[m][TAU] = tauBar;
   }
 }
@@ -218,8 +217,8 @@ fn sp3(jBefore : f32) -> Sp3Step {
   for (var m = 0; m < M; m++) {
     xb[m] = v[m][B];
     xp[m] = v[m][P];
-    xu[m] = v[m][FUE];
-    xe[m] = v[m][FES];
+    xfue[m] = v[m][FUE];
+    xfes[m] = v[m][FES];
   }
   let jc = totalMs(false);
   if (jc <= jBefore && checkPoint(false).viol <= uniforms.acceptViolation) {

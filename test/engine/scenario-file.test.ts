@@ -3,23 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DtmcError, type ErrorCode } from '../../engine/errors.js';
 import { checkScenarioMatchesSettings, parseScenarioJson, readScenarioFile } from '../../engine/scenario-file.js';
 import { resolveSettings } from '../../engine/settings.js';
-
-/** Runs `fn`, which must throw a DtmcError with `code` and a message matching `pattern`. */
-function expectFailure(fn: () => unknown, code: ErrorCode, pattern: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  if (!(error instanceof DtmcError)) assert.unreachable(`expected a DtmcError, got ${String(error)}`);
-  const e = error as DtmcError;
-  assert.is(e.code, code, `code of "${e.message}"`);
-  assert.match(e.message, pattern);
-}
+import { expectFailure } from '../helpers/expect-failure.js';
 
 const GOOD = { gain: [1e-9, 2e-10, 3e-11], cycles: [2e5, 3e5, 4e5], bits: [10832, 10832, 10832] };
 const json = (v: unknown): string => JSON.stringify(v);

@@ -1,21 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DtmcError } from '../../engine/errors.js';
 import { DEFAULT_SETTINGS, parseAssignments, resolveSettings, type Settings } from '../../engine/settings.js';
+import { expectFailure } from '../helpers/expect-failure.js';
 
 /** Runs `fn`, which must throw an 'invalid-settings' DtmcError whose message matches `pattern`. */
-function expectInvalid(fn: () => unknown, pattern: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  if (!(error instanceof DtmcError)) assert.unreachable(`expected a DtmcError, got ${String(error)}`);
-  const e = error as DtmcError;
-  assert.is(e.code, 'invalid-settings', `code of "${e.message}"`);
-  assert.match(e.message, pattern);
-}
+const expectInvalid = (fn: () => unknown, pattern: RegExp): void => expectFailure(fn, 'invalid-settings', pattern);
 
 /** SPEC section 5, in the settings' units. */
 const SPEC_DEFAULTS: Settings = {

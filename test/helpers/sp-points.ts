@@ -14,6 +14,8 @@ import { solveCaching } from '../../engine/ao/sp1-caching.js';
 import { solveOffloading } from '../../engine/ao/sp2-offloading.js';
 import { solveResources } from '../../engine/ao/sp3-resources.js';
 import { expansionTau } from '../../engine/ao/sp3-surrogate.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, type BatchPoint, type BatchProblem } from '../../kernels/batch.js';
 import { uniform, type Rng } from './random.js';
 
 /** Which subproblem the points are inputs of: before SP1 or before SP2 of an AO iteration. */
@@ -121,4 +123,24 @@ export function roundPoint(x: Point): Point {
     fUeGHz: x.fUeGHz.map(F),
     fEsGHz: x.fEsGHz.map(F),
   };
+}
+
+/**
+ * Runs `body` on the batch of `problems` and `points` with the active mask `activeMask` (every row
+ * when null) as a tensor [length]; the batch and the mask are disposed after, also when body throws.
+ */
+export async function withSpBatch<R>(
+  problems: readonly Problem[], points: readonly Point[], activeMask: readonly number[] | null,
+  body: (bp: BatchProblem, bx: BatchPoint, active: tf.Tensor1D) => R | Promise<R>,
+): Promise<R> {
+  const bp = batchProblem(problems);
+  const bx = batchPoint(points);
+  const active = tf.tensor1d(activeMask ? [...activeMask] : problems.map(() => 1));
+  try {
+    return await body(bp, bx, active);
+  } finally {
+    active.dispose();
+    disposeBatchPoint(bx);
+    disposeBatchProblem(bp);
+  }
 }

@@ -13,7 +13,7 @@ import { drawProblemColumns, problemRows, problemViews, type ProblemColumns } fr
 import { allocatePointColumns, clonePoint, pointViews, allocatePoint, type Point, type PointColumns } from '../../engine/model/point.js';
 import { checkFeasibility } from '../../engine/model/feasibility.js';
 import { totalLatencyMs } from '../../engine/model/latency-energy.js';
-import { solveAo } from '../../engine/ao/solve-ao.js';
+import { isSolved, solveAo } from '../../engine/ao/solve-ao.js';
 import { constructStart, feasibleStart } from '../../engine/ao/feasible-start.js';
 import { solveCaching } from '../../engine/ao/sp1-caching.js';
 import { solveOffloading } from '../../engine/ao/sp2-offloading.js';
@@ -82,16 +82,15 @@ for (const [label, overrides] of SETTINGS) {
     for (let i = 0; i < N; i++) {
       const r = solveAo(views[i]);
       const status = STATUS_CODES[c.status[i]];
-      const solved = (s: string): boolean => s === 'converged' || s === 'max-iterations';
-      if (solved(status) === solved(r.status)) sameStatus++;
-      if (solved(status)) {
+      if (isSolved(status) === isSolved(r.status)) sameStatus++;
+      if (isSolved(status)) {
         const check = checkFeasibility(views[i], gpuPoints[i], 'exact');
         worstViolation = Math.max(worstViolation, check.maxViolation);
         const trace = c.traceValues.subarray(c.traceOffsets[i], c.traceOffsets[i + 1]);
         assert.equal(trace.length, c.iterations[i] + 1, `row ${i}: trace of ${trace.length} for ${c.iterations[i]} iterations`);
         for (let t = 1; t < trace.length; t++) assert.ok(trace[t] <= trace[t - 1] * (1 + 1e-6), `row ${i}: J rose from ${trace[t - 1]} to ${trace[t]}`);
       }
-      if (!(solved(status) && solved(r.status))) continue;
+      if (!(isSolved(status) && isSolved(r.status))) continue;
       both++;
       let same = true;
       for (let m = 0; m < M; m++) same &&= c.point.cached[i * M + m] === r.point.cached[m];

@@ -1,5 +1,5 @@
 /**
- * The joint optimiser on the tensor engine (kernels/joint-slots.ts, kernels/joint-sca.ts and the
+ * The joint optimiser on the tensor engine (kernels/joint-surrogate.ts, kernels/joint-sca.ts and the
  * steps in solveAoBatch), checked against the float64 path as SP3 is:
  * - the batched surrogate's slot values, gradients and curvatures equal the float64
  *   JointSurrogate's at the same points, to float32 accuracy;
@@ -17,8 +17,8 @@ import { expansionTau } from '../../engine/ao/sp3-surrogate.js';
 import { JNC, JNV, J_ALPHA, J_B, J_P, J_R, J_TAU, J_U, JointSurrogate } from '../../engine/ao/joint-surrogate.js';
 import { clonePoint } from '../../engine/model/point.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem } from '../../kernels/batch.js';
-import { disposeJointCoefficients, evaluateJoint, jointCoefficients } from '../../kernels/joint-slots.js';
-import { expansionTauBatch } from '../../kernels/sp3-slots.js';
+import { disposeJointCoefficients, evaluateJoint, jointCoefficients } from '../../kernels/joint-surrogate.js';
+import { expansionTauBatch } from '../../kernels/sp3-surrogate.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
 import { mulberry32, uniform } from '../helpers/random.js';
 import { testBackend } from '../helpers/tf-backend.js';

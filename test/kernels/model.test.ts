@@ -1,6 +1,6 @@
 /**
- * The tensor model kernels (kernels/model.ts) against the float64 reference path (engine/model/)
- * on seeded random batches, at N = 1, 7, 1000 and M = 15, 3.
+ * The tensor model kernels (kernels/rate.ts, latency-energy.ts, feasibility.ts) against their
+ * float64 twins (engine/model/) on seeded random batches, at N = 1, 7, 1000 and M = 15, 3.
  *
  * Inputs are drawn as float32 values (Math.fround), so the reference sees exactly what the tensors
  * hold and only the kernels' own float32 arithmetic is measured. Tolerances:
@@ -28,9 +28,9 @@ import type { RateKind } from '../../engine/model/rate.js';
 import { resolveSettings } from '../../engine/settings.js';
 import { useBackend, type BackendName } from '../../kernels/backend.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem } from '../../kernels/batch.js';
-import {
-  constraintViolations, energyMj, latencyMs, log1pAccurate, rateExactMbps, rateV1Mbps, totalLatencyMs,
-} from '../../kernels/model.js';
+import { constraintViolations } from '../../kernels/feasibility.js';
+import { energyMj, latencyMs, totalLatencyMs } from '../../kernels/latency-energy.js';
+import { log1pAccurate, rateExactMbps, rateV1Mbps } from '../../kernels/rate.js';
 import {
   CONSTRAINTS, F, KINDS, TOL, expectAll, makeCase, take, ueReference, violationReference, withBatch,
   type Case, type UeReference,

@@ -2,8 +2,8 @@
  * Slot-level parity of the surrogates' implementations: at the same inputs, every slot's value,
  * gradient, diagonal curvature and mixed curvatures, and the objective's, per UE, from the
  * float64 surrogates (engine/ao/sp3-surrogate.ts, joint-surrogate.ts, rate-surrogate.ts), from
- * their tfjs twins (kernels/sp3-slots.ts, joint-slots.ts, rate-bound.ts) and from their WGSL twins
- * (kernels/webgpu/sp3-slots-wgsl.ts, joint-slots-wgsl.ts, rate-bound-wgsl.ts) on the webgpu backend.
+ * their tfjs twins (kernels/sp3-surrogate.ts, joint-surrogate.ts, rate-surrogate.ts) and from their WGSL twins
+ * (kernels/webgpu/sp3-surrogate-wgsl.ts, joint-surrogate-wgsl.ts, rate-surrogate-wgsl.ts) on the webgpu backend.
  *
  * Inputs: random realisations at several settings; expansion points drawn at random (random
  * cached sets, alpha 0, 1 or in between, b, p, f_ue, f_es anywhere in their boxes) or taken from
@@ -34,16 +34,16 @@ import { packPoint, pullInside } from '../../engine/ao/sp3-resources.js';
 import { PULL } from '../../engine/ao/solver-constants.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem } from '../../kernels/batch.js';
 import type { BlockTerms, BlockVars } from '../../kernels/block-problem.js';
-import { disposeCoefficients, evaluateSlots, sp3Coefficients, type Vars } from '../../kernels/sp3-slots.js';
-import { disposeJointCoefficients, evaluateJoint, jointCoefficients } from '../../kernels/joint-slots.js';
+import { disposeCoefficients, evaluateSlots, sp3Coefficients, type Sp3Coefficients, type Vars } from '../../kernels/sp3-surrogate.js';
+import { disposeJointCoefficients, evaluateJoint, jointCoefficients, type JointCoefficients } from '../../kernels/joint-surrogate.js';
 import { drawProblems } from '../helpers/problems.js';
 import { sp3Cases } from '../helpers/sp3-cases.js';
 import { roundPoint, roundProblem } from '../helpers/sp-points.js';
 import { mulberry32, uniform, type Rng } from '../helpers/random.js';
 import { testBackend } from '../helpers/tf-backend.js';
 import { findWebGpuAdapter } from '../../kernels/backend.js';
-import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
-import { JOINT_FUSED } from '../../kernels/webgpu/joint-slots-wgsl.js';
+import { SP3_FUSED } from '../../kernels/webgpu/sp3-surrogate-wgsl.js';
+import { JOINT_FUSED } from '../../kernels/webgpu/joint-surrogate-wgsl.js';
 import { runSlotProbe, slotProbeWidth } from '../helpers/slot-probe-wgsl.js';
 
 /** float32 against float64: relative tolerance and absolute floor (times the magnitude). */
@@ -150,6 +150,23 @@ const float64Leg: Leg = async (c) => {
   return out;
 };
 
+/** The tfjs coefficients of the case's surrogate around its points, on the test backend, and their disposal. */
+function tfjsCoefficients(c: ParityCase): { sp3: Sp3Coefficients | null; joint: JointCoefficients | null; dispose: () => void } {
+  const bp = batchProblem(c.problems);
+  const bx = batchPoint(c.points);
+  const tauBar = tf.tensor2d(Float32Array.from(c.tauBar.flatMap((t) => Array.from(t))), [c.N, c.M]);
+  const sp3 = c.kind.name === 'sp3' ? sp3Coefficients(bp, bx, tauBar) : null;
+  const joint = c.kind.name === 'joint' ? jointCoefficients(bp, bx, tauBar) : null;
+  const dispose = (): void => {
+    if (sp3) disposeCoefficients(sp3);
+    if (joint) disposeJointCoefficients(joint);
+    tf.dispose(tauBar);
+    disposeBatchPoint(bx);
+    disposeBatchProblem(bp);
+  };
+  return { sp3, joint, dispose };
+}
+
 /** The tfjs twins on the test backend (wasm by default). */
 const tfjsLeg: Leg = async (c) => {
   const out = allocate(c);
@@ -157,11 +174,7 @@ const tfjsLeg: Leg = async (c) => {
   const nv = kind.vars.length;
   const nc = kind.nc;
   const nx = kind.pairs.length;
-  const bp = batchProblem(c.problems);
-  const bx = batchPoint(c.points);
-  const tauBar = tf.tensor2d(Float32Array.from(c.tauBar.flatMap((t) => Array.from(t))), [N, M]);
-  const sp3 = kind.name === 'sp3' ? sp3Coefficients(bp, bx, tauBar) : null;
-  const joint = kind.name === 'joint' ? jointCoefficients(bp, bx, tauBar) : null;
+  const { sp3, joint, dispose } = tfjsCoefficients(c);
   tf.tidy(() => {
     const v: BlockVars = Object.fromEntries(kind.vars.map((name, j) => {
       const data = new Float32Array(N * M);
@@ -196,16 +209,12 @@ const tfjsLeg: Leg = async (c) => {
     slots.forEach((slot, k) => write(slot, k, nc, out.val, out.grad, out.hd, out.cross));
     write(objective, 0, 1, out.objVal, out.objGrad, out.objHd, out.objCross);
   });
-  if (sp3) disposeCoefficients(sp3);
-  if (joint) disposeJointCoefficients(joint);
-  tf.dispose(tauBar);
-  disposeBatchPoint(bx);
-  disposeBatchProblem(bp);
+  dispose();
   return out;
 };
 
 /**
- * The WGSL twins (kernels/webgpu/sp3-slots-wgsl.ts, joint-slots-wgsl.ts, through the fused block
+ * The WGSL twins (kernels/webgpu/sp3-surrogate-wgsl.ts, joint-surrogate-wgsl.ts, through the fused block
  * solver's generated plumbing) on the webgpu backend: a probe program calls the spec's `slots`
  * for every UE of a realisation per thread and writes every field of Slots. The coefficients are
  * the tfjs path's (computed on the test backend, then uploaded): the slots' arithmetic is what is
@@ -219,10 +228,8 @@ const wgslLeg: Leg = async (c) => {
   const nc = kind.nc;
   const nx = kind.pairs.length;
   // Coefficients [NCOEF, M, N] and variables [NV, M, N] on the test backend.
-  const bp = batchProblem(c.problems);
-  const bx = batchPoint(c.points);
-  const tauBar = tf.tensor2d(Float32Array.from(c.tauBar.flatMap((t) => Array.from(t))), [N, M]);
-  const coefficients = (kind.name === 'sp3' ? sp3Coefficients(bp, bx, tauBar) : jointCoefficients(bp, bx, tauBar)) as unknown as Record<string, tf.Tensor>;
+  const tfjs = tfjsCoefficients(c);
+  const coefficients = (tfjs.sp3 ?? tfjs.joint) as unknown as Record<string, tf.Tensor>;
   const rowsIn = (spec.coefficients.length + spec.vars.length) * M;
   const input = new Float32Array(rowsIn * N);
   for (const [ci, name] of spec.coefficients.entries()) {
@@ -233,11 +240,7 @@ const wgslLeg: Leg = async (c) => {
     const j = kind.vars.indexOf(name);
     for (let n = 0; n < N; n++) for (let m = 0; m < M; m++) input[((spec.coefficients.length + i) * M + m) * N + n] = c.v[n][m * nv + j];
   });
-  if (kind.name === 'sp3') disposeCoefficients(coefficients as never);
-  else disposeJointCoefficients(coefficients as never);
-  tf.dispose(tauBar);
-  disposeBatchPoint(bx);
-  disposeBatchProblem(bp);
+  tfjs.dispose();
   const P = c.problems[0].params;
   const values = await runSlotProbe(spec, M, N, input, {
     K: P.rateScaleMbps, rMin: P.rMinMbps, tMax: P.tMaxMs, eMax: P.eMaxMj, pMax: P.pMaxW, fUeMax: P.fUeMaxGHz, fEsMax: P.fEsMaxGHz,

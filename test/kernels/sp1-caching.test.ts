@@ -19,10 +19,9 @@ import { solveCaching } from '../../engine/ao/sp1-caching.js';
 import { resolveSettings, type CachingRule, type Settings } from '../../engine/settings.js';
 import { DtmcError } from '../../engine/errors.js';
 import { useBackend, type BackendName } from '../../kernels/backend.js';
-import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem } from '../../kernels/batch.js';
 import { solveCachingBatch } from '../../kernels/sp1-caching.js';
 import { mulberry32 } from '../helpers/random.js';
-import { collectCases, roundPoint, roundProblem, SETTINGS_GRID, type SpCase } from '../helpers/sp-points.js';
+import { collectCases, roundPoint, roundProblem, SETTINGS_GRID, withSpBatch, type SpCase } from '../helpers/sp-points.js';
 import { testBackend } from '../helpers/tf-backend.js';
 
 interface Group { name: string; settings: Settings; rule: CachingRule; cases: SpCase[] }
@@ -43,15 +42,12 @@ async function runKernel(cases: readonly SpCase[], rule: CachingRule, activeMask
   const problems = cases.map((c) => c.problem);
   const points = cases.map((c) => clonePoint(c.x));
   edit?.(problems, points);
-  const bp = batchProblem(problems);
-  const bx = batchPoint(points);
-  const active = tf.tensor1d(activeMask ?? cases.map(() => 1));
-  const out = solveCachingBatch(bp, bx, active, rule);
-  const data = (await out.data()) as Float32Array;
-  tf.dispose([out, active]);
-  disposeBatchPoint(bx);
-  disposeBatchProblem(bp);
-  return data;
+  return withSpBatch(problems, points, activeMask ?? null, async (bp, bx, active) => {
+    const out = solveCachingBatch(bp, bx, active, rule);
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  });
 }
 
 /** The float64 greedy's set, on the original or on the float32-rounded inputs. */
@@ -207,32 +203,22 @@ test('a row poisoned with NaN gain does not change the other rows', async () => 
   assert.equal(rowOf(poisoned, 7, M), Array.from(ref));
 });
 
-test('disposes every intermediate tensor', () => {
-  const g = GROUPS[1];
-  const bp = batchProblem(g.cases.map((c) => c.problem));
-  const bx = batchPoint(g.cases.map((c) => c.x));
-  const active = tf.ones([g.cases.length]) as tf.Tensor1D;
-  const before = tf.memory().numTensors;
-  const out = solveCachingBatch(bp, bx, active, 'latency');
-  assert.is(tf.memory().numTensors, before + 1);
-  tf.dispose([out, active]);
-  disposeBatchPoint(bx);
-  disposeBatchProblem(bp);
+test('disposes every intermediate tensor', async () => {
+  const { cases } = GROUPS[1];
+  await withSpBatch(cases.map((c) => c.problem), cases.map((c) => c.x), null, (bp, bx, active) => {
+    const before = tf.memory().numTensors;
+    const out = solveCachingBatch(bp, bx, active, 'latency');
+    assert.is(tf.memory().numTensors, before + 1);
+    out.dispose();
+  });
 });
 
-test('rejects an active mask of the wrong length, naming the argument and the op', () => {
-  const g = GROUPS[0];
-  const bp = batchProblem(g.cases.slice(0, 4).map((c) => c.problem));
-  const bx = batchPoint(g.cases.slice(0, 4).map((c) => c.x));
-  const active = tf.ones([3]) as tf.Tensor1D;
-  try {
+test('rejects an active mask of the wrong length, naming the argument and the op', async () => {
+  const cases = GROUPS[0].cases.slice(0, 4);
+  await withSpBatch(cases.map((c) => c.problem), cases.map((c) => c.x), [1, 1, 1], (bp, bx, active) => {
     assert.throws(() => solveCachingBatch(bp, bx, active, 'latency'), (e: unknown) =>
       e instanceof DtmcError && /'active'/.test(e.message) && /solveCachingBatch/.test(e.message));
-  } finally {
-    tf.dispose(active);
-    disposeBatchPoint(bx);
-    disposeBatchProblem(bp);
-  }
+  });
 });
 
 test('the wasm and cpu backends give the same sets', async () => {

@@ -20,10 +20,9 @@ import { solveOffloading } from '../../engine/ao/sp2-offloading.js';
 import type { Settings } from '../../engine/settings.js';
 import { DtmcError } from '../../engine/errors.js';
 import { useBackend, type BackendName } from '../../kernels/backend.js';
-import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem } from '../../kernels/batch.js';
 import { solveOffloadingBatch } from '../../kernels/sp2-offloading.js';
 import { mulberry32 } from '../helpers/random.js';
-import { collectCases, roundPoint, roundProblem, SETTINGS_GRID, type SpCase } from '../helpers/sp-points.js';
+import { collectCases, roundPoint, roundProblem, SETTINGS_GRID, withSpBatch, type SpCase } from '../helpers/sp-points.js';
 import { testBackend } from '../helpers/tf-backend.js';
 
 const ALPHA_TOL = 1e-4;
@@ -50,15 +49,12 @@ async function runKernel(
   const problems = cases.map((c) => (params ? { ...c.problem, params } : c.problem));
   const points = cases.map((c) => clonePoint(c.x));
   edit?.(problems, points);
-  const bp = batchProblem(problems);
-  const bx = batchPoint(points);
-  const active = tf.tensor1d(activeMask ?? cases.map(() => 1));
-  const out = solveOffloadingBatch(bp, bx, active);
-  const rows: KernelRows = { alpha: (await out.alpha.data()) as Float32Array, infeasible: (await out.infeasible.data()) as Float32Array };
-  tf.dispose([out.alpha, out.infeasible, active]);
-  disposeBatchPoint(bx);
-  disposeBatchProblem(bp);
-  return rows;
+  return withSpBatch(problems, points, activeMask ?? null, async (bp, bx, active) => {
+    const out = solveOffloadingBatch(bp, bx, active);
+    const rows: KernelRows = { alpha: (await out.alpha.data()) as Float32Array, infeasible: (await out.infeasible.data()) as Float32Array };
+    tf.dispose([out.alpha, out.infeasible]);
+    return rows;
+  });
 }
 
 /** The float64 knapsack's alpha (null when it finds the LP infeasible). */
@@ -233,33 +229,27 @@ test('a row poisoned with NaN gain does not change the other rows, and is report
   assert.equal(rowOf(poisoned.alpha, n0, M), Array.from(cases[n0].x.alpha, Math.fround));
 });
 
-test('disposes every intermediate tensor', () => {
-  const g = GROUPS[1];
-  const bp = batchProblem(g.cases.map((c) => c.problem));
-  const bx = batchPoint(g.cases.map((c) => c.x));
-  const active = tf.ones([g.cases.length]) as tf.Tensor1D;
-  const before = tf.memory().numTensors;
-  const out = solveOffloadingBatch(bp, bx, active);
-  assert.is(tf.memory().numTensors, before + 2);
-  tf.dispose([out.alpha, out.infeasible, active]);
-  disposeBatchPoint(bx);
-  disposeBatchProblem(bp);
+test('disposes every intermediate tensor', async () => {
+  const { cases } = GROUPS[1];
+  await withSpBatch(cases.map((c) => c.problem), cases.map((c) => c.x), null, (bp, bx, active) => {
+    const before = tf.memory().numTensors;
+    const out = solveOffloadingBatch(bp, bx, active);
+    assert.is(tf.memory().numTensors, before + 2);
+    tf.dispose([out.alpha, out.infeasible]);
+  });
 });
 
-test('rejects a point field of the wrong shape, naming the argument and the op', () => {
-  const g = GROUPS[0];
-  const bp = batchProblem(g.cases.slice(0, 4).map((c) => c.problem));
-  const bx = batchPoint(g.cases.slice(0, 4).map((c) => c.x));
-  const wrong = tf.zeros([4, 3]) as tf.Tensor2D;
-  const active = tf.ones([4]) as tf.Tensor1D;
-  try {
-    assert.throws(() => solveOffloadingBatch(bp, { ...bx, fEsGHz: wrong }, active), (e: unknown) =>
-      e instanceof DtmcError && /'x.fEsGHz'/.test(e.message) && /solveOffloadingBatch/.test(e.message));
-  } finally {
-    tf.dispose([wrong, active]);
-    disposeBatchPoint(bx);
-    disposeBatchProblem(bp);
-  }
+test('rejects a point field of the wrong shape, naming the argument and the op', async () => {
+  const cases = GROUPS[0].cases.slice(0, 4);
+  await withSpBatch(cases.map((c) => c.problem), cases.map((c) => c.x), null, (bp, bx, active) => {
+    const wrong = tf.zeros([4, 3]) as tf.Tensor2D;
+    try {
+      assert.throws(() => solveOffloadingBatch(bp, { ...bx, fEsGHz: wrong }, active), (e: unknown) =>
+        e instanceof DtmcError && /'x.fEsGHz'/.test(e.message) && /solveOffloadingBatch/.test(e.message));
+    } finally {
+      wrong.dispose();
+    }
+  });
 });
 
 test('the wasm and cpu backends agree', async () => {

@@ -13,12 +13,12 @@ import { totalLatencyMs } from '../../engine/model/latency-energy.js';
 import { solveAo } from '../../engine/ao/solve-ao.js';
 import { DtmcError } from '../../engine/errors.js';
 import { batchPoint, batchProblem, disposeBatchPoint, disposeBatchProblem, unbatchPoint } from '../../kernels/batch.js';
-import { solveResourcesBatch, type Sp3Solver } from '../../kernels/sp3-resources.js';
+import { solveResourcesBatch } from '../../kernels/sp3-resources.js';
 import { solveAoBatch } from '../../kernels/solve-ao-batch.js';
-import { disposeCoefficients, expansionTauBatch, sp3Coefficients } from '../../kernels/sp3-slots.js';
+import { disposeCoefficients, expansionTauBatch, sp3Coefficients } from '../../kernels/sp3-surrogate.js';
 import { DEFAULT_BATCH_IPM_OPTIONS } from '../../kernels/block-ipm.js';
-import { solveBlockFused } from '../../kernels/webgpu/block-barrier.js';
-import { SP3_FUSED } from '../../kernels/webgpu/sp3-slots-wgsl.js';
+import { solveBlockFused, type SurrogateSolver } from '../../kernels/webgpu/block-ipm.js';
+import { SP3_FUSED } from '../../kernels/webgpu/sp3-surrogate-wgsl.js';
 import { onWebGpu, testBackend } from '../helpers/tf-backend.js';
 import { drawProblems } from '../helpers/problems.js';
 import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
@@ -26,7 +26,7 @@ import { sp3Cases, type Sp3Case } from '../helpers/sp3-cases.js';
 const problems = (overrides: Partial<Settings>, count: number, seed: number): Problem[] => drawProblems(overrides, count, seed);
 
 /** SP3 of one batch of cases with the given solver: the candidate J (float64) and the flags. */
-async function sp3(cs: Sp3Case[], solver: Sp3Solver): Promise<{ j: number[]; solved: Float32Array; certified: Float32Array; failed: Float32Array }> {
+async function sp3(cs: Sp3Case[], solver: SurrogateSolver): Promise<{ j: number[]; solved: Float32Array; certified: Float32Array; failed: Float32Array }> {
   const bp = batchProblem(cs.map((c) => c.problem));
   const bx = batchPoint(cs.map((c) => c.before));
   const rowActive = tf.ones([cs.length, 1]);
@@ -104,8 +104,8 @@ test('the batched AO on webgpu (fused SP3) agrees with the float64 reference', a
 test('the batched AO on webgpu with the tfjs SP3 solver agrees with the fused one', async () => {
   await onWebGpu('AO, tfjs SP3', async () => {
     const ps = problems({ M: 8 }, 24, 42);
-    const fused = await solveAoBatch(ps, { sp3Solver: 'fused' });
-    const plain = await solveAoBatch(ps, { sp3Solver: 'tfjs' });
+    const fused = await solveAoBatch(ps, { surrogateSolver: 'fused' });
+    const plain = await solveAoBatch(ps, { surrogateSolver: 'tfjs' });
     ps.forEach((_, n) => {
       assert.is(fused[n].status, plain[n].status, `realisation ${n}`);
       assert.ok(Math.abs(fused[n].objectiveMs - plain[n].objectiveMs) <= 1e-4 * plain[n].objectiveMs, `realisation ${n}`);
@@ -116,9 +116,9 @@ test('the batched AO on webgpu with the tfjs SP3 solver agrees with the fused on
 test('method joint on webgpu: the fused joint steps agree with the tfjs ones and with float64, and never exceed the AO', async () => {
   await onWebGpu('joint, fused', async () => {
     const ps = problems({ method: 'joint' }, 24, 43);
-    const ao = await solveAoBatch(problems({}, 24, 43), { sp3Solver: 'fused' });
-    const fused = await solveAoBatch(ps, { sp3Solver: 'fused' });
-    const plain = await solveAoBatch(ps, { sp3Solver: 'tfjs' });
+    const ao = await solveAoBatch(problems({}, 24, 43), { surrogateSolver: 'fused' });
+    const fused = await solveAoBatch(ps, { surrogateSolver: 'fused' });
+    const plain = await solveAoBatch(ps, { surrogateSolver: 'tfjs' });
     let gain = 0;
     ps.forEach((p, n) => {
       const ref = solveAo(p);

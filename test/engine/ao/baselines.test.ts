@@ -10,14 +10,14 @@ import * as assert from 'uvu/assert';
 import { resolveSettings, type Method, type Settings } from '../../../engine/settings.js';
 import { toProblem } from '../../../engine/problem.js';
 import { generateScenario } from '../../../engine/scenario.js';
-import { solveAo, type AoResult } from '../../../engine/ao/solve-ao.js';
+import { isSolved, solveAo, type AoResult } from '../../../engine/ao/solve-ao.js';
 
 const N = 150;
 const solveAll = (overrides: Partial<Settings>): AoResult[] => {
   const settings = resolveSettings(overrides);
   return Array.from({ length: N }, (_, r) => solveAo(toProblem(generateScenario(settings, { seed: 31, point: null, realisation: r }), settings)));
 };
-const solved = (r: AoResult): boolean => r.status === 'converged' || r.status === 'max-iterations';
+const solved = (r: AoResult): boolean => isSolved(r.status);
 const mean = (rs: AoResult[]): number => rs.filter(solved).reduce((s, r) => s + r.objectiveMs, 0) / rs.filter(solved).length;
 const cachedSet = (r: AoResult): string => Array.from(r.point.cached).join('');
 

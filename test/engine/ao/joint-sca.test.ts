@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { resolveSettings, type Settings } from '../../../engine/settings.js';
 import { toProblem, type Problem } from '../../../engine/problem.js';
 import { generateScenario } from '../../../engine/scenario.js';
-import { solveAo, type AoResult } from '../../../engine/ao/solve-ao.js';
+import { isSolved, solveAo, type AoResult } from '../../../engine/ao/solve-ao.js';
 import { totalLatencyMs } from '../../../engine/model/latency-energy.js';
 import { checkFeasibility } from '../../../engine/model/feasibility.js';
 import { clonePoint, type Point } from '../../../engine/model/point.js';
@@ -19,7 +19,7 @@ import { mulberry32, uniform, type Rng } from '../../helpers/random.js';
 
 const problemAt = (settings: Settings, r: number, seed = 41): Problem =>
   toProblem(generateScenario(settings, { seed, point: null, realisation: r }), settings);
-const solved = (r: AoResult): boolean => r.status === 'converged' || r.status === 'max-iterations';
+const solved = (r: AoResult): boolean => isSolved(r.status);
 const offload = (x: Point): number => {
   let s = 0;
   let n = 0;

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolveSettings, type Settings } from '../../../engine/settings.js';
 import { toProblem, type Problem, type Scenario } from '../../../engine/problem.js';
 import { generateScenario } from '../../../engine/scenario.js';
-import { solveAo, type AoResult } from '../../../engine/ao/solve-ao.js';
+import { isSolved, solveAo, type AoResult } from '../../../engine/ao/solve-ao.js';
 import { assertClose } from '../../helpers/close.js';
 
 const GOLDEN_DIR = new URL('../../../../test/fixtures/golden/', import.meta.url);
@@ -118,12 +118,16 @@ test('a latency limit no point can meet ends infeasible with a heuristic verdict
   }
 });
 
+test('isSolved holds for converged and max-iterations only', () => {
+  assert.equal(['converged', 'max-iterations', 'infeasible', 'numerical-failure', 'start-on-host', ''].map(isSolved), [true, true, false, false, false, false]);
+});
+
 test('a start that breaks (6) is repaired by phase one', () => {
   // With 40 UEs the equal split b = 1/M is too thin for (6b); phase one finds a feasible start.
   const { results } = solveMany({ M: 40 }, 3);
   for (const r of results) {
     assert.match(r.start.method, /^phase-one/);
-    assert.ok(r.status === 'converged' || r.status === 'max-iterations', r.message);
+    assert.ok(isSolved(r.status), r.message);
     assert.ok(r.maxViolation <= 1e-6);
     assert.ok(isNonIncreasing(r.traceMs));
   }
@@ -156,7 +160,7 @@ test('solving the same realisation twice gives identical results', () => {
 test('at low SNR the exact-rate objective is below the V = 1 objective', () => {
   // Far UEs and little power: gamma of order 1, where V < 1 matters.
   const { results } = solveMany({ areaSideM: 600, pMaxDbm: 10, tMaxMs: 50, rMinMbps: 0.2, M: 6 }, 5);
-  const solved = results.filter((r) => r.status === 'converged' || r.status === 'max-iterations');
+  const solved = results.filter((r) => isSolved(r.status));
   assert.ok(solved.length >= 3, `only ${solved.length} solved`);
   for (const r of solved) {
     assert.ok(r.objectiveExactMs < r.objectiveMs, `${r.objectiveExactMs} vs ${r.objectiveMs}`);

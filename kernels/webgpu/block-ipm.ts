@@ -1,7 +1,7 @@
 /**
  * The fused block solvers on the webgpu backend: phase one and phase two of a block problem's
  * barrier method for every realisation of a batch in one GPU dispatch, one thread per
- * realisation (WGSL in ./block-barrier-wgsl.ts), registered as a tfjs kernel of the webgpu
+ * realisation (WGSL in ./block-ipm-wgsl.ts), registered as a tfjs kernel of the webgpu
  * backend per problem (`DtmcSp3Barrier` for SP3, `DtmcJointBarrier` for the joint surrogate). It
  * replaces some 1 300 tfjs kernels per Newton step of the plain solver (kernels/block-ipm.ts),
  * which stays the reference this one is tested against.
@@ -14,7 +14,7 @@ import { fail } from '../../engine/errors.js';
 import type { BatchProblem } from '../batch.js';
 import type { BatchIpmOptions } from '../block-ipm.js';
 import type { BlockVars } from '../block-problem.js';
-import { blockBarrierWgsl, inRows, OUT_FLAGS, outRows, UNIFORMS, type FusedBlockSpec, type UniformName } from './block-barrier-wgsl.js';
+import { blockBarrierWgsl, inRows, OUT_FLAGS, outRows, UNIFORMS, type FusedBlockSpec, type UniformName } from './block-ipm-wgsl.js';
 
 type T = tf.Tensor;
 
@@ -38,6 +38,17 @@ export interface FusedBarrierResult {
 export function fusedBarrierAvailable(): boolean {
   return tf.getBackend() === 'webgpu';
 }
+
+/**
+ * How the barrier method of a surrogate (SP3's in kernels/sp3-resources.ts, the joint one in
+ * kernels/joint-sca.ts) runs: `tfjs` as tfjs ops on any backend (kernels/block-ipm.ts, the
+ * reference), `fused` as one WGSL dispatch on the webgpu backend (this file), `auto` fused where
+ * the webgpu backend runs, else tfjs.
+ */
+export type SurrogateSolver = 'auto' | 'tfjs' | 'fused';
+
+/** Whether `solver` runs on the fused solver with the backend now active. */
+export const runsFused = (solver: SurrogateSolver): boolean => solver === 'fused' || (solver === 'auto' && fusedBarrierAvailable());
 
 function program(spec: FusedBlockSpec, N: number, M: number): WebGPUProgram {
   return {

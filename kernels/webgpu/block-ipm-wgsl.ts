@@ -9,7 +9,7 @@
  * inactive slots are skipped outright instead of being read as -1.
  *
  * A `FusedBlockSpec` supplies what differs between problems, by name: the variables, the slots'
- * WGSL (sp3-slots-wgsl.ts for SP3, joint-slots-wgsl.ts for the joint surrogate), the coefficients,
+ * WGSL (sp3-surrogate-wgsl.ts for SP3, joint-surrogate-wgsl.ts for the joint surrogate), the coefficients,
  * the two coupling rows, the fixed variables and the mixed curvatures. Everything positional is
  * generated from those names (`blockPlumbingWgsl`): the constants of the variables and of the
  * coefficients (K_<NAME>, which the slots read as `coef(K_ES_WEIGHT, m)`), the Slots struct's
@@ -32,7 +32,7 @@
  *            then solved, certified, failed, Newton steps (phase one + phase two)
  */
 
-import { blockCholeskyWgsl } from './block-cholesky-wgsl.js';
+import { blockCholeskyWgsl } from './small-cholesky-wgsl.js';
 import { PHASE_ONE_START_MARGIN } from '../../engine/ao/solver-constants.js';
 
 /** What a fused block solver needs to know of its problem. */

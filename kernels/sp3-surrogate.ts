@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { log1pAccurate } from './model-rate.js';
-import { rateBoundAt, rateBoundCoefficients } from './rate-bound.js';
+import { log1pAccurate } from './rate.js';
+import { rateSlots, rateSurrogateCoefficients } from './rate-surrogate.js';
 import type { BatchBlockProblem } from './block-problem.js';
 import { SLACK_SLOTS } from '../engine/ao/solver-constants.js';
 
@@ -46,7 +46,7 @@ export interface Sp3Coefficients {
   /** (1 - s)(1 - alpha) D tau_bar / p̄ and (1 - s)(1 - alpha) D p̄ / tau_bar. */
   energyP: tf.Tensor;
   energyTau: tf.Tensor;
-  /** Rs = K (rsConst + rsLinB b - ap / p - lb2 / b) [Mbit/s] (rate-bound.ts). */
+  /** Rs = K (rsConst + rsLinB b - ap / p - lb2 / b) [Mbit/s] (rate-surrogate.ts). */
   rsConst: tf.Tensor;
   rsLinB: tf.Tensor;
   ap: tf.Tensor;
@@ -82,7 +82,7 @@ export function sp3Coefficients(problem: BatchProblem, x: BatchPoint, tauBar: tf
       localEnergy: tf.mul(tf.mul(tf.mul(uncached, alpha), C), P.thetaModel * ku * ku),
       energyP: tf.div(tf.mul(tf.mul(unAlpha, D), tauBar), x.powerW),
       energyTau: tf.div(tf.mul(tf.mul(unAlpha, D), x.powerW), tauBar),
-      ...rateBoundCoefficients(problem, x.bandwidth, x.powerW),
+      ...rateSurrogateCoefficients(problem, x.bandwidth, x.powerW),
       esWeight: tf.mul(freeFes, tf.add(s, unAlpha)),
     };
   });
@@ -110,27 +110,24 @@ export interface Objective {
  */
 export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = true): { objective: Objective; slots: Slot[] } {
   const P = c.problem.params;
-  const rMin = P.rMinMbps;
   const { b, p, fue, fes, tau } = v;
   const masked = (mask: tf.Tensor, val: tf.Tensor): tf.Tensor => tf.add(tf.mul(mask, val), tf.sub(mask, 1));
-  const u = c.uncached;
+  const { uncached } = c;
   const tMax = P.tMaxMs;
   const eMax = P.eMaxMj;
 
-  const invTau = tf.reciprocal(tau);
   const invFue = tf.reciprocal(fue);
   const invFes = tf.reciprocal(fes);
-  const rate = rateBoundAt(c.problem, c, b, p, withDerivatives);
-  const rs = rate.rs;
+  const [rateMin, tauSlot] = rateSlots(c.problem, c, b, p, tau, uncached, withDerivatives);
   const localT = tf.mul(c.localWork, invFue);
   const edgeT = tf.mul(c.edgeWork, invFes);
   const latency = tf.add(tf.add(tf.mul(c.txBits, tau), localT), edgeT);
   const energy = tf.mul(0.5, tf.add(tf.add(tf.mul(c.localEnergy, tf.square(fue)), tf.mul(c.energyP, tf.square(p))), tf.mul(c.energyTau, tf.square(tau))));
   const values = [
-    tf.div(tf.sub(rMin, rs), rMin), //                      0 rate-min: (Rmin - Rs)/Rmin
-    masked(u, tf.div(tf.sub(invTau, rs), rMin)), //          1 tau: (1/tau - Rs)/Rmin, uncached
+    rateMin.val, //                                          0 rate-min: (Rmin - Rs)/Rmin
+    tauSlot.val, //                                          1 tau: (1/tau - Rs)/Rmin, uncached
     tf.sub(tf.div(latency, tMax), 1), //                    2 latency: T^/Tmax - 1
-    masked(u, tf.sub(tf.div(energy, eMax), 1)), //           3 energy: E^/Emax - 1, uncached
+    masked(uncached, tf.sub(tf.div(energy, eMax), 1)), //           3 energy: E^/Emax - 1, uncached
     tf.sub(tf.div(p, P.pMaxW), 1), //                       4 p box
     masked(c.freeFue, tf.sub(tf.div(fue, P.fUeMaxGHz), 1)), // 5 f_ue box
     masked(c.freeFes, tf.sub(tf.div(fes, P.fEsMaxGHz), 1)), // 6 f_es box
@@ -139,20 +136,14 @@ export function evaluateSlots(c: Sp3Coefficients, v: Vars, withDerivatives = tru
     return { objective: { val: latency, grad: {}, hd: {} }, slots: values.map((val) => ({ val, grad: {}, hd: {} })) };
   }
 
-  const gRate = rate.grad!;
-  const hRate = rate.hd!;
   const objective: Objective = {
     val: latency,
     grad: { fue: tf.neg(tf.mul(localT, invFue)), fes: tf.neg(tf.mul(edgeT, invFes)), tau: c.txBits },
     hd: { fue: tf.mul(tf.mul(2, localT), tf.square(invFue)), fes: tf.mul(tf.mul(2, edgeT), tf.square(invFes)) },
   };
   const slots: Slot[] = [
-    { val: values[0], grad: { ...gRate }, hd: { ...hRate } },
-    {
-      val: values[1],
-      grad: { b: tf.mul(u, gRate.b), p: tf.mul(u, gRate.p), tau: tf.mul(u, tf.mul(-1 / rMin, tf.square(invTau))) },
-      hd: { b: tf.mul(u, hRate.b), p: tf.mul(u, hRate.p), tau: tf.mul(u, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
-    },
+    rateMin,
+    tauSlot,
     {
       val: values[2],
       grad: { fue: tf.div(objective.grad.fue!, tMax), fes: tf.div(objective.grad.fes!, tMax), tau: tf.div(c.txBits, tMax) },

@@ -1,19 +1,17 @@
 /**
- * The model of SPEC section 2 over a batch of N realisations of M UEs: rates, latency, energy,
- * the objective J and the constraint residuals of problem (6). Every kernel takes and returns
- * float32 tensors, batch first ([N, M] per UE, [N] per realisation), in model units (see
- * engine/units.ts); it is pure, disposes its intermediates and reads nothing back to the host.
- * The float64 reference is engine/model/; test/kernels/model.test.ts checks one against the other.
+ * The constraint residuals of problem (6) (SPEC section 2) over a batch of N realisations of M
+ * UEs, the tensor twin of engine/model/feasibility.ts. Like the rest of the batched model
+ * (rate.ts, latency-energy.ts) every kernel takes and returns float32 tensors, batch first
+ * ([N, M] per UE, [N] per realisation), in model units (see engine/units.ts); it is pure,
+ * disposes its intermediates and reads nothing back to the host. test/kernels/model.test.ts
+ * checks the batched model against engine/model/.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConstraintId } from '../engine/model/feasibility.js';
 import type { RateKind } from '../engine/model/rate.js';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { energyMj, latencyMs } from './model-latency.js';
-import { rateMbps } from './model-rate.js';
-
-export { dispersion, log1pAccurate, rateExactMbps, rateMbps, rateV1Mbps, snr } from './model-rate.js';
-export { energyMj, latencyMs, totalLatencyMs, uncachedMs } from './model-latency.js';
+import { energyMj, latencyMs } from './latency-energy.js';
+import { rateMbps } from './rate.js';
 
 /**
  * Relative violations of problem (6), each max(0, .) with NaN read as +Infinity, as in

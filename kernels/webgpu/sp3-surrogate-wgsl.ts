@@ -1,16 +1,16 @@
 /**
  * WGSL of SP3's surrogate for one UE of one realisation (the per-thread twin of
- * kernels/sp3-slots.ts): the objective part T^_m and the seven slots with their gradients and
+ * kernels/sp3-surrogate.ts): the objective part T^_m and the seven slots with their gradients and
  * diagonal curvatures, in the block order b, p, tau, fue, fes; and SP3's spec for the fused block
- * solver (./block-barrier-wgsl.ts, whose shader defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and
+ * solver (./block-ipm-wgsl.ts, whose shader defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and
  * `uniforms`).
  */
-import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import type { FusedBlockSpec } from './block-ipm-wgsl.js';
 import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
-import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
+import { RATE_SURROGATE_WGSL } from './rate-surrogate-wgsl.js';
 
 const SP3_SLOTS_WGSL = /* wgsl */ `
-${RATE_BOUND_WGSL}
+${RATE_SURROGATE_WGSL}
 // The objective part T^_m and the seven slots of UE m at x; derivatives when deriv.
 fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   var s = Slots();
@@ -23,26 +23,18 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   let localEnergy = coef(K_LOCAL_ENERGY, m);
   let energyP = coef(K_ENERGY_P, m);
   let energyTau = coef(K_ENERGY_TAU, m);
-  let rsConst = coef(K_RS_CONST, m);
-  let rsLinB = coef(K_RS_LIN_B, m);
-  let ap = coef(K_AP, m);
-  let lb2 = coef(K_LB2, m);
-  let rMin = uniforms.rMin;
   let b = x[B];
   let p = x[P];
   let tau = x[TAU];
   let fue = x[FUE];
   let fes = x[FES];
-  let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
-  let rs = q.rs;
+  setRateSlots(&s, m, b, p, tau, deriv);
   let localT = localWork / fue;
   let edgeT = edgeWork / fes;
   let latency = txBits * tau + localT + edgeT;
   let energy = 0.5 * (localEnergy * fue * fue + energyP * p * p + energyTau * tau * tau);
   s.obj = latency;
   s.act = array<f32, 7>(1.0, uncached, 1.0, uncached, 1.0, freeFue, freeFes);
-  s.val[0] = (rMin - rs) / rMin;
-  s.val[1] = (1.0 / tau - rs) / rMin;
   s.val[2] = latency / uniforms.tMax - 1.0;
   s.val[3] = energy / uniforms.eMax - 1.0;
   s.val[4] = p / uniforms.pMax - 1.0;
@@ -51,25 +43,11 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   if (!deriv) {
     return s;
   }
-  let gRb = q.gb;
-  let gRp = q.gp;
-  let hRb = q.hb;
-  let hRp = q.hp;
   s.og[FUE] = -localT / fue;
   s.og[FES] = -edgeT / fes;
   s.og[TAU] = txBits;
   s.oh[FUE] = 2.0 * localT / (fue * fue);
   s.oh[FES] = 2.0 * edgeT / (fes * fes);
-  s.g[0][B] = gRb;
-  s.g[0][P] = gRp;
-  s.h[0][B] = hRb;
-  s.h[0][P] = hRp;
-  s.g[1][B] = gRb;
-  s.g[1][P] = gRp;
-  s.g[1][TAU] = -1.0 / (rMin * tau * tau);
-  s.h[1][B] = hRb;
-  s.h[1][P] = hRp;
-  s.h[1][TAU] = 2.0 / (rMin * tau * tau * tau);
   s.g[2][FUE] = s.og[FUE] / uniforms.tMax;
   s.g[2][FES] = s.og[FES] / uniforms.tMax;
   s.g[2][TAU] = txBits / uniforms.tMax;

@@ -1,17 +1,17 @@
 /**
  * WGSL of the joint surrogate for one UE of one realisation (the per-thread twin of
- * kernels/joint-slots.ts; read engine/ao/joint-surrogate.ts for the formulas): the objective part
+ * kernels/joint-surrogate.ts; read engine/ao/joint-surrogate.ts for the formulas): the objective part
  * T^_m and the eight slots with gradients, diagonal curvatures and the two mixed curvatures
  * ((alpha, r) in the energy, (alpha, u) in the latency and the objective), in the block order
- * b, p, tau, r, u, alpha; and the joint spec for the fused block solver (./block-barrier-wgsl.ts,
+ * b, p, tau, r, u, alpha; and the joint spec for the fused block solver (./block-ipm-wgsl.ts,
  * whose shader defines `coef`, the variable constants and `uniforms`).
  */
-import type { FusedBlockSpec } from './block-barrier-wgsl.js';
+import type { FusedBlockSpec } from './block-ipm-wgsl.js';
 import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
-import { RATE_BOUND_WGSL } from './rate-bound-wgsl.js';
+import { RATE_SURROGATE_WGSL } from './rate-surrogate-wgsl.js';
 
 const JOINT_SLOTS_WGSL = /* wgsl */ `
-${RATE_BOUND_WGSL}
+${RATE_SURROGATE_WGSL}
 // The objective part T^_m and the eight slots of UE m at x; derivatives when deriv.
 // Mixed pairs: 0 = (alpha, r), 1 = (alpha, u).
 fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
@@ -25,11 +25,6 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   let sw = coef(K_SW, m);
   let sp = coef(K_SP, m);
   let st = coef(K_ST, m);
-  let rsConst = coef(K_RS_CONST, m);
-  let rsLinB = coef(K_RS_LIN_B, m);
-  let ap = coef(K_AP, m);
-  let lb2 = coef(K_LB2, m);
-  let rMin = uniforms.rMin;
   let b = x[B];
   let p = x[P];
   let tau = x[TAU];
@@ -37,8 +32,7 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   let u = x[U];
   let alpha = x[ALPHA];
   let w = 1.0 - alpha;
-  let q = rateBound(b, p, rsConst, rsLinB, ap, lb2);
-  let rs = q.rs;
+  setRateSlots(&s, m, b, p, tau, deriv);
   let edgeNum = cached + uncached * w * w;
   let edge = ce * edgeNum / u;
   let latency = kt * r + tx * tau + edge;
@@ -49,8 +43,6 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   let energy = kE * alpha * a2r2 + tx / 3.0 * (xw * xw * xw + yp * yp * yp + zt * zt * zt);
   s.obj = latency;
   s.act = array<f32, 8>(1.0, uncached, 1.0, uncached, 1.0, uncached, 1.0, uncached);
-  s.val[0] = (rMin - rs) / rMin;
-  s.val[1] = (1.0 / tau - rs) / rMin;
   s.val[2] = latency / uniforms.tMax - 1.0;
   s.val[3] = energy / uniforms.eMax - 1.0;
   s.val[4] = p / uniforms.pMax - 1.0;
@@ -60,10 +52,6 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   if (!deriv) {
     return s;
   }
-  let gRb = q.gb;
-  let gRp = q.gp;
-  let hRb = q.hb;
-  let hRp = q.hp;
   // Latency (and the objective).
   s.og[R] = kt;
   s.og[TAU] = tx;
@@ -72,16 +60,6 @@ fn slots(m : i32, x : array<f32, NV>, deriv : bool) -> Slots {
   s.oh[U] = 2.0 * edge / (u * u);
   s.oh[ALPHA] = 2.0 * uncached * ce / u;
   s.ocx[1] = 2.0 * uncached * ce * w / (u * u);
-  s.g[0][B] = gRb;
-  s.g[0][P] = gRp;
-  s.h[0][B] = hRb;
-  s.h[0][P] = hRp;
-  s.g[1][B] = gRb;
-  s.g[1][P] = gRp;
-  s.g[1][TAU] = -1.0 / (rMin * tau * tau);
-  s.h[1][B] = hRb;
-  s.h[1][P] = hRp;
-  s.h[1][TAU] = 2.0 / (rMin * tau * tau * tau);
   for (var i = 0; i < 6; i++) {
     s.g[2][i] = s.og[i] / uniforms.tMax;
     s.h[2][i] = s.oh[i] / uniforms.tMax;

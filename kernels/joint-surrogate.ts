@@ -11,13 +11,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchPoint, BatchProblem } from './batch.js';
 import type { BatchBlockProblem, BlockTerms, BlockVars } from './block-problem.js';
-import { rateBoundAt, rateBoundCoefficients, type RateBound } from './rate-bound.js';
+import { rateSlots, rateSurrogateCoefficients, type RateSurrogate } from './rate-surrogate.js';
 import { ALPHA_PULL, SLACK_SLOTS } from '../engine/ao/solver-constants.js';
 
 type T = tf.Tensor;
 
 
-export interface JointCoefficients extends RateBound {
+export interface JointCoefficients extends RateSurrogate {
   problem: BatchProblem;
   cached: T;
   uncached: T;
@@ -52,7 +52,7 @@ export function jointCoefficients(problem: BatchProblem, x: BatchPoint, tauBar: 
       sw: tf.div(g, we),
       sp: tf.div(g, x.powerW),
       st: tf.div(g, tauBar),
-      ...rateBoundCoefficients(problem, x.bandwidth, x.powerW),
+      ...rateSurrogateCoefficients(problem, x.bandwidth, x.powerW),
     };
   });
   return { ...tensors, problem };
@@ -105,16 +105,14 @@ export function jointPoint(c: JointCoefficients, v: BlockVars, x: BatchPoint): P
  */
 export function evaluateJoint(c: JointCoefficients, v: BlockVars, withDerivatives: boolean): { objective: BlockTerms; slots: BlockTerms[] } {
   const P = c.problem.params;
-  const rMin = P.rMinMbps;
   const tMax = P.tMaxMs;
   const eMax = P.eMaxMj;
   const { b, p, r, u, tau, alpha } = v;
   const un = c.uncached;
   const masked = (mask: T, val: T): T => tf.add(tf.mul(mask, val), tf.sub(mask, 1));
-  const rate = rateBoundAt(c.problem, c, b, p, withDerivatives);
+  const [rateMin, tauSlot] = rateSlots(c.problem, c, b, p, tau, un, withDerivatives);
   const w = tf.sub(1, alpha);
   const invU = tf.reciprocal(u);
-  const invTau = tf.reciprocal(tau);
   // Latency: (1-s)(C/ku) r + (1-s) D tau + (C/ke) (s + (1-s) w^2)/u.
   const edgeNum = tf.add(c.cached, tf.mul(un, tf.square(w)));
   const edge = tf.mul(tf.mul(c.ce, edgeNum), invU);
@@ -128,8 +126,8 @@ export function evaluateJoint(c: JointCoefficients, v: BlockVars, withDerivative
   const cube = (q: T): T => tf.mul(tf.square(q), q);
   const energy = tf.add(tf.mul(tf.mul(c.kE, alpha), a2r2), tf.mul(tf.div(c.tx, 3), tf.add(tf.add(cube(xw), cube(yp)), cube(zt))));
   const values = [
-    tf.div(tf.sub(rMin, rate.rs), rMin), //                                   0 rate-min
-    masked(un, tf.div(tf.sub(invTau, rate.rs), rMin)), //                       1 tau
+    rateMin.val, //                                                           0 rate-min
+    tauSlot.val, //                                                           1 tau
     tf.sub(tf.div(latency, tMax), 1), //                                      2 latency
     masked(un, tf.sub(tf.div(energy, eMax), 1)), //                             3 energy
     tf.sub(tf.div(p, P.pMaxW), 1), //                                         4 p box
@@ -140,8 +138,6 @@ export function evaluateJoint(c: JointCoefficients, v: BlockVars, withDerivative
   if (!withDerivatives) {
     return { objective: { val: latency, grad: {}, hd: {} }, slots: values.map((val) => ({ val, grad: {}, hd: {} })) };
   }
-  const gRate = rate.grad!;
-  const hRate = rate.hd!;
   // Edge term: d/du, d/dalpha and their curvatures (the alpha ones vanish on cached UEs).
   const unCeW = tf.mul(tf.mul(un, c.ce), w);
   const tGrad = { r: c.kt, tau: c.tx, u: tf.neg(tf.mul(edge, invU)), alpha: tf.mul(-2, tf.mul(unCeW, invU)) };
@@ -164,12 +160,8 @@ export function evaluateJoint(c: JointCoefficients, v: BlockVars, withDerivative
   };
   const eCross = tf.mul(-6, tf.mul(kEa2r2, invR));
   const slots: BlockTerms[] = [
-    { val: values[0], grad: { ...gRate }, hd: { ...hRate } },
-    {
-      val: values[1],
-      grad: { b: tf.mul(un, gRate.b), p: tf.mul(un, gRate.p), tau: tf.mul(un, tf.mul(-1 / rMin, tf.square(invTau))) },
-      hd: { b: tf.mul(un, hRate.b), p: tf.mul(un, hRate.p), tau: tf.mul(un, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
-    },
+    rateMin,
+    tauSlot,
     {
       val: values[2],
       grad: Object.fromEntries(Object.entries(tGrad).map(([k, g]) => [k, over(g, tMax)])),

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RateKind } from '../engine/model/rate.js';
 import type { BatchPoint, BatchProblem } from './batch.js';
-import { rateMbps } from './model-rate.js';
+import { rateMbps } from './rate.js';
 
 /** factor * term, or 0 where factor is exactly 0 (whatever term is). Same shapes. */
 function scaled(factor: tf.Tensor, term: tf.Tensor): tf.Tensor {

@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchProblem } from './batch.js';
-import { log1pAccurate } from './model-rate.js';
+import { log1pAccurate } from './rate.js';
 
 type T = tf.Tensor;
 
-export interface RateBound {
+export interface RateSurrogate {
   rsConst: T;
   rsLinB: T;
   ap: T;
@@ -19,7 +19,7 @@ export interface RateBound {
 }
 
 /** Coefficients around (b̄, p̄) (inside a caller's tidy). */
-export function rateBoundCoefficients(problem: BatchProblem, bBar: T, pBar: T): RateBound {
+export function rateSurrogateCoefficients(problem: BatchProblem, bBar: T, pBar: T): RateSurrogate {
   const P = problem.params;
   const gamma = tf.div(tf.mul(pBar, problem.cPerW), bBar);
   const L = log1pAccurate(gamma);
@@ -37,7 +37,7 @@ export function rateBoundCoefficients(problem: BatchProblem, bBar: T, pBar: T): 
  * Rs at (b, p) and, with derivatives, the gradient and diagonal curvature of (Rmin - Rs)/Rmin
  * (Rs is separable in b and p). Inside a caller's tidy.
  */
-export function rateBoundAt(problem: BatchProblem, rb: RateBound, b: T, p: T, withDerivatives: boolean): { rs: T; grad: { b: T; p: T } | null; hd: { b: T; p: T } | null } {
+export function rateSurrogateAt(problem: BatchProblem, rb: RateSurrogate, b: T, p: T, withDerivatives: boolean): { rs: T; grad: { b: T; p: T } | null; hd: { b: T; p: T } | null } {
   const K = problem.params.rateScaleMbps;
   const rMin = problem.params.rMinMbps;
   const invB = tf.reciprocal(b);
@@ -53,4 +53,35 @@ export function rateBoundAt(problem: BatchProblem, rb: RateBound, b: T, p: T, wi
     grad: { b: tf.div(tf.neg(dRsDb), rMin), p: tf.div(tf.neg(dRsDp), rMin) },
     hd: { b: tf.mul((2 * K) / rMin, tf.mul(lb2OverB, tf.square(invB))), p: tf.mul((2 * K) / rMin, tf.mul(apOverP, tf.square(invP))) },
   };
+}
+
+/** A slot of the rate surrogate: value [N, M], gradient and diagonal curvature in b, p and tau. */
+export interface RateSlot {
+  val: T;
+  grad: { b?: T; p?: T; tau?: T };
+  hd: { b?: T; p?: T; tau?: T };
+}
+
+/**
+ * Slots 0 and 1 of both surrogates (SP3's and the joint one) at (b, p, tau), inside a caller's
+ * tidy: 0 rate-min (Rmin - Rs)/Rmin on every UE, 1 tau (1/tau - Rs)/Rmin where `uncached` [N, M]
+ * is 1 (it reads -1 where it is 0). Gradients and curvatures when `withDerivatives`, else empty.
+ */
+export function rateSlots(problem: BatchProblem, rb: RateSurrogate, b: T, p: T, tau: T, uncached: T, withDerivatives: boolean): [RateSlot, RateSlot] {
+  const rMin = problem.params.rMinMbps;
+  const rate = rateSurrogateAt(problem, rb, b, p, withDerivatives);
+  const invTau = tf.reciprocal(tau);
+  const rateMin = tf.div(tf.sub(rMin, rate.rs), rMin);
+  const tauSlot = tf.add(tf.mul(uncached, tf.div(tf.sub(invTau, rate.rs), rMin)), tf.sub(uncached, 1));
+  if (!withDerivatives) return [{ val: rateMin, grad: {}, hd: {} }, { val: tauSlot, grad: {}, hd: {} }];
+  const g = rate.grad!;
+  const h = rate.hd!;
+  return [
+    { val: rateMin, grad: { ...g }, hd: { ...h } },
+    {
+      val: tauSlot,
+      grad: { b: tf.mul(uncached, g.b), p: tf.mul(uncached, g.p), tau: tf.mul(uncached, tf.mul(-1 / rMin, tf.square(invTau))) },
+      hd: { b: tf.mul(uncached, h.b), p: tf.mul(uncached, h.p), tau: tf.mul(uncached, tf.mul(2 / rMin, tf.pow(invTau, 3))) },
+    },
+  ];
 }
