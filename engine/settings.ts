@@ -10,13 +10,6 @@ import { fail } from './errors.js';
 
 /** How SP1 ranks the UEs it visits (SPEC section 3, step 1). */
 export type CachingRule = 'latency' | 'saving';
-/**
- * What is optimised: `ao`, the letter's Algorithm 1; or a baseline that fixes part of the
- * decisions and optimises the rest with the same AO: `no-cache` (nothing cached), `offload-all`
- * (alpha = 0), `local-all` (alpha = 1), `equal-radio` (b = 1/M at p = Pmax).
- */
-export type Method = 'ao' | 'joint' | 'no-cache' | 'offload-all' | 'local-all' | 'equal-radio';
-
 export interface Settings {
   M: number;
   L: number;
@@ -107,7 +100,14 @@ export const PARAMETERS: readonly NumericParameter[] = [
 ];
 
 export const CACHING_RULES: readonly CachingRule[] = ['latency', 'saving'];
-export const METHODS: readonly Method[] = ['ao', 'joint', 'no-cache', 'offload-all', 'local-all', 'equal-radio'];
+/**
+ * What is optimised: `ao`, the letter's Algorithm 1; `joint`, the AO then the joint SCA from its
+ * point; or a baseline that fixes part of the decisions and optimises the rest with the same AO:
+ * `no-cache` (nothing cached), `offload-all` (alpha = 0), `local-all` (alpha = 1), `equal-radio`
+ * (b = 1/M at p = Pmax). What each fixes: engine/ao/variant.ts.
+ */
+export const METHODS = ['ao', 'joint', 'no-cache', 'offload-all', 'local-all', 'equal-radio'] as const;
+export type Method = (typeof METHODS)[number];
 
 const rangeText = (q: NumericParameter): string =>
   `${q.minInclusive ? '[' : '('}${q.min}, ${q.max}${q.maxInclusive ? ']' : ')'}`;

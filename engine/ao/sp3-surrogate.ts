@@ -27,6 +27,7 @@ import type { Point } from '../model/point.js';
 import { rateV1Mbps } from '../model/rate.js';
 import { RateSurrogate, type RateAt } from './rate-surrogate.js';
 import { SLACK_SLOTS } from './solver-constants.js';
+import { aoVariant } from './variant.js';
 
 /** Variables per UE and their offsets in x_m. */
 export const NV = 5;
@@ -81,14 +82,15 @@ export class Sp3Surrogate {
     this.pBar = x.powerW.slice();
     this.tauBar = tauBar.slice();
     this.rate = new RateSurrogate(problem, this.bBar, this.pBar);
+    const radioFixed = aoVariant(params.method).fixedRadio;
     for (let m = 0; m < M; m++) {
       const s = this.cached[m];
       const al = this.alpha[m];
       const fueFree = !s && al > 0;
       const fesFree = s || al < 1;
       const f = m * NV;
-      // The equal-radio baseline fixes b = 1/M and p = Pmax: no p box, no bandwidth coupling.
-      const radioFree = params.method !== 'equal-radio';
+      // A method with fixed radio (equal-radio: b = 1/M, p = Pmax) has no p box, no bandwidth coupling.
+      const radioFree = !radioFixed;
       this.free[f + V_B] = radioFree ? 1 : 0;
       this.free[f + V_P] = radioFree ? 1 : 0;
       this.free[f + V_FUE] = fueFree ? 1 : 0;

@@ -1,6 +1,7 @@
 /**
  * The README and docs/ against the code they describe: the parameters table is exactly
- * `dtmc params --markdown`, and every repository path they name exists.
+ * `dtmc params --markdown`, the engines table names the engines of kernels/engines.ts, and every
+ * repository path they name exists.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parameterTable } from '../../engine/settings.js';
 import { formatParameterMarkdown } from '../../cli/format-report.js';
+import { ENGINE_CHOICES } from '../../kernels/engines.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const DOCS = ['README.md', 'jobs/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -41,6 +43,15 @@ function exists(path: string, base: string): boolean {
   const name = path.slice(dir.length);
   return [...name.matchAll(/\.[A-Za-z0-9]+(?=\.)/g)].some((m) => found(dir + name.slice(0, m.index + m[0].length), true));
 }
+
+test("the README's engines table names every engine of kernels/engines.ts, and no other", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const head = readme.findIndex((l) => l.startsWith('| `--backend` |'));
+  assert.ok(head >= 0, 'no engines table (a row starting "| `--backend` |") in the README');
+  const rows: string[] = [];
+  for (let i = head + 2; (readme[i] ?? '').startsWith('|'); i++) rows.push(/^\| `([^`]+)`/.exec(readme[i])?.[1] ?? readme[i]);
+  assert.equal([...rows].sort(), [...ENGINE_CHOICES].sort());
+});
 
 test('every repository path named in the README and docs/ exists', () => {
   const missing: string[] = [];
