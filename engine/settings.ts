@@ -130,7 +130,7 @@ const overridesSchema = z
     cachingRule: z.enum(CACHING_RULES as [CachingRule, ...CachingRule[]], {
       error: `must be one of ${CACHING_RULES.join(', ')}`,
     }).optional(),
-    method: z.enum(METHODS as [Method, ...Method[]], { error: `must be one of ${METHODS.join(', ')}` }).optional(),
+    method: z.enum(METHODS, { error: `must be one of ${METHODS.join(', ')}` }).optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown parameter(s) ${iss.keys.join(', ')}; known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}` : 'must be an object of parameter overrides') });
 
 /** SPEC section 5 defaults. */

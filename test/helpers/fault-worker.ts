@@ -4,7 +4,7 @@
  * `worker` option (test/helpers/fault-run.ts). workerData is a Faults plan.
  */
 import { workerData } from 'piscina';
-import { fullDiskCalls } from '../../output/atomic-file.js';
+import { fullDiskCalls } from './full-disk.js';
 import { solveAndWriteChunk, type WorkerResult, type WorkerTask } from '../../jobs/worker.js';
 
 export interface Faults {
