@@ -170,6 +170,18 @@ export function quantileDiscRank(n: number, p: number): number {
   return Math.max(1, n - Math.floor(n - n * p));
 }
 
+/**
+ * The p at which DuckDB's quantile_disc over n values returns the order statistic X_(rank):
+ * (rank - 1/2) / n, half a rank from the rounding edges (so CI bounds from quantileRanks can be
+ * read by the query engine, in the same query as the estimate).
+ */
+export function quantileDiscProbability(n: number, rank: number): number {
+  checkCount('n', n);
+  checkCount('rank', rank, n);
+  if (rank < 1) fail('invalid-argument', `rank must be at least 1, got ${rank}`);
+  return (rank - 0.5) / n;
+}
+
 export interface QuantileRanks {
   /** 1-based rank l of the lower bound X_(l); 0 when there is none (the bound is -Infinity). */
   lower: number;

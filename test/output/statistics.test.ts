@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  meanInterval, quantileDiscRank, quantileRanks, studentTQuantile, tCritical, wilsonInterval,
+  meanInterval, quantileDiscProbability, quantileDiscRank, quantileRanks, studentTQuantile, tCritical, wilsonInterval,
 } from '../../output/statistics.js';
 import { normalQuantile } from '../../output/special-functions.js';
 import { assertClose } from '../helpers/close.js';
@@ -170,6 +170,20 @@ test('quantileDiscRank is the rank DuckDB 1.5.6 quantile_disc returns, rounding 
     [1000, 0.999, 999], [100, 0.07, 7], [10000, 0.07, 700], [100000, 0.07, 7000], [5, 0, 1], [5, 1, 5], [1, 0.5, 1],
   ];
   for (const [n, p, rank] of seen) assert.is(quantileDiscRank(n, p), rank, `n ${n} p ${p}`);
+});
+
+test('quantileDiscProbability gives the p at which quantile_disc returns each rank', () => {
+  for (let n = 1; n <= 300; n++) {
+    for (let rank = 1; rank <= n; rank++) assert.is(quantileDiscRank(n, quantileDiscProbability(n, rank)), rank, `n ${n} rank ${rank}`);
+  }
+  const rng = mulberry32(7);
+  for (let i = 0; i < 10_000; i++) {
+    const n = 1 + Math.floor(rng() * 1e10);
+    const rank = 1 + Math.floor(rng() * n);
+    assert.is(quantileDiscRank(n, quantileDiscProbability(n, rank)), rank, `n ${n} rank ${rank}`);
+  }
+  assert.throws(() => quantileDiscProbability(10, 0), /rank must be at least 1/);
+  assert.throws(() => quantileDiscProbability(10, 11), /rank must be an integer in \[0, 10\], got 11/);
 });
 
 /** Brute force: pmf of binomial(n, p) by running sums of logs, then the equal-tailed ranks. */
