@@ -1,6 +1,6 @@
 /**
  * `dtmc doctor`: what this host can run. Every tfjs engine of the table (kernels/engines.ts) is
- * started in turn (wasm, cpu, webgpu, tensorflow), with the table's install hint for those that
+ * started in turn, with the table's install hint for those that
  * cannot start; for webgpu the GPU adapter found (vendor, architecture, limits) and the Vulkan
  * pieces Dawn needs (the loader libvulkan.so.1 and a driver ICD); for each missing piece, what to
  * install; and the engine `--backend auto` picks here, with why. Exit code 0 when the wasm backend
