@@ -226,7 +226,10 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
   ];
 }
 
-/** Writes DIR/summary.arrow and DIR/summary.csv (each atomically, output/atomic-file.ts); returns their paths. */
+/**
+ * Writes DIR/summary.arrow and DIR/summary.csv (each atomically, output/atomic-file.ts); returns their
+ * paths. A missing value is NaN in the Arrow file and an empty field in the CSV.
+ */
 export async function writeSummary(outDir: string, a: Aggregate, engineVersion: string): Promise<string[]> {
   const cols = summaryColumns(a);
   const vectors = Object.fromEntries(cols.map((c) => [c.name, vectorFromArray(a.points.map(c.values) as never[], c.type as never)]));
@@ -236,7 +239,9 @@ export async function writeSummary(outDir: string, a: Aggregate, engineVersion: 
   const table = new Table(schema, plain.batches.map((b) => new RecordBatch(schema, b.data)));
   const { arrow: arrowPath, csv: csvPath } = summaryPaths(outDir);
   await writeTableAtomically(arrowPath, table);
-  const cell = (v: number | string | boolean): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  // A missing value (NaN) is an empty field, as `--json` writes it null.
+  const cell = (v: number | string | boolean): string =>
+    typeof v === 'number' && Number.isNaN(v) ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v);
   const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
   await writeFileAtomically(csvPath, `${csv}\n`);
   return [arrowPath, csvPath];

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import { writeSummary, type Aggregate, type PointSummary } from '../../output/aggregate.js';
 import { dtmc, readRows, tempDir, writeJob } from '../helpers/job-runs.js';
 
 const JOB = {
@@ -53,6 +54,37 @@ test('the summary matches a direct computation from the rows, in the table, the 
   const json = JSON.parse(dtmc(['aggregate', out, '--json']).stdout);
   assert.is(json.points.length, 4);
   assert.is(json.missing, 0);
+});
+
+test('summary.csv writes a missing value as an empty field, not NaN', async () => {
+  // Point 1: every realisation infeasible, so J has no mean, sd or CI; no AO pairing anywhere.
+  const point = (index: number, solved: number): PointSummary => ({
+    point: index, values: { rMinMbps: [1, 40][index] }, expected: 3, rows: 3, complete: true, solved,
+    feasibleFraction: solved / 3, objectiveMeanMs: solved ? 12.5 : Number.NaN, objectiveSdMs: solved ? 0.5 : Number.NaN,
+    objectiveCi95Ms: solved ? 1.2 : Number.NaN, objectiveExactMeanMs: solved ? 12.4 : Number.NaN,
+    statuses: { converged: solved, 'max-iterations': 0, infeasible: 3 - solved, 'numerical-failure': 0 },
+    iterationsMean: solved ? 3 : Number.NaN, offloadPortionMean: solved ? 0.4 : Number.NaN, cachedMean: solved ? 1 : Number.NaN,
+    beatsAoFraction: Number.NaN, vsAoDiffMeanMs: Number.NaN, vsAoDiffCi95Ms: Number.NaN, vsAoDiffPercent: Number.NaN,
+  });
+  const a: Aggregate = {
+    job: { name: 'missing', realisations: 3, sweep: { rMinMbps: [1, 40] }, plot: {} },
+    jobHash: 'h', points: [point(0, 3), point(1, 0)], missing: [], failed: [], corrupt: [],
+  };
+  const dir = tempDir('agg-missing');
+  await writeSummary(dir, a, 'test');
+  const [header, ...lines] = readFileSync(join(dir, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const field = (row: number, name: string): string => lines[row][header.indexOf(name)];
+  assert.not.match(readFileSync(join(dir, 'summary.csv'), 'utf8'), /NaN/);
+  for (const name of ['objective_mean_ms', 'objective_sd_ms', 'objective_ci95_ms', 'iterations_mean', 'vs_ao_diff_mean_ms']) {
+    assert.is(field(1, name), '', `point 1 ${name}`);
+  }
+  assert.is(field(0, 'objective_mean_ms'), '12.5');
+  assert.is(field(0, 'vs_ao_diff_mean_ms'), '', 'no AO pairing: missing at every point');
+  assert.is(field(1, 'feasible_fraction'), '0');
+  assert.is(field(1, 'infeasible'), '3');
+  // The Arrow file keeps NaN (a float64 column's missing value).
+  const arrow = tableFromIPC(readFileSync(join(dir, 'summary.arrow')));
+  assert.ok(Number.isNaN(arrow.getChild('objective_mean_ms')!.get(1)));
 });
 
 test('aggregate refuses a folder that is not a job output', () => {
