@@ -11,6 +11,16 @@ const JOB = {
   sweep: { sMaxKbit: [0, 30], rMinMbps: [1, 17] }, chunkSize: 5, workers: 2,
 };
 
+/**
+ * t_{0.975, df}, the two-sided 95% Student t critical value, for df = 1..12 (mpmath, 30 digits:
+ * root of I_{df/(df+t^2)}(df/2, 1/2) / 2 = 0.025); an independent check of the CI's quantile.
+ */
+const T975: Record<number, number> = {
+  1: 12.706204736174704, 2: 4.3026527297494637, 3: 3.1824463052837095, 4: 2.7764451051977943,
+  5: 2.5705818356363155, 6: 2.4469118511449699, 7: 2.3646242515927853, 8: 2.3060041352041666,
+  9: 2.2621571627982055, 10: 2.2281388519862747, 11: 2.2009851600916398, 12: 2.1788128296672288,
+};
+
 test('the summary matches a direct computation from the rows, in the table, the CSV and the Arrow file', () => {
   const dir = tempDir('agg');
   const out = join(dir, 'out');
@@ -33,7 +43,7 @@ test('the summary matches a direct computation from the rows, in the table, the 
     const offload = solved.map((x) => x.offload_portion as number).filter(Number.isFinite);
     const expected: Record<string, number> = {
       point: p, rows: mine.length, solved: solved.length, feasible_fraction: solved.length / mine.length,
-      objective_mean_ms: mean, objective_sd_ms: sd, objective_ci95_ms: (1.96 * sd) / Math.sqrt(js.length),
+      objective_mean_ms: mean, objective_sd_ms: sd, objective_ci95_ms: (T975[js.length - 1] * sd) / Math.sqrt(js.length),
       objective_exact_mean_ms: solved.reduce((a, x) => a + (x.objective_exact_ms as number), 0) / solved.length,
       converged: mine.filter((x) => x.status === 'converged').length,
       infeasible: mine.filter((x) => x.status === 'infeasible').length,
@@ -54,6 +64,32 @@ test('the summary matches a direct computation from the rows, in the table, the 
   const json = JSON.parse(dtmc(['aggregate', out, '--json']).stdout);
   assert.is(json.points.length, 4);
   assert.is(json.missing, 0);
+});
+
+test('a baseline\'s paired difference to the AO, with its t interval, matches a direct computation from the rows', () => {
+  const dir = tempDir('agg-paired');
+  const out = join(dir, 'out');
+  const job = { name: 'paired', seed: 3, realisations: 7, base: { M: 4 }, sweep: { method: ['ao', 'offload-all', 'local-all'] }, chunkSize: 7, workers: 1 };
+  const r = dtmc(['run', writeJob(dir, job), '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const rows = readRows(out);
+  const summary = tableFromIPC(readFileSync(join(out, 'summary.arrow')));
+  const solvedJ = (point: number): Map<number, number> => new Map(rows
+    .filter((x) => x.point === point && (x.status === 'converged' || x.status === 'max-iterations'))
+    .map((x) => [x.realisation as number, x.objective_ms as number]));
+  const ao = solvedJ(0);
+  for (const p of [1, 2]) {
+    const pairs = [...solvedJ(p)].filter(([k]) => ao.has(k)).map(([k, j]) => [j, ao.get(k)!]);
+    assert.ok(pairs.length >= 2, `point ${p}: ${pairs.length} paired realisations`);
+    const d = pairs.map(([j, a]) => j - a);
+    const mean = d.reduce((s, x) => s + x, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1));
+    const want = (T975[d.length - 1] * sd) / Math.sqrt(d.length);
+    const got = summary.getChild('vs_ao_diff_ci95_ms')!.get(p) as number;
+    assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1, want), `point ${p} CI: ${got} vs ${want}`);
+    assert.ok(Math.abs((summary.getChild('vs_ao_diff_mean_ms')!.get(p) as number) - mean) <= 1e-12 * Math.max(1, Math.abs(mean)));
+  }
+  assert.ok(Number.isNaN(summary.getChild('vs_ao_diff_ci95_ms')!.get(0)), 'the AO point has no difference');
 });
 
 test('summary.csv writes a missing value as an empty field, not NaN', async () => {
