@@ -8,8 +8,10 @@
  *                                          on the same realisations with its 95% CI, if asked
  *   <job>-convergence.svg/.png/.vl.json   mean J per AO iteration (10-90% band) per sweep point, and
  *                                          the histogram of iterations to converge
- * The x parameter and the panels come from the job's "plot" field (default: the last swept
- * parameter, latency only).
+ * The x parameter and the panels come from the job's "plot" field (default: the last swept numeric
+ * parameter, latency only); a text x (method) is a nominal axis with points and CI rules. A chart
+ * that cannot be drawn (plot.x not swept, a panel with nothing to show) is an error, not an empty
+ * chart.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,15 +37,30 @@ const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symb
 const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
   keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
-/** The x parameter and the series parameters of a job's plots. */
+/**
+ * The x parameter and the series parameters of a job's plots: `plot.x`, or the last swept numeric
+ * parameter, or else the last swept parameter (a text one, such as method). An error naming the
+ * field when there is none or `plot.x` is not swept.
+ */
 export function plotAxes(job: FolderJob, sweepColumns: readonly string[]): { x: string; series: string[]; panels: readonly PlotPanel[] } {
   const numeric = sweepColumns.filter((k) => PARAMETERS.some((p) => p.name === k));
-  const x = job.plot.x ?? numeric[numeric.length - 1];
-  if (x === undefined) fail('invalid-argument', `job ${job.name} sweeps no numeric parameter: nothing to plot against`);
+  if (job.plot.x !== undefined && !sweepColumns.includes(job.plot.x)) {
+    fail('invalid-argument', `job ${job.name}: plot.x must be one of the swept parameters (${sweepColumns.join(', ') || 'none'}), got "${job.plot.x}"`);
+  }
+  const x = job.plot.x ?? numeric[numeric.length - 1] ?? sweepColumns[sweepColumns.length - 1];
+  if (x === undefined) fail('invalid-argument', `job ${job.name} sweeps no parameter: nothing to plot against (job.sweep is empty)`);
   return { x, series: sweepColumns.filter((k) => k !== x), panels: job.plot.panels ?? ['latency'] };
 }
 
-/** The summary chart: one row of data per sweep point, bound into the spec. */
+type Field = 'mean' | 'lo' | 'hi' | 'offload' | 'diff' | 'diffLo' | 'diffHi';
+
+/**
+ * The summary chart: one row of data per sweep point, bound into the spec. A numeric x is a
+ * quantitative axis with lines and CI bands; a text x (method) is a nominal axis in sweep order
+ * with a point per value and its CI as a rule, no line (series side by side). An error naming
+ * the field when a panel would be empty: `plot.panels` asks for offload and every device is
+ * cached everywhere, or for vs-ao and no point has an AO to pair with; or no point is solved.
+ */
 export function summarySpec(a: Aggregate): Spec {
   const columns = Object.keys(a.points[0].values);
   const { x, series, panels } = plotAxes(a.job, columns);
@@ -52,29 +69,44 @@ export function summarySpec(a: Aggregate): Spec {
     lo: p.objectiveMeanMs - p.objectiveCi95Ms, hi: p.objectiveMeanMs + p.objectiveCi95Ms, offload: p.offloadPortionMean, n: p.solved,
     diff: p.vsAoDiffMeanMs, diffLo: p.vsAoDiffMeanMs - p.vsAoDiffCi95Ms, diffHi: p.vsAoDiffMeanMs + p.vsAoDiffCi95Ms,
   }));
-  const xEnc = { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false } };
+  if (!values.length) fail('invalid-argument', `job ${a.job.name}: no point has a solved realisation, nothing to plot`);
+  if (panels.includes('offload') && !values.some((v) => Number.isFinite(v.offload))) {
+    fail('invalid-argument', `job ${a.job.name}: plot.panels asks for offload, but every device is cached at every point (no offloading portion): nothing to draw`);
+  }
+  if (panels.includes('vs-ao') && !values.some((v) => Number.isFinite(v.diff))) {
+    fail('invalid-argument', `job ${a.job.name}: plot.panels asks for vs-ao, but no point has an AO point to pair with (sweep method with "ao" among its values)`);
+  }
+  const nominal = typeof values[0].x === 'string';
+  const xEnc = nominal
+    ? { field: 'x', type: 'nominal' as const, title: axisTitle(x), sort: null, axis: { labelAngle: 0 } }
+    : { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false } };
+  // Side by side at each text value, one slot per series.
+  const offset = nominal && series.length ? { xOffset: { field: 'series', type: 'nominal' as const } } : {};
   const color = { field: 'series', type: 'nominal' as const, title: series.map(symbol).join(', ') || null, legend: { labelLimit: 400 } };
+  // J and the offloading portion on a scale fitted to the data; the difference to the AO keeps 0 in view.
+  const y = (field: Field, title?: string) => ({ field, type: 'quantitative' as const, title, scale: { zero: field.startsWith('diff') } });
+  /** The centre line (or points) with its 95% CI as a band (or rules). */
+  const withInterval = (mid: Field, lo: Field, hi: Field, title: string) => (nominal
+    ? [
+      { mark: { type: 'rule' as const }, encoding: { x: xEnc, ...offset, y: y(lo, title), y2: { field: hi }, color } },
+      { mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x: xEnc, ...offset, y: y(mid, title), color } },
+    ]
+    : [
+      { mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: y(lo, title), y2: { field: hi }, color } },
+      { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: y(mid, title), color } },
+    ]);
   const panel = (kind: PlotPanel) => (kind === 'latency'
-    ? {
-      width: 480, height: 300,
-      layer: [
-        { mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative' as const, title: 'total latency J [ms]', scale: { zero: false } }, y2: { field: 'hi' }, color } },
-        { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative' as const, title: 'total latency J [ms]' }, color } },
-      ],
-    }
+    ? { width: 480, height: 300, layer: withInterval('mean', 'lo', 'hi', 'total latency J [ms]') }
     : kind === 'offload'
       ? {
         width: 480, height: 180,
-        mark: { type: 'line' as const, point: true, strokeDash: [4, 2] },
-        encoding: { x: xEnc, y: { field: 'offload', type: 'quantitative' as const, title: 'mean offloading portion', scale: { zero: false } }, color },
+        mark: nominal ? { type: 'point' as const, filled: true, size: 60 } : { type: 'line' as const, point: true, strokeDash: [4, 2] },
+        encoding: { x: xEnc, ...offset, y: y('offload', 'mean offloading portion'), color },
       }
       : {
         width: 480, height: 200,
         transform: [{ filter: 'isFinite(datum.diff)' }],
-        layer: [
-          { mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: { field: 'diffLo', type: 'quantitative' as const, title: 'J - J(ao), same realisations [ms]' }, y2: { field: 'diffHi' }, color } },
-          { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: { field: 'diff', type: 'quantitative' as const }, color } },
-        ],
+        layer: withInterval('diff', 'diffLo', 'diffHi', 'J - J(ao), same realisations [ms]'),
       });
   const title = a.job.plot.title ?? `${a.job.name}: mean of ${a.job.realisations} realisations per point, 95% CI`;
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values }, config: { font: 'DejaVu Sans' } };

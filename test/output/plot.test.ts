@@ -2,9 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aggregate } from '../../output/aggregate.js';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { aggregate, type Aggregate, type PointSummary } from '../../output/aggregate.js';
 import { convergence } from '../../output/convergence.js';
-import { convergenceSpec, summarySpec } from '../../output/plot.js';
+import { convergenceSpec, summarySpec, type Spec } from '../../output/plot.js';
 import { openJobFolder } from '../../output/job-folder.js';
 import { JOB_FORMAT } from '../../jobs/job-file.js';
 import { dtmc, tempDir, writeJob } from '../helpers/job-runs.js';
@@ -13,6 +15,27 @@ const JOB = {
   name: 'plotted', seed: 9, realisations: 16, base: { M: 6 }, chunkSize: 8, workers: 2,
   sweep: { sMaxKbit: [0, 30], eMaxMj: [1, 3] }, plot: { x: 'eMaxMj', panels: ['latency', 'offload'] },
 };
+
+/** The data of every item of the compiled chart's mark `name` (e.g. concat_0_layer_1_marks), as Vega drew them. */
+async function drawn(spec: Spec, name: string): Promise<Record<string, unknown>[]> {
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  await view.runAsync();
+  type Node = { name?: string; items?: (Node & { datum?: Record<string, unknown> })[] };
+  const found: Record<string, unknown>[] = [];
+  const walk = (mark: Node): void => {
+    if (mark.name === name) found.push(...(mark.items ?? []).map((i) => i.datum!));
+    for (const item of mark.items ?? []) for (const child of item.items ?? []) walk(child);
+  };
+  walk((view.scenegraph() as unknown as { root: Node }).root);
+  view.finalize();
+  return found;
+}
+
+/** Every mark type of a Vega-Lite spec, through layers and concatenations. */
+const markTypes = (spec: Record<string, unknown>): string[] => [
+  ...(spec.mark ? [typeof spec.mark === 'string' ? spec.mark : (spec.mark as { type: string }).type] : []),
+  ...['layer', 'vconcat', 'hconcat'].flatMap((k) => ((spec[k] as Record<string, unknown>[] | undefined) ?? []).flatMap(markTypes)),
+];
 
 /** Width and height of a PNG from its IHDR chunk. */
 const pngSize = (png: Buffer): [number, number] => [png.readUInt32BE(16), png.readUInt32BE(20)];
@@ -55,6 +78,71 @@ test('plot writes valid SVG and PNG whose bound data are the summary\'s numbers'
   assert.is(first.length, 4);
   const rows = cspec.hconcat[1].data.values.reduce((s, v) => s + v.rows, 0);
   assert.is(rows, a.points.reduce((s, p) => s + p.solved, 0), 'the histogram counts every solved realisation once');
+});
+
+test('a sweep over method with plot.x = method draws a point per method on a nominal axis, bound to the summary', async () => {
+  const dir = tempDir('plot-method');
+  const out = join(dir, 'out');
+  const job = {
+    name: 'methods', seed: 4, realisations: 6, base: { M: 6, sMaxKbit: 0 }, chunkSize: 6, workers: 1,
+    sweep: { method: ['ao', 'offload-all', 'local-all'] }, plot: { x: 'method', panels: ['latency', 'offload', 'vs-ao'] },
+  };
+  assert.is(dtmc(['run', writeJob(dir, job), '--out', out]).status, 0);
+  const r = dtmc(['plot', out]);
+  assert.is(r.status, 0, r.stderr);
+  const a = aggregate(openJobFolder(out, JOB_FORMAT));
+  const spec = JSON.parse(readFileSync(join(out, 'plots', 'methods.vl.json'), 'utf8'));
+  for (const panel of spec.vconcat) {
+    const layers = panel.layer ?? [panel];
+    for (const l of layers) assert.is(l.encoding.x.type, 'nominal');
+  }
+  assert.not.ok(markTypes(spec).some((m) => m === 'line' || m === 'errorband'), `marks: ${markTypes(spec)}`);
+  const latency = await drawn(spec, 'concat_0_layer_1_marks');
+  assert.equal(latency.map((d) => d.x), ['ao', 'offload-all', 'local-all']);
+  assert.equal(latency.map((d) => d.mean), a.points.map((p) => p.objectiveMeanMs));
+  const offload = await drawn(spec, 'concat_1_marks');
+  assert.equal(offload.map((d) => d.offload), a.points.map((p) => p.offloadPortionMean));
+  assert.ok(offload.every((d) => Number.isFinite(d.offload)), 'Smax = 0: something is offloaded');
+  const diff = await drawn(spec, 'concat_2_layer_1_marks');
+  assert.equal(diff.map((d) => d.x), ['offload-all', 'local-all'], 'the AO is not paired with itself');
+  assert.equal(diff.map((d) => d.diff), a.points.slice(1).map((p) => p.vsAoDiffMeanMs));
+});
+
+/** A summary built by hand: points over `values`, every one solved unless `solved` says. */
+function handAggregate(plot: Aggregate['job']['plot'], values: Record<string, number | string>[], offload = 0.5): Aggregate {
+  const point = (v: Record<string, number | string>, i: number): PointSummary => ({
+    point: i, values: v, expected: 4, rows: 4, complete: true, solved: 4, feasibleFraction: 1,
+    objectiveMeanMs: 10 + i, objectiveSdMs: 1, objectiveCi95Ms: 1.5, objectiveExactMeanMs: 10 + i,
+    statuses: { converged: 4, 'max-iterations': 0, infeasible: 0, 'numerical-failure': 0 },
+    iterationsMean: 3, offloadPortionMean: offload, cachedMean: 1,
+    beatsAoFraction: Number.NaN, vsAoDiffMeanMs: Number.NaN, vsAoDiffCi95Ms: Number.NaN, vsAoDiffPercent: Number.NaN,
+  });
+  const keys = Object.keys(values[0]);
+  return {
+    job: { name: 'hand', realisations: 4, sweep: Object.fromEntries(keys.map((k) => [k, [...new Set(values.map((v) => v[k]))]])), plot },
+    jobHash: 'h', points: values.map(point), missing: [], failed: [], corrupt: [],
+  };
+}
+
+test('a plot that cannot be drawn is an error naming the field, not an empty chart', () => {
+  const throwsNaming = (a: Aggregate, pattern: RegExp): void => {
+    try {
+      summarySpec(a);
+    } catch (e) {
+      assert.match((e as Error).message, pattern);
+      return;
+    }
+    assert.unreachable(`no error for ${JSON.stringify(a.job.plot)}`);
+  };
+  const sweep = [{ eMaxMj: 1 }, { eMaxMj: 2 }];
+  throwsNaming(handAggregate({ x: 'fEsMaxGHz' }, sweep), /plot\.x must be one of the swept parameters \(eMaxMj\), got "fEsMaxGHz"/);
+  throwsNaming(handAggregate({ panels: ['latency', 'vs-ao'] }, sweep), /plot\.panels asks for vs-ao, but no point has an AO point to pair with/);
+  throwsNaming(handAggregate({ panels: ['offload'] }, sweep, Number.NaN), /plot\.panels asks for offload, but every device is cached/);
+  const unsolved = handAggregate({}, sweep);
+  for (const p of unsolved.points) p.solved = 0;
+  throwsNaming(unsolved, /no point has a solved realisation/);
+  // Drawable: the same sweep with the default panel.
+  assert.is((summarySpec(handAggregate({}, sweep)) as { data: { values: unknown[] } }).data.values.length, 2);
 });
 
 test('plot refuses an incomplete job unless --partial', () => {
