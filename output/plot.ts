@@ -34,6 +34,8 @@ export function axisTitle(name: string): string {
 }
 
 const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symbol ?? k;
+/** Legends: opaque swatches (a band's 25% opacity would otherwise carry into them), long labels whole. */
+const LEGEND = { labelLimit: 400, titleLimit: 400, symbolOpacity: 1 };
 const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
   keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
@@ -82,7 +84,7 @@ export function summarySpec(a: Aggregate): Spec {
     : { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false } };
   // Side by side at each text value, one slot per series.
   const offset = nominal && series.length ? { xOffset: { field: 'series', type: 'nominal' as const } } : {};
-  const color = { field: 'series', type: 'nominal' as const, title: series.map(symbol).join(', ') || null, legend: { labelLimit: 400 } };
+  const color = { field: 'series', type: 'nominal' as const, title: series.map(axisTitle).join(', ') || null, legend: LEGEND };
   // J and the offloading portion on a scale fitted to the data; the difference to the AO keeps 0 in view.
   const y = (field: Field, title?: string) => ({ field, type: 'quantitative' as const, title, scale: { zero: field.startsWith('diff') } });
   /** The centre line (or points) with its 95% CI as a band (or rules). */
@@ -101,7 +103,7 @@ export function summarySpec(a: Aggregate): Spec {
       ? {
         width: 480, height: 180,
         mark: nominal ? { type: 'point' as const, filled: true, size: 60 } : { type: 'line' as const, point: true, strokeDash: [4, 2] },
-        encoding: { x: xEnc, ...offset, y: y('offload', 'mean offloading portion'), color },
+        encoding: { x: xEnc, ...offset, y: y('offload', 'mean offloading portion [-]'), color },
       }
       : {
         width: 480, height: 200,
@@ -122,7 +124,7 @@ export function convergenceSpec(job: FolderJob, conv: PointConvergence[]): Spec 
   const bars = new Map<number, number>();
   for (const p of conv) p.histogram.forEach((count, k) => count && bars.set(k, (bars.get(k) ?? 0) + count));
   const histogram = [...bars.entries()].sort((a, b) => a[0] - b[0]).map(([iterations, rows]) => ({ iterations, rows }));
-  const color = { field: 'point', type: 'nominal' as const, title: 'sweep point', scale: { scheme: 'category20' }, legend: { labelLimit: 400 } };
+  const color = { field: 'point', type: 'nominal' as const, title: columns.length ? `sweep point: ${columns.map(axisTitle).join(', ')}` : 'sweep point', scale: { scheme: 'category20' }, legend: LEGEND };
   const x = { field: 'iteration', type: 'quantitative' as const, title: 'AO iteration i', axis: { tickMinStep: 1 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

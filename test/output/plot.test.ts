@@ -16,20 +16,26 @@ const JOB = {
   sweep: { sMaxKbit: [0, 30], eMaxMj: [1, 3] }, plot: { x: 'eMaxMj', panels: ['latency', 'offload'] },
 };
 
-/** The data of every item of the compiled chart's mark `name` (e.g. concat_0_layer_1_marks), as Vega drew them. */
-async function drawn(spec: Spec, name: string): Promise<Record<string, unknown>[]> {
+type SceneItem = { datum?: Record<string, unknown>; opacity?: number; items?: SceneMark[] };
+type SceneMark = { name?: string; role?: string; items?: SceneItem[] };
+
+/** The items of every mark of the rendered chart (Vega's scenegraph) that `pick` selects. */
+async function sceneItems(spec: Spec, pick: (mark: SceneMark) => boolean): Promise<SceneItem[]> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   await view.runAsync();
-  type Node = { name?: string; items?: (Node & { datum?: Record<string, unknown> })[] };
-  const found: Record<string, unknown>[] = [];
-  const walk = (mark: Node): void => {
-    if (mark.name === name) found.push(...(mark.items ?? []).map((i) => i.datum!));
+  const found: SceneItem[] = [];
+  const walk = (mark: SceneMark): void => {
+    if (pick(mark)) found.push(...(mark.items ?? []));
     for (const item of mark.items ?? []) for (const child of item.items ?? []) walk(child);
   };
-  walk((view.scenegraph() as unknown as { root: Node }).root);
+  walk((view.scenegraph() as unknown as { root: SceneMark }).root);
   view.finalize();
   return found;
 }
+
+/** The data of every item of the compiled chart's mark `name` (e.g. concat_0_layer_1_marks), as Vega drew them. */
+const drawn = async (spec: Spec, name: string): Promise<Record<string, unknown>[]> =>
+  (await sceneItems(spec, (m) => m.name === name)).map((i) => i.datum!);
 
 /** Every mark type of a Vega-Lite spec, through layers and concatenations. */
 const markTypes = (spec: Record<string, unknown>): string[] => [
@@ -143,6 +149,19 @@ test('a plot that cannot be drawn is an error naming the field, not an empty cha
   throwsNaming(unsolved, /no point has a solved realisation/);
   // Drawable: the same sweep with the default panel.
   assert.is((summarySpec(handAggregate({}, sweep)) as { data: { values: unknown[] } }).data.values.length, 2);
+});
+
+test('legends show opaque swatches and the series parameters with their units', async () => {
+  const a = handAggregate({ x: 'eMaxMj' }, [{ sMaxKbit: 0, eMaxMj: 1 }, { sMaxKbit: 0, eMaxMj: 2 }, { sMaxKbit: 30, eMaxMj: 1 }, { sMaxKbit: 30, eMaxMj: 2 }]);
+  const trace = (meanMs: number) => ({ iteration: 0, meanMs, sdMs: 1, p10Ms: meanMs - 1, p90Ms: meanMs + 1 });
+  const conv = a.points.map((p) => ({ point: p.point, values: p.values, iterations: [trace(12), { ...trace(10), iteration: 1 }], histogram: [0, 4] }));
+  for (const [spec, title] of [[summarySpec(a), 'Smax [kbit]'], [convergenceSpec(a.job, conv), 'sweep point: Smax [kbit], Emax [mJ]']] as const) {
+    const swatches = await sceneItems(spec, (m) => m.role === 'legend-symbol');
+    assert.ok(swatches.length >= 2, `${swatches.length} legend swatches`);
+    for (const s of swatches) assert.is(s.opacity, 1, 'swatch opacity');
+    const legendTitles = (await sceneItems(spec, (m) => m.role === 'legend-title')).map((i) => (i as { text?: string }).text);
+    assert.equal(legendTitles, [title]);
+  }
 });
 
 test('plot refuses an incomplete job unless --partial', () => {
