@@ -22,9 +22,10 @@ export const FIGURES = ['fig2', 'fig3', 'baselines', 'joint-fig2', 'joint-fig3']
 /** Aggregates DIR and writes its summary and charts; returns the aggregate and the files written. */
 export async function plotFolder(outDir: string, partial: boolean): Promise<{ aggregate: Aggregate; files: string[] }> {
   const a = aggregateChecked(outDir, partial);
-  if (!a.points.some((p) => p.solved > 0)) fail('invalid-argument', `${outDir} has no solved realisation to plot`);
+  // First, as it refuses a chart that cannot be drawn (output/plot.ts): then nothing is written.
+  const spec = summarySpec(a);
   const files = await writeSummary(outDir, a, packageVersion());
-  files.push(...(await writeChart(outDir, a.job.name, summarySpec(a))));
+  files.push(...(await writeChart(outDir, a.job.name, spec)));
   files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(openJobFolder(outDir, JOB_FORMAT))))));
   return { aggregate: a, files };
 }

@@ -1,8 +1,9 @@
 /**
  * `dtmc aggregate DIR`: per sweep point, over the chunk files of a job's output folder: the mean,
- * standard deviation and 95% confidence interval of the objective, the feasible fraction, status
- * counts, mean iterations, mean offloading portion and mean cached count. Chunk files are read one
- * at a time (memory does not grow with the job), each re-checked as `dtmc run` checks it.
+ * standard deviation and 95% confidence interval (Student's t, output/statistics.ts) of the
+ * objective, the feasible fraction, status counts, mean iterations, mean offloading portion and
+ * mean cached count. Chunk files are read one at a time (memory does not grow with the job), each
+ * re-checked as `dtmc run` checks it.
  *
  * A chunk file that fails its check (checksum, layout, rows or a value outside its domain) is listed
  * in `corrupt` with the reason; its point is incomplete. Aggregating only reads: the summary files
@@ -19,6 +20,7 @@ import { chunkPath, hasFailedRecord, summaryPaths, type FolderJob, type JobFolde
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
+import { tCritical } from './statistics.js';
 
 
 export interface PointSummary {
@@ -32,7 +34,10 @@ export interface PointSummary {
   feasibleFraction: number;
   objectiveMeanMs: number;
   objectiveSdMs: number;
-  /** Half-width of the 95% confidence interval of the mean: 1.96 sd / sqrt(solved). */
+  /**
+   * Half-width of the 95% confidence interval of the mean, by Student's t:
+   * t_{0.975, solved - 1} sd / sqrt(solved) (12.71 at 2 rows, 2.26 at 10, 1.98 at 100, 1.96 in the limit).
+   */
   objectiveCi95Ms: number;
   objectiveExactMeanMs: number;
   statuses: Record<(typeof AO_STATUSES)[number], number>;
@@ -47,7 +52,7 @@ export interface PointSummary {
   beatsAoFraction: number;
   /**
    * At the same points: the paired difference J(this point) - J(ao) over the realisations solved
-   * at both, its mean, the half-width of its 95% confidence interval (1.96 sd / sqrt(n)), and the
+   * at both, its mean, the half-width of its 95% confidence interval (t_{0.975, n - 1} sd / sqrt(n)), and the
    * mean as a percentage of the AO's mean J over the same realisations. NaN elsewhere.
    */
   vsAoDiffMeanMs: number;
@@ -141,7 +146,7 @@ export function aggregate(folder: JobFolder): Aggregate {
       const summary = summaries[p.index];
       summary.beatsAoFraction = both ? beats / both : Number.NaN;
       summary.vsAoDiffMeanMs = both ? mean : Number.NaN;
-      summary.vsAoDiffCi95Ms = both > 1 ? (1.96 * Math.sqrt(m2 / (both - 1))) / Math.sqrt(both) : Number.NaN;
+      summary.vsAoDiffCi95Ms = both > 1 ? (tCritical(0.95, both - 1) * Math.sqrt(m2 / (both - 1))) / Math.sqrt(both) : Number.NaN;
       summary.vsAoDiffPercent = both ? (100 * mean) / (aoSum / both) : Number.NaN;
     }
   }
@@ -186,7 +191,7 @@ function summarise(point: number, values: Record<string, number | string>, expec
     feasibleFraction: s.rows ? n / s.rows : Number.NaN,
     objectiveMeanMs: n ? s.mean : Number.NaN,
     objectiveSdMs: sd,
-    objectiveCi95Ms: n > 1 ? (1.96 * sd) / Math.sqrt(n) : Number.NaN,
+    objectiveCi95Ms: n > 1 ? (tCritical(0.95, n - 1) * sd) / Math.sqrt(n) : Number.NaN,
     objectiveExactMeanMs: n ? s.exact / n : Number.NaN,
     statuses: s.statuses,
     iterationsMean: n ? s.iterations / n : Number.NaN,
@@ -226,7 +231,10 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
   ];
 }
 
-/** Writes DIR/summary.arrow and DIR/summary.csv (each atomically, output/atomic-file.ts); returns their paths. */
+/**
+ * Writes DIR/summary.arrow and DIR/summary.csv (each atomically, output/atomic-file.ts); returns their
+ * paths. A missing value is NaN in the Arrow file and an empty field in the CSV.
+ */
 export async function writeSummary(outDir: string, a: Aggregate, engineVersion: string): Promise<string[]> {
   const cols = summaryColumns(a);
   const vectors = Object.fromEntries(cols.map((c) => [c.name, vectorFromArray(a.points.map(c.values) as never[], c.type as never)]));
@@ -236,7 +244,9 @@ export async function writeSummary(outDir: string, a: Aggregate, engineVersion: 
   const table = new Table(schema, plain.batches.map((b) => new RecordBatch(schema, b.data)));
   const { arrow: arrowPath, csv: csvPath } = summaryPaths(outDir);
   await writeTableAtomically(arrowPath, table);
-  const cell = (v: number | string | boolean): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  // A missing value (NaN) is an empty field, as `--json` writes it null.
+  const cell = (v: number | string | boolean): string =>
+    typeof v === 'number' && Number.isNaN(v) ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v);
   const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
   await writeFileAtomically(csvPath, `${csv}\n`);
   return [arrowPath, csvPath];

@@ -7,9 +7,14 @@
  *                                          jobs sweeping method the paired difference from the AO
  *                                          on the same realisations with its 95% CI, if asked
  *   <job>-convergence.svg/.png/.vl.json   mean J per AO iteration (10-90% band) per sweep point, and
- *                                          the histogram of iterations to converge
- * The x parameter and the panels come from the job's "plot" field (default: the last swept
- * parameter, latency only).
+ *                                          below, per sweep point, the histogram of iterations to
+ *                                          stop (every count between the least and most seen)
+ * The x parameter and the panels come from the job's "plot" field (default: the last swept numeric
+ * parameter, latency only); a text x (method) is a nominal axis with points and CI rules. A chart
+ * that cannot be drawn (plot.x not swept, a panel with nothing to show) is an error, not an empty
+ * chart. Lines carry a point at each x where the sweep is sparse (SPARSE_X values or fewer); two
+ * x values are points with CI rules and a subtitle saying why, not a line. Series colours and
+ * dashes: output/plot-series.ts; in a chart of baselines the AO's line is drawn last, dashed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +25,7 @@ import { fail } from '../engine/errors.js';
 import { PARAMETERS } from '../engine/settings.js';
 import { plotsDir, type FolderJob } from './job-folder.js';
 import type { PlotPanel } from './plot-settings.js';
+import { DASHED_LEGEND, seriesScales } from './plot-series.js';
 import type { Aggregate } from './aggregate.js';
 import type { PointConvergence } from './convergence.js';
 
@@ -32,18 +38,37 @@ export function axisTitle(name: string): string {
 }
 
 const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symbol ?? k;
+/** Legends: opaque swatches (a band's 25% opacity would otherwise carry into them), long labels whole. */
+const LEGEND = { labelLimit: 400, titleLimit: 400, symbolOpacity: 1 };
+/** A sweep with at most this many x values is sparse: its lines carry a point at each value. */
+export const SPARSE_X = 6;
 const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
   keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
-/** The x parameter and the series parameters of a job's plots. */
+/**
+ * The x parameter and the series parameters of a job's plots: `plot.x`, or the last swept numeric
+ * parameter, or else the last swept parameter (a text one, such as method). An error naming the
+ * field when there is none or `plot.x` is not swept.
+ */
 export function plotAxes(job: FolderJob, sweepColumns: readonly string[]): { x: string; series: string[]; panels: readonly PlotPanel[] } {
   const numeric = sweepColumns.filter((k) => PARAMETERS.some((p) => p.name === k));
-  const x = job.plot.x ?? numeric[numeric.length - 1];
-  if (x === undefined) fail('invalid-argument', `job ${job.name} sweeps no numeric parameter: nothing to plot against`);
+  if (job.plot.x !== undefined && !sweepColumns.includes(job.plot.x)) {
+    fail('invalid-argument', `job ${job.name}: plot.x must be one of the swept parameters (${sweepColumns.join(', ') || 'none'}), got "${job.plot.x}"`);
+  }
+  const x = job.plot.x ?? numeric[numeric.length - 1] ?? sweepColumns[sweepColumns.length - 1];
+  if (x === undefined) fail('invalid-argument', `job ${job.name} sweeps no parameter: nothing to plot against (job.sweep is empty)`);
   return { x, series: sweepColumns.filter((k) => k !== x), panels: job.plot.panels ?? ['latency'] };
 }
 
-/** The summary chart: one row of data per sweep point, bound into the spec. */
+type Field = 'mean' | 'lo' | 'hi' | 'offload' | 'diff' | 'diffLo' | 'diffHi';
+
+/**
+ * The summary chart: one row of data per sweep point, bound into the spec. A numeric x is a
+ * quantitative axis with lines and CI bands; a text x (method) is a nominal axis in sweep order
+ * with a point per value and its CI as a rule, no line (series side by side). An error naming
+ * the field when a panel would be empty: `plot.panels` asks for offload and every device is
+ * cached everywhere, or for vs-ao and no point has an AO to pair with; or no point is solved.
+ */
 export function summarySpec(a: Aggregate): Spec {
   const columns = Object.keys(a.points[0].values);
   const { x, series, panels } = plotAxes(a.job, columns);
@@ -51,63 +76,114 @@ export function summarySpec(a: Aggregate): Spec {
     x: p.values[x], series: seriesLabel(p.values, series), mean: p.objectiveMeanMs,
     lo: p.objectiveMeanMs - p.objectiveCi95Ms, hi: p.objectiveMeanMs + p.objectiveCi95Ms, offload: p.offloadPortionMean, n: p.solved,
     diff: p.vsAoDiffMeanMs, diffLo: p.vsAoDiffMeanMs - p.vsAoDiffCi95Ms, diffHi: p.vsAoDiffMeanMs + p.vsAoDiffCi95Ms,
+    onTop: series.includes('method') && p.values.method === 'ao',
   }));
-  const xEnc = { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false } };
-  const color = { field: 'series', type: 'nominal' as const, title: series.map(symbol).join(', ') || null, legend: { labelLimit: 400 } };
+  if (!values.length) fail('invalid-argument', `job ${a.job.name}: no point has a solved realisation, nothing to plot`);
+  if (panels.includes('offload') && !values.some((v) => Number.isFinite(v.offload))) {
+    fail('invalid-argument', `job ${a.job.name}: plot.panels asks for offload, but every device is cached at every point (no offloading portion): nothing to draw`);
+  }
+  if (panels.includes('vs-ao') && !values.some((v) => Number.isFinite(v.diff))) {
+    fail('invalid-argument', `job ${a.job.name}: plot.panels asks for vs-ao, but no point has an AO point to pair with (sweep method with "ao" among its values)`);
+  }
+  const nominal = typeof values[0].x === 'string';
+  const xCount = new Set(values.map((v) => v.x)).size;
+  // Two x values (or text values) are points with their CI, no line: a line would read as a linear trend.
+  const pointsOnly = nominal || xCount <= 2;
+  const xEnc = nominal
+    ? { field: 'x', type: 'nominal' as const, title: axisTitle(x), sort: null, axis: { labelAngle: 0 } }
+    : { field: 'x', type: 'quantitative' as const, title: axisTitle(x), scale: { zero: false, ...(pointsOnly ? { padding: 24 } : {}) } };
+  // Side by side at each text value, one slot per series.
+  const offset = nominal && series.length ? { xOffset: { field: 'series', type: 'nominal' as const } } : {};
+  const labels = [...new Set(values.map((v) => v.series))];
+  const fastest = series.length ? new Set(a.points.map((p) => p.values[series[series.length - 1]])).size : 0;
+  const scales = seriesScales(labels, fastest, new Set(values.filter((v) => v.onTop).map((v) => v.series)));
+  const legendTitle = series.map(axisTitle).join(', ') || null;
+  const legend = { ...LEGEND, ...(scales.dashed && !pointsOnly ? DASHED_LEGEND : {}) };
+  const color = { field: 'series', type: 'nominal' as const, title: legendTitle, scale: scales.color, legend };
+  const strokeDash = { field: 'series', type: 'nominal' as const, title: legendTitle, scale: scales.strokeDash, legend };
+  // J and the offloading portion on a scale fitted to the data; the difference to the AO keeps 0 in view.
+  const y = (field: Field, title?: string) => ({ field, type: 'quantitative' as const, title, scale: { zero: field.startsWith('diff') } });
+  // Lines of a sparse sweep carry a point at each x.
+  const lineMark = { type: 'line' as const, point: xCount <= SPARSE_X ? { filled: true } : false };
+  /** Lines of the series, those `onTop` (the AO) drawn last so a baseline on the same values does not hide them. */
+  const lines = (mid: Field, title?: string) => [false, true]
+    .filter((top) => values.some((v) => v.onTop === top))
+    .map((top) => ({ transform: [{ filter: `${top ? '' : '!'}datum.onTop` }], mark: lineMark, encoding: { x: xEnc, y: y(mid, title), color, strokeDash } }));
+  /** The centre line (or points) with its 95% CI as a band (or rules). */
+  const withInterval = (mid: Field, lo: Field, hi: Field, title: string) => (pointsOnly
+    ? [
+      { mark: { type: 'rule' as const }, encoding: { x: xEnc, ...offset, y: y(lo, title), y2: { field: hi }, color } },
+      { mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x: xEnc, ...offset, y: y(mid, title), color } },
+    ]
+    : [{ mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: y(lo, title), y2: { field: hi }, color } }, ...lines(mid, title)]);
   const panel = (kind: PlotPanel) => (kind === 'latency'
-    ? {
-      width: 480, height: 300,
-      layer: [
-        { mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative' as const, title: 'total latency J [ms]', scale: { zero: false } }, y2: { field: 'hi' }, color } },
-        { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative' as const, title: 'total latency J [ms]' }, color } },
-      ],
-    }
+    ? { width: 480, height: 300, layer: withInterval('mean', 'lo', 'hi', 'total latency J [ms]') }
     : kind === 'offload'
       ? {
         width: 480, height: 180,
-        mark: { type: 'line' as const, point: true, strokeDash: [4, 2] },
-        encoding: { x: xEnc, y: { field: 'offload', type: 'quantitative' as const, title: 'mean offloading portion', scale: { zero: false } }, color },
+        layer: pointsOnly
+          ? [{ mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x: xEnc, ...offset, y: y('offload', 'mean offloading portion [-]'), color } }]
+          : lines('offload', 'mean offloading portion [-]'),
       }
       : {
         width: 480, height: 200,
         transform: [{ filter: 'isFinite(datum.diff)' }],
-        layer: [
-          { mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: { field: 'diffLo', type: 'quantitative' as const, title: 'J - J(ao), same realisations [ms]' }, y2: { field: 'diffHi' }, color } },
-          { mark: { type: 'line' as const, point: true }, encoding: { x: xEnc, y: { field: 'diff', type: 'quantitative' as const }, color } },
-        ],
+        layer: withInterval('diff', 'diffLo', 'diffHi', 'J - J(ao), same realisations [ms]'),
       });
-  const title = a.job.plot.title ?? `${a.job.name}: mean of ${a.job.realisations} realisations per point, 95% CI`;
+  const title = {
+    text: a.job.plot.title ?? `${a.job.name}: mean of ${a.job.realisations} realisations per point, 95% CI`,
+    ...(!nominal && xCount <= 2 ? { subtitle: `${xCount} value(s) of ${axisTitle(x)}: points with their 95% CI, no line (too few to show a trend)` } : {}),
+  };
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values }, config: { font: 'DejaVu Sans' } };
   return (panels.length === 1 ? { ...base, ...panel(panels[0]) } : { ...base, vconcat: panels.map(panel) }) as Spec;
 }
 
-/** The convergence chart: mean J per AO iteration per point, and the histogram of iterations. */
+/**
+ * The convergence chart: mean J per AO iteration per point (10-90% band), and below it the
+ * histogram of iterations to stop, one small chart per sweep point, each with every iteration
+ * count from the least to the most seen on its axis (empty counts drawn as 0).
+ */
 export function convergenceSpec(job: FolderJob, conv: PointConvergence[]): Spec {
   const columns = conv.length ? Object.keys(conv[0].values) : [];
-  const lines = conv.flatMap((p) => p.iterations.map((s) => ({
-    point: seriesLabel(p.values, columns), iteration: s.iteration, mean: s.meanMs, p10: s.p10Ms, p90: s.p90Ms,
+  const labels = conv.map((p) => seriesLabel(p.values, columns));
+  const lines = conv.flatMap((p, i) => p.iterations.map((s) => ({
+    point: labels[i], iteration: s.iteration, mean: s.meanMs, p10: s.p10Ms, p90: s.p90Ms,
   })));
-  const bars = new Map<number, number>();
-  for (const p of conv) p.histogram.forEach((count, k) => count && bars.set(k, (bars.get(k) ?? 0) + count));
-  const histogram = [...bars.entries()].sort((a, b) => a[0] - b[0]).map(([iterations, rows]) => ({ iterations, rows }));
-  const color = { field: 'point', type: 'nominal' as const, title: 'sweep point', scale: { scheme: 'category20' }, legend: { labelLimit: 400 } };
+  const seen = conv.flatMap((p) => p.histogram.flatMap((count, k) => (count ? [k] : [])));
+  const counts = seen.length ? Array.from({ length: Math.max(...seen) - Math.min(...seen) + 1 }, (_, i) => Math.min(...seen) + i) : [];
+  const histogram = conv.flatMap((p, i) => counts.map((k) => ({ point: labels[i], iterations: k, rows: p.histogram[k] ?? 0 })));
+  const fastest = columns.length ? new Set(conv.map((p) => p.values[columns[columns.length - 1]])).size : 0;
+  const scales = seriesScales(labels, fastest);
+  const legendTitle = columns.length ? `sweep point: ${columns.map(axisTitle).join(', ')}` : 'sweep point';
+  const legend = { ...LEGEND, ...(scales.dashed ? DASHED_LEGEND : {}) };
+  const color = { field: 'point', type: 'nominal' as const, title: legendTitle, scale: scales.color, legend };
+  const strokeDash = { field: 'point', type: 'nominal' as const, title: legendTitle, scale: scales.strokeDash, legend };
   const x = { field: 'iteration', type: 'quantitative' as const, title: 'AO iteration i', axis: { tickMinStep: 1 } };
+  const longest = conv.reduce((n, p) => Math.max(n, p.iterations.length), 0);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${job.name}: AO convergence`,
     config: { font: 'DejaVu Sans' },
-    hconcat: [
+    vconcat: [
       {
-        width: 420, height: 300, data: { values: lines },
+        width: 560, height: 300, data: { values: lines },
         layer: [
           { mark: { type: 'area', opacity: 0.12 }, encoding: { x, y: { field: 'p10', type: 'quantitative', title: 'J(i) [ms]: mean, 10-90% band' }, y2: { field: 'p90' }, color } },
-          { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
+          { mark: { type: 'line', point: longest <= SPARSE_X ? { filled: true } : false }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash } },
         ],
       },
       {
-        width: 260, height: 300, data: { values: histogram },
-        mark: 'bar',
-        encoding: { x: { field: 'iterations', type: 'ordinal', title: 'AO iterations to stop', axis: { labelAngle: 0 } }, y: { field: 'rows', type: 'quantitative', title: 'realisations' } },
+        data: { values: histogram },
+        facet: { field: 'point', type: 'nominal', title: 'realisations by AO iterations to stop, per sweep point', sort: labels, header: { labelLimit: 300 } },
+        columns: Math.min(labels.length, 4),
+        spec: {
+          width: 150, height: 90, mark: 'bar',
+          encoding: {
+            x: { field: 'iterations', type: 'ordinal', title: 'AO iterations to stop', scale: { domain: counts }, axis: { labelAngle: 0 } },
+            y: { field: 'rows', type: 'quantitative', title: 'realisations' },
+            color,
+          },
+        },
       },
     ],
   } as Spec;
