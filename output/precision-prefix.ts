@@ -130,6 +130,11 @@ export class PrecisionTracker {
     return decision;
   }
 
+  /** The points decided with this one (its group, itself included). */
+  groupPoints(point: number): readonly number[] {
+    return this.groups[this.groupOf[point]].points;
+  }
+
   /** Whether chunk k of the point lies past its decided prefix (after settling): never needed. */
   unneeded(point: number, k: number): boolean {
     const d = this.settle(point);
@@ -175,4 +180,30 @@ export function folderPrefixes(folder: JobFolder): PointPrefix[] | null {
     tracker.settle(p.index);
     return tracker.pointPrefix(p.index);
   });
+}
+
+/** A point's precision in the summary: the targets (NaN where not asked), what its prefix reached, and whether it met them. */
+export interface PointPrecision {
+  targetHalfWidthMs: number;
+  targetRelative: number;
+  targetVsAoHalfWidthMs: number;
+  /** 95% CI half-width of mean J over the prefix's solved rows (Student t), ms, and over |mean J|. */
+  halfWidthMs: number;
+  relative: number;
+  /** The same of the mean paired difference to the AO (NaN without a vs-AO target, and at the AO). */
+  vsAoHalfWidthMs: number;
+  /** Whether the prefix met every target of the point's group (false while undecided, or at the cap). */
+  met: boolean;
+}
+
+export function pointPrecision(prefix: PointPrefix, target: PrecisionTarget): PointPrecision {
+  return {
+    targetHalfWidthMs: target.halfWidthMs ?? Number.NaN,
+    targetRelative: target.relative ?? Number.NaN,
+    targetVsAoHalfWidthMs: target.vsAoHalfWidthMs ?? Number.NaN,
+    halfWidthMs: prefix.objective.halfWidthMs,
+    relative: prefix.objective.relative,
+    vsAoHalfWidthMs: prefix.vsAo?.halfWidthMs ?? Number.NaN,
+    met: prefix.decision.met,
+  };
 }
