@@ -252,8 +252,13 @@ export function printSummary(a: Aggregate, files: string[]): void {
     ...AO_STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
     ...(baselines ? vsAoCells(p) : []),
   ]);
+  if (a.job.precision) {
+    header.push('precision ms', 'relative', 'target met');
+    a.points.forEach((p, i) => rows[i].push(`±${formatFixed(p.precision!.halfWidthMs, 4)}`, formatFixed(p.precision!.relative, 4), p.precision!.met ? 'yes' : 'no'));
+  }
   const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');
-  process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${a.job.realisations} realisations each (J with the V = 1 rate; statistics over solved rows)\n`);
+  const each = a.job.precision ? `at most ${a.job.realisations} realisations each, to a precision target (${JSON.stringify(a.job.precision)}; rows: those used)` : `${a.job.realisations} realisations each`;
+  process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${each} (J with the V = 1 rate; statistics over solved rows)\n`);
   process.stdout.write(`${formatTable(header, rows, align).join('\n')}\n`);
   if (files.length) process.stdout.write(`written: ${files.join(', ')}\n`);
 }

@@ -244,7 +244,7 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
   o.log(`job ${job.name}: ${points.length} sweep point(s), ${jobChunks(job).length} chunk(s)`
     + `${o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}: ${chunks.length}` : ''}; `
     + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`
-    + `${precision ? `; ${unneeded} not needed (their point met its precision target); each point stops where it does` : ''}`);
+    + `${precision ? `; ${unneeded} not needed (their point met its precision target)` : ''}`);
   if (todo.length === 0) return outcome;
 
   const pool = new Piscina({
