@@ -252,11 +252,14 @@ export function shardChunks(chunks: readonly Chunk[], shard: { index: number; co
   return chunks.filter((c) => c.index % shard.count === shard.index);
 }
 
-/** Canonical JSON: keys sorted at every level (the hash does not depend on key order in the file). */
+/**
+ * Canonical JSON: keys sorted at every level (the hash does not depend on key order in the file);
+ * a key whose value is undefined is left out, as JSON.stringify does (an absent optional field).
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
