@@ -11,6 +11,11 @@
  * `halfWidthMs` / `relative` if given) and each other method's mean paired difference J - J(ao)
  * over the realisations solved at both (bounded by `vsAoHalfWidthMs`). Their chunk k holds the
  * same realisations, so the pairing of output/aggregate.ts sees whole pairs.
+ *
+ * The measures come from the chunk files themselves, no sidecar file: a chunk counts once its file
+ * passes readChunkFile's checks (checksum, layout, values), as for aggregate. The cost is one more
+ * read of a chunk: run reads back each chunk it wrote, aggregate and verify read the prefixes
+ * before their own pass (for a precision job only).
  */
 import { existsSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
