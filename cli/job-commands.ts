@@ -225,6 +225,7 @@ function printPlan(job: Job, shard: Shard): void {
     + `${chunks.length} chunk(s) of up to ${job.chunkSize}; backend ${job.backend}, workers ${job.workers}, seed ${job.seed}`
     + `${job.commonRandomNumbers ? ', common random numbers' : ''}\n`);
   if (shard.count > 1) process.stdout.write(`shard ${shard.index}/${shard.count}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
+  if (job.precision) process.stdout.write(`precision target ${JSON.stringify(job.precision)}: each point stops at the first complete prefix of its chunks that meets it; the counts above are the cap\n`);
   if (keys.length) {
     const rows = points.map((p) => [String(p.index), ...keys.map((k) => String(p.values[k]))]);
     process.stdout.write(`${formatTable(['point', ...keys], rows, ['right', ...keys.map(() => 'left' as const)]).join('\n')}\n`);
