@@ -21,7 +21,7 @@
  * is decided, here or by the next run: they are never results, and the folder then holds exactly
  * the rows aggregate reads, for any reader that globs chunks/*.arrow.
  */
-import { existsSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
@@ -126,8 +126,13 @@ function claimFolder(outDir: string, manifest: Manifest<Job>, log: (line: string
 /** Removes a chunk's file, then its checksum (either may be gone already: another shard removed it). */
 function removeChunkFiles(outDir: string, id: string): void {
   const path = chunkPath(outDir, id);
-  rmSync(path, { force: true });
-  rmSync(checksumPath(path), { force: true });
+  for (const f of [path, checksumPath(path)]) {
+    try {
+      unlinkSync(f);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
 }
 
 /** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */
