@@ -106,6 +106,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     });
     const done = outcome.skipped + outcome.written;
     log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
+      + (outcome.unneeded ? `, ${outcome.unneeded} not needed (their point met its precision target)` : '')
       + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : '')
       + (outcome.gpu ? `; GPU: ${formatFusedWork(outcome.gpu)}` : ''));
     if (!reportStop(outcome, `dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`)) return;
@@ -224,6 +225,7 @@ function printPlan(job: Job, shard: Shard): void {
     + `${chunks.length} chunk(s) of up to ${job.chunkSize}; backend ${job.backend}, workers ${job.workers}, seed ${job.seed}`
     + `${job.commonRandomNumbers ? ', common random numbers' : ''}\n`);
   if (shard.count > 1) process.stdout.write(`shard ${shard.index}/${shard.count}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
+  if (job.precision) process.stdout.write(`precision target ${JSON.stringify(job.precision)}: each point stops at the first complete prefix of its chunks that meets it; the counts above are the cap\n`);
   if (keys.length) {
     const rows = points.map((p) => [String(p.index), ...keys.map((k) => String(p.values[k]))]);
     process.stdout.write(`${formatTable(['point', ...keys], rows, ['right', ...keys.map(() => 'left' as const)]).join('\n')}\n`);
@@ -251,8 +253,13 @@ export function printSummary(a: Aggregate, files: string[]): void {
     ...AO_STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
     ...(baselines ? vsAoCells(p) : []),
   ]);
+  if (a.job.precision) {
+    header.push('precision ms', 'relative', 'target met');
+    a.points.forEach((p, i) => rows[i].push(`±${formatFixed(p.precision!.halfWidthMs, 4)}`, formatFixed(p.precision!.relative, 4), p.precision!.met ? 'yes' : 'no'));
+  }
   const align = header.map((_, i) => (i === 0 || i > keys.length ? 'right' : 'left') as 'left' | 'right');
-  process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${a.job.realisations} realisations each (J with the V = 1 rate; statistics over solved rows)\n`);
+  const each = a.job.precision ? `at most ${a.job.realisations} realisations each, to a precision target (${JSON.stringify(a.job.precision)}; rows: those used)` : `${a.job.realisations} realisations each`;
+  process.stdout.write(`${a.job.name}: ${a.points.length} sweep point(s), ${each} (J with the V = 1 rate; statistics over solved rows)\n`);
   process.stdout.write(`${formatTable(header, rows, align).join('\n')}\n`);
   if (files.length) process.stdout.write(`written: ${files.join(', ')}\n`);
 }

@@ -10,8 +10,16 @@
  *     //   "delta": [{ "deltaUe": 0, "deltaEs": 0 }, { "deltaUe": 0.02, "deltaEs": 0.02 }]
  *     "chunkSize": 1000, "backend": "float64", "workers": "auto",
  *     "commonRandomNumbers": true,                                 // realisation r alike at every point
+ *     "precision": { "halfWidthMs": 0.01 },                       // optional: stop a point once met
  *     "plot": { "x": "eMaxMj", "panels": ["latency"] }             // how dtmc plot draws it
  *   }
+ *
+ * `precision` asks for a 95% CI half-width of mean J over the solved rows of a point, absolute
+ * (`halfWidthMs`) and/or relative to |mean J| (`relative`), and/or of the mean paired difference
+ * to the AO (`vsAoHalfWidthMs`, a job that sweeps `method` with ao); `realisations` is then the
+ * cap. A point stops at the first complete prefix of its chunks that meets every bound given
+ * (output/precision.ts; points differing only in method stop together under a vs-AO bound). It
+ * is part of the hash: it decides which chunks are results.
  *
  * Sweep points are numbered in grid order, the first sweep key varying slowest. Chunks are
  * numbered point by point; a chunk holds `chunkSize` consecutive realisations of one point (the
@@ -62,12 +70,17 @@ const jobSchema = z.strictObject({
   chunkSize: z.number({ error: 'must be an integer in [1, 1000000]' }).int({ error: 'must be an integer in [1, 1000000]' }).min(1, { error: 'must be an integer in [1, 1000000]' }).max(1_000_000, { error: 'must be an integer in [1, 1000000]' }).default(1000),
   backend: z.enum(JOB_BACKENDS, { error: `must be one of ${JOB_BACKENDS.join(', ')}` }).default('float64'),
   workers: z.union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')]).default('auto'),
+  precision: z.strictObject({
+    halfWidthMs: z.number({ error: 'must be a number > 0 (ms)' }).positive({ error: 'must be a number > 0 (ms)' }).optional(),
+    relative: z.number({ error: 'must be a number in (0, 1)' }).positive({ error: 'must be a number in (0, 1)' }).lt(1, { error: 'must be a number in (0, 1)' }).optional(),
+    vsAoHalfWidthMs: z.number({ error: 'must be a number > 0 (ms)' }).positive({ error: 'must be a number > 0 (ms)' }).optional(),
+  }, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: halfWidthMs, relative, vsAoHalfWidthMs` : 'must be an object with halfWidthMs, relative and/or vsAoHalfWidthMs') }).optional(),
   plot: z.strictObject({
     title: z.string({ error: 'must be a string' }).optional(),
     x: z.string({ error: 'must be the name of a swept parameter' }).optional(),
     panels: z.array(z.enum(PLOT_PANELS, { error: `must be one of ${PLOT_PANELS.join(', ')}` })).min(1, { error: 'must list at least one panel' }).optional(),
   }, { error: 'must be an object with title, x and panels' }).default({}),
-}, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: name, description, seed, realisations, commonRandomNumbers, base, sweep, chunkSize, backend, workers, plot` : 'must be a JSON object') });
+}, { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.join(', ')}; known: name, description, seed, realisations, commonRandomNumbers, base, sweep, chunkSize, backend, workers, precision, plot` : 'must be a JSON object') });
 
 /** A validated job with every default filled in. */
 export type Job = z.output<typeof jobSchema>;
@@ -134,6 +147,7 @@ export function parseJob(raw: unknown, where = 'job'): Job {
   const flat = Object.entries(job.sweep).flatMap(([k, v]) => (typeof v[0] === 'object' ? Object.keys(v[0]) : [k]));
   const twice = flat.filter((k, i) => flat.indexOf(k) !== i);
   if (twice.length) errors.push(`${where}.sweep sets ${[...new Set(twice)].join(', ')} in more than one entry`);
+  if (job.precision) errors.push(...precisionProblems(job, where));
   if (job.plot.x !== undefined && !flat.includes(job.plot.x)) errors.push(`${where}.plot.x must be one of the swept parameters (${flat.join(', ') || 'none'}), got "${job.plot.x}"`);
   if (errors.length) fail('invalid-argument', errors.join('\n'));
   const count = Object.values(job.sweep).reduce((n, v) => n * v.length, 1);
@@ -150,6 +164,20 @@ export function parseJob(raw: unknown, where = 'job'): Job {
     if (refusal) fail('invalid-argument', `${refusal} (point ${p.index} runs method ${p.settings.method})`);
   }
   return job;
+}
+
+/** The rules of `precision` that span fields: some bound is given; a vs-AO bound needs a sweep of method with ao. */
+function precisionProblems(job: Job, where: string): string[] {
+  const p = job.precision!;
+  if (p.halfWidthMs === undefined && p.relative === undefined && p.vsAoHalfWidthMs === undefined) {
+    return [`${where}.precision must set at least one of halfWidthMs, relative, vsAoHalfWidthMs`];
+  }
+  const methods = job.sweep.method;
+  if (p.vsAoHalfWidthMs !== undefined && !(methods?.includes('ao') && methods.length > 1 && methods.every((m) => typeof m === 'string'))) {
+    return [`${where}.precision.vsAoHalfWidthMs needs a job that sweeps method (a plain list, ${where}.sweep.method) with ao and another method; `
+      + `${where}.sweep.method is ${methods ? JSON.stringify(methods) : 'not swept'}`];
+  }
+  return [];
 }
 
 /**
@@ -224,11 +252,14 @@ export function shardChunks(chunks: readonly Chunk[], shard: { index: number; co
   return chunks.filter((c) => c.index % shard.count === shard.index);
 }
 
-/** Canonical JSON: keys sorted at every level (the hash does not depend on key order in the file). */
+/**
+ * Canonical JSON: keys sorted at every level (the hash does not depend on key order in the file);
+ * a key whose value is undefined is left out, as JSON.stringify does (an absent optional field).
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }

@@ -12,6 +12,14 @@
  * chunks finish (a second signal abandons them) and finished ones stay. A file that cannot be
  * written (full disk, read-only folder, a directory in its place) stops the run the same way,
  * with the named error in `writeError`: the chunk is not solved again, nor are the rest.
+ *
+ * A job with a precision target (`precision`, output/precision.ts) runs chunks in the order
+ * (chunk number, point), checks each point's complete prefix of chunks before starting one of its
+ * chunks (reading what other shards wrote into the folder) and after writing one, and starts none
+ * past a prefix that met the target. Chunks past it that were started anyway (several workers run
+ * ahead; a shard cannot see a prefix another shard has not finished) are deleted once the prefix
+ * is decided, here or by the next run: they are never results, and the folder then holds exactly
+ * the rows aggregate reads, for any reader that globs chunks/*.arrow.
  */
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -25,6 +33,7 @@ import { makeFolder } from '../output/atomic-file.js';
 import {
   checksumPath, chunkPath, chunksDir, failedRecordPath, manifestPath, manifestText, readManifest, removeFailedRecord, writeFailedRecord, writeManifest, type FolderShard, type Manifest,
 } from '../output/job-folder.js';
+import { folderReader, PrecisionTracker } from '../output/precision-prefix.js';
 import { canonicalJson, JOB_FORMAT, MAX_WORKERS, jobChunks, jobHash, shardChunks, sweepPoints, type Chunk, type Job } from './job-file.js';
 import { AUTO, ENGINES, type EngineChoice, type EngineName } from '../kernels/engines.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
@@ -60,6 +69,11 @@ export interface RunOutcome {
   chunks: number;
   skipped: number;
   written: number;
+  /**
+   * Chunks of this shard past their point's stopping prefix (a precision target was met): not
+   * run, or run and deleted. Neither skipped nor written counts them.
+   */
+  unneeded: number;
   failed: { id: string; error: string }[];
   /** Chunks that were running when a second signal abandoned them (redone by the next run). */
   abandoned: string[];
@@ -109,11 +123,23 @@ function claimFolder(outDir: string, manifest: Manifest<Job>, log: (line: string
   makeFolder(chunksDir(outDir));
 }
 
+/** Removes a chunk's file, then its checksum (either may be gone already: another shard removed it). */
+function removeChunkFiles(outDir: string, id: string): void {
+  const path = chunkPath(outDir, id);
+  for (const f of [path, checksumPath(path)]) {
+    try {
+      unlinkSync(f);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
 /** Sorts the shard's chunks into complete ones and ones to run (removing what must be redone). */
-function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: string) => void): { todo: Chunk[]; skipped: number } {
+function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: string) => void): { todo: Chunk[]; complete: Chunk[] } {
   const leftovers = new Set(readdirSync(chunksDir(outDir)).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
   const todo: Chunk[] = [];
-  let skipped = 0;
+  const complete: Chunk[] = [];
   for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
     for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(chunksDir(outDir), f));
@@ -121,16 +147,42 @@ function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: s
     if (existsSync(path)) {
       const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, point: c.point, first: c.first, count: c.count });
       if (!problem) {
-        skipped++;
+        complete.push(c);
         continue;
       }
       log(`redoing chunk ${c.id}: its file ${problem}`);
-      unlinkSync(path);
-      if (existsSync(checksumPath(path))) unlinkSync(checksumPath(path));
+      removeChunkFiles(outDir, c.id);
     }
     todo.push(c);
   }
-  return { todo, skipped };
+  return { todo, complete };
+}
+
+/**
+ * The stopping rule of a job with a precision target, applied to its folder: which chunks are
+ * past their point's decided prefix (`unneeded`), and `discard`, which deletes the files of every
+ * chunk past a point's decided prefix (of any shard: never results).
+ */
+function precisionPlan(outDir: string, job: Job, hash: string, points: ReturnType<typeof sweepPoints>, all: Chunk[]) {
+  if (!job.precision) return null;
+  const perPoint = all.length / points.length;
+  const folder = { dir: outDir, manifest: { job, jobHash: hash, engineVersion: '' }, points, chunks: all };
+  const tracker = new PrecisionTracker(points, perPoint, job.precision, folderReader(folder, perPoint));
+  return {
+    unneeded: (c: Chunk): boolean => tracker.unneeded(c.point, c.k),
+    /** Settles the point's group; deletes the chunks past its decided prefix. */
+    discard(point: number): void {
+      const d = tracker.settle(point);
+      if (!d.decided) return;
+      for (const g of tracker.groupPoints(point)) {
+        for (let k = d.chunks; k < perPoint; k++) {
+          const c = all[g * perPoint + k];
+          removeChunkFiles(outDir, c.id);
+          removeFailedRecord(outDir, c.id);
+        }
+      }
+    },
+  };
 }
 
 /** The job's engine, `auto` resolved (with why): webgpu on a hardware GPU adapter, else float64. */
@@ -170,8 +222,18 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
   const hash = jobHash(job);
   claimFolder(outDir, { job, jobHash: hash, engineVersion: o.engineVersion }, o.log);
   const points = sweepPoints(job);
-  const chunks = shardChunks(jobChunks(job), o.shard);
-  const { todo, skipped } = planChunks(outDir, hash, chunks, o.log);
+  const all = jobChunks(job);
+  const chunks = shardChunks(all, o.shard);
+  let { todo, complete } = planChunks(outDir, hash, chunks, o.log);
+  const precision = precisionPlan(outDir, job, hash, points, all);
+  if (precision) {
+    for (const p of points) precision.discard(p.index);
+    complete = complete.filter((c) => !precision.unneeded(c));
+    // Chunk 0 of every point first, then chunk 1, ...: fewer chunks run past a prefix that meets the target.
+    todo = todo.filter((c) => !precision.unneeded(c)).sort((a, b) => a.k - b.k || a.point - b.point);
+  }
+  const skipped = complete.length;
+  const unneeded = chunks.length - skipped - todo.length;
 
   const backendLine = reason ? `auto: ${engine} (${reason})` : engine;
   let workers = o.workers ?? (job.workers === 'auto' ? availableParallelism() : job.workers);
@@ -181,12 +243,13 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
   }
   workers = Math.max(1, Math.min(workers, todo.length || 1));
   const outcome: RunOutcome = {
-    chunks: chunks.length, skipped, written: 0, failed: [], abandoned: [], interrupted: null, writeError: null, realisations: 0, seconds: 0, workers, backend: backendLine,
+    chunks: chunks.length, skipped, written: 0, unneeded, failed: [], abandoned: [], interrupted: null, writeError: null, realisations: 0, seconds: 0, workers, backend: backendLine,
   };
   const totalRealisations = todo.reduce((s, c) => s + c.count, 0);
   o.log(`job ${job.name}: ${points.length} sweep point(s), ${jobChunks(job).length} chunk(s)`
     + `${o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}: ${chunks.length}` : ''}; `
-    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`);
+    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`
+    + `${precision ? `; ${unneeded} not needed (their point met its precision target)` : ''}`);
   if (todo.length === 0) return outcome;
 
   const pool = new Piscina({
@@ -196,6 +259,7 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
   const progress = createProgress(o.progress, todo.length, totalRealisations, o.log);
   const started = performance.now();
   const queue: { chunk: Chunk; attempt: number }[] = todo.map((chunk) => ({ chunk, attempt: 1 }));
+  const written = new Set<string>();
   let stopping = false;
   let abandoning = false;
   let abandon: () => void = () => {};
@@ -237,9 +301,10 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
       if (r.writeError) return onWriteError(r.writeError);
       outcome.backend = r.backend;
       if (r.gpu) addFusedWork((outcome.gpu ??= emptyFusedWork()), r.gpu);
-      outcome.written++;
+      written.add(chunk.id);
       outcome.realisations += r.rows;
       progress.chunkDone(r.rows);
+      precision?.discard(chunk.point);
     } catch (e) {
       const error = (e as Error).message;
       if (abandoning) {
@@ -262,13 +327,24 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
 
   // At most `workers` chunks in flight; a finished one makes room for the next.
   const lanes = Array.from({ length: workers }, async () => {
-    while (!stopping && queue.length) await runOne(queue.shift()!);
+    while (!stopping && queue.length) {
+      const item = queue.shift()!;
+      if (precision?.unneeded(item.chunk)) continue; // its point met its target meanwhile
+      await runOne(item);
+    }
   });
   await Promise.race([Promise.all(lanes), abandoned]);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   progress.stop();
   await pool.destroy();
+  // Counted at the end: a prefix decided during the run may have made chunks written or skipped unneeded.
+  const kept = (c: Chunk): boolean => !precision?.unneeded(c);
+  outcome.written = chunks.filter((c) => written.has(c.id) && kept(c)).length;
+  if (precision) {
+    outcome.skipped = complete.filter(kept).length;
+    outcome.unneeded = chunks.filter((c) => !kept(c)).length;
+  }
   if (outcome.abandoned.length) o.log(`abandoned ${outcome.abandoned.length} running chunk(s) (${outcome.abandoned.join(', ')}); the next run redoes them`);
   outcome.seconds = (performance.now() - started) / 1000;
   return outcome;

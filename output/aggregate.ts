@@ -13,6 +13,12 @@
  * (status converged or max-iterations); the feasible fraction is solved rows / rows. A job that
  * sweeps `method` with `ao` among its values also gets, at every other method's point, the
  * paired comparison with the AO on the same realisations (beats_ao_fraction, vs_ao_diff_*).
+ *
+ * A job with a precision target: each point's results are the chunks of its stopping prefix
+ * (output/precision-prefix.ts `folderPrefixes`, read first); chunks past it are not read, not
+ * counted and not missing, and `precision` gives the targets, the precision reached and whether
+ * it was met (the precision_* and target_* columns). A point whose prefix is not decided yet
+ * (a chunk missing) is incomplete and counts its complete prefix only.
  */
 import { existsSync } from 'node:fs';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
@@ -21,6 +27,7 @@ import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
 import { tCritical } from './statistics.js';
+import { aoPairingKey, folderPrefixes, pointPrecision, type PointPrecision } from './precision-prefix.js';
 
 
 export interface PointSummary {
@@ -58,6 +65,8 @@ export interface PointSummary {
   vsAoDiffMeanMs: number;
   vsAoDiffCi95Ms: number;
   vsAoDiffPercent: number;
+  /** With a precision target: the targets, the precision reached over the point's stopping prefix, met or not. */
+  precision?: PointPrecision;
 }
 
 export interface Aggregate {
@@ -105,7 +114,11 @@ export function aggregate(folder: JobFolder): Aggregate {
   const missing: string[] = [];
   const failed: string[] = [];
   const corrupt: CorruptChunk[] = [];
+  const prefixes = folderPrefixes(folder); // null without a precision target
   for (const c of chunks) {
+    const prefix = prefixes?.[c.point].decision;
+    if (prefix && !prefix.decided) incomplete.add(c.point);
+    if (prefix?.decided && c.k >= prefix.chunks) continue; // past the stopping prefix: never results
     const path = chunkPath(outDir, c.id);
     const { table, problem } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null, problem: null };
     if (problem) corrupt.push({ id: c.id, path, problem });
@@ -115,13 +128,14 @@ export function aggregate(folder: JobFolder): Aggregate {
       incomplete.add(c.point);
       continue;
     }
+    if (prefix && c.k >= prefix.chunks) continue; // past the complete prefix of an undecided point: not results yet
     addChunk(sums[c.point], table, objectives?.[c.point] ?? null, c.first);
   }
   const summaries = points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i]));
+  if (prefixes) summaries.forEach((s, i) => (s.precision = pointPrecision(prefixes[i], job.precision!)));
   if (objectives) {
-    // The AO point with the same values but method (keys sorted: a linked group may list them in any order).
-    const key = (values: Record<string, number | string>): string =>
-      JSON.stringify(Object.entries({ ...values, method: 'ao' }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    // The AO point with the same values but method.
+    const key = aoPairingKey;
     const aoPoint = new Map(points.filter((p) => p.values.method === 'ao').map((p) => [key(p.values), p.index]));
     for (const p of points) {
       const partner = aoPoint.get(key(p.values));
@@ -228,8 +242,20 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
     { name: 'vs_ao_diff_mean_ms', type: new Float64(), values: (p) => p.vsAoDiffMeanMs },
     { name: 'vs_ao_diff_ci95_ms', type: new Float64(), values: (p) => p.vsAoDiffCi95Ms },
     { name: 'vs_ao_diff_percent', type: new Float64(), values: (p) => p.vsAoDiffPercent },
+    ...(a.job.precision ? precisionColumns : []),
   ];
 }
+
+/** A precision target's columns (output/precision-prefix.ts `PointPrecision`); `rows` is then the realisations used. */
+const precisionColumns: { name: string; type: Float64 | Bool; values: (p: PointSummary) => number | boolean }[] = [
+  { name: 'precision_half_width_ms', type: new Float64(), values: (p) => p.precision!.halfWidthMs },
+  { name: 'precision_relative', type: new Float64(), values: (p) => p.precision!.relative },
+  { name: 'precision_vs_ao_half_width_ms', type: new Float64(), values: (p) => p.precision!.vsAoHalfWidthMs },
+  { name: 'target_half_width_ms', type: new Float64(), values: (p) => p.precision!.targetHalfWidthMs },
+  { name: 'target_relative', type: new Float64(), values: (p) => p.precision!.targetRelative },
+  { name: 'target_vs_ao_half_width_ms', type: new Float64(), values: (p) => p.precision!.targetVsAoHalfWidthMs },
+  { name: 'target_met', type: new Bool(), values: (p) => p.precision!.met },
+];
 
 /**
  * Writes DIR/summary.arrow and DIR/summary.csv (each atomically, output/atomic-file.ts); returns their

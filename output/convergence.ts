@@ -2,13 +2,15 @@
  * Convergence of the AO over a job's output folder, per sweep point: the mean objective J(i) per
  * AO iteration i with its standard deviation and 10% / 90% quantiles, and the histogram of
  * iterations to converge. A realisation that stopped before iteration i counts with its final J
- * (it stays there). Over converged and max-iterations rows; read chunk by chunk.
+ * (it stays there). Over converged and max-iterations rows (under a precision target, of each
+ * point's stopping prefix: output/precision-prefix.ts); read chunk by chunk.
  */
 import { existsSync } from 'node:fs';
 import type { Vector } from 'apache-arrow';
 import { chunkPath, type JobFolder } from './job-folder.js';
 import { isSolved } from '../engine/ao/solve-ao.js';
 import { readChunkFile } from './chunk-file.js';
+import { folderPrefixes } from './precision-prefix.js';
 
 export interface IterationStats {
   iteration: number;
@@ -44,11 +46,12 @@ export function convergence(folder: JobFolder): PointConvergence[] {
   const { dir: outDir, points, chunks } = folder;
   const { jobHash } = folder.manifest;
   const out: PointConvergence[] = [];
+  const prefixes = folderPrefixes(folder); // under a precision target, each point's stopping prefix only
   for (const p of points) {
     const traces: number[][] = [];
     const histogram: number[] = [];
     for (const c of chunks) {
-      if (c.point !== p.index) continue;
+      if (c.point !== p.index || (prefixes && c.k >= prefixes[c.point].decision.chunks)) continue;
       const path = chunkPath(outDir, c.id);
       const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null };
       if (!table) continue;

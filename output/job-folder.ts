@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fail } from '../engine/errors.js';
 import { writeFileAtomicallySync } from './atomic-file.js';
 import type { PlotSettings } from './plot-settings.js';
+import type { PrecisionTarget } from './precision.js';
 
 // ---------------------------------------------------------------------------------------------
 // Paths
@@ -62,6 +63,8 @@ export interface FolderJob {
   /** The swept values per key (a baseline's pairing with the AO looks for `method`). */
   sweep: Record<string, readonly unknown[]>;
   plot: PlotSettings;
+  /** A precision target per point (output/precision.ts); `realisations` is then the cap. */
+  precision?: PrecisionTarget;
 }
 
 /** A sweep point: its index and the swept parameters' values there. */
@@ -70,10 +73,11 @@ export interface FolderPoint {
   values: Record<string, number | string>;
 }
 
-/** A chunk: its file stem (e.g. "p00003-c000012"), its point and realisations first .. first + count - 1. */
+/** A chunk: its file stem (e.g. "p00003-c000012"), its point, its number k within the point and realisations first .. first + count - 1. */
 export interface FolderChunk {
   id: string;
   point: number;
+  k: number;
   first: number;
   count: number;
 }

@@ -2,11 +2,14 @@
  * `dtmc verify DIR`: checks a job's output folder without writing anything. Every chunk of the
  * job gets a verdict: ok (checksum, layout, rows and values all check), missing (no file; failed
  * when its worker crashed twice and it is recorded as chunks/<chunk>.failed.json) or corrupt
- * (the file is there but fails a check: the reason says which).
+ * (the file is there but fails a check: the reason says which). Under a precision target the
+ * chunks past a point's decided stopping prefix are not results and get no verdict
+ * (output/precision-prefix.ts).
  */
 import { existsSync } from 'node:fs';
 import { chunkPath, hasFailedRecord, type JobFolder } from './job-folder.js';
 import { readChunkFile } from './chunk-file.js';
+import { folderPrefixes } from './precision-prefix.js';
 
 export const VERDICTS = ['ok', 'missing', 'failed', 'corrupt'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -30,7 +33,12 @@ export function verifyFolder(folder: JobFolder): FolderVerdict {
   const { dir: outDir } = folder;
   const { job, jobHash } = folder.manifest;
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-  const chunks = folder.chunks.map((c): ChunkVerdict => {
+  const prefixes = folderPrefixes(folder); // null without a precision target
+  const results = folder.chunks.filter((c) => {
+    const d = prefixes?.[c.point].decision;
+    return !(d?.decided && c.k >= d.chunks);
+  });
+  const chunks = results.map((c): ChunkVerdict => {
     const path = chunkPath(outDir, c.id);
     let verdict: Verdict = 'ok';
     let problem = '';
