@@ -15,10 +15,12 @@
  */
 import { existsSync } from 'node:fs';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
-import { chunkPath, hasFailedRecord, summaryPaths, type FolderJob, type JobFolder } from './job-folder.js';
+import { chunkPath, hasFailedRecord, summaryPaths, type FolderChunk, type FolderJob, type JobFolder } from './job-folder.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
+import { folderTails, type PointTails } from './tails.js';
+import { tailColumns } from './tail-columns.js';
 
 
 export interface PointSummary {
@@ -64,6 +66,8 @@ export interface Aggregate {
   failed: string[];
   /** Chunk files present but refused, with why (a subset of missing). */
   corrupt: CorruptChunk[];
+  /** Per point (by index): quantiles of J and per-device latency, outage, ECDF (output/tails.ts). */
+  tails: PointTails[];
 }
 
 export interface CorruptChunk {
@@ -100,6 +104,7 @@ export function aggregate(folder: JobFolder): Aggregate {
   const missing: string[] = [];
   const failed: string[] = [];
   const corrupt: CorruptChunk[] = [];
+  const accepted: FolderChunk[] = [];
   for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
     const { table, problem } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null, problem: null };
@@ -111,6 +116,7 @@ export function aggregate(folder: JobFolder): Aggregate {
       continue;
     }
     addChunk(sums[c.point], table, objectives?.[c.point] ?? null, c.first);
+    accepted.push(c);
   }
   const summaries = points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i]));
   if (objectives) {
@@ -145,7 +151,7 @@ export function aggregate(folder: JobFolder): Aggregate {
       summary.vsAoDiffPercent = both ? (100 * mean) / (aoSum / both) : Number.NaN;
     }
   }
-  return { job, jobHash, missing, failed, corrupt, points: summaries };
+  return { job, jobHash, missing, failed, corrupt, points: summaries, tails: folderTails(folder, accepted) };
 }
 
 function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first: number): void {
@@ -223,6 +229,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
     { name: 'vs_ao_diff_mean_ms', type: new Float64(), values: (p) => p.vsAoDiffMeanMs },
     { name: 'vs_ao_diff_ci95_ms', type: new Float64(), values: (p) => p.vsAoDiffCi95Ms },
     { name: 'vs_ao_diff_percent', type: new Float64(), values: (p) => p.vsAoDiffPercent },
+    ...tailColumns(a.tails),
   ];
 }
 

@@ -193,3 +193,13 @@ export function folderTails(folder: JobFolder, accepted: readonly FolderChunk[],
     };
   });
 }
+
+/** A point's tails without the ECDF samples (for `dtmc aggregate --json`). */
+export function tailsWithoutEcdf(t: PointTails): { outage: PointTails['outage']; objectiveMs: Omit<ValueTails, 'ecdf'>; latencyMs: Omit<ValueTails, 'ecdf'> } {
+  return { outage: t.outage, objectiveMs: { n: t.objectiveMs.n, quantiles: t.objectiveMs.quantiles }, latencyMs: { n: t.latencyMs.n, quantiles: t.latencyMs.quantiles } };
+}
+
+/** The quantile at p (one of TAIL_PROBABILITIES). */
+export function quantileAt(v: ValueTails, p: (typeof TAIL_PROBABILITIES)[number]): QuantileEstimate {
+  return v.quantiles[TAIL_PROBABILITIES.indexOf(p)];
+}
