@@ -32,7 +32,7 @@ export function axisTitle(name: string): string {
 }
 
 const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symbol ?? k;
-const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
+export const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
   keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
 /** The x parameter and the series parameters of a job's plots. */
