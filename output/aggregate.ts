@@ -12,6 +12,8 @@
  * (status converged or max-iterations); the feasible fraction is solved rows / rows. A job that
  * sweeps `method` with `ao` among its values also gets, at every other method's point, the
  * paired comparison with the AO on the same realisations (beats_ao_fraction, vs_ao_diff_*).
+ * The tails (quantiles of J and of the per-device latency, the outage, the ECDF) come from
+ * output/tails.ts over the chunks read here, in passes of their own (`Aggregate.tails`).
  */
 import { existsSync } from 'node:fs';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
