@@ -17,7 +17,9 @@
  * statistics L_(M (l - 1) + 1) and L_(M u). When the M latencies of a realisation are equal this
  * is exactly the CI of their common value; otherwise the count of pooled values below q_p is a
  * sum of n_solved independent counts in [0, M] of mean M p, whose variance is at most that of
- * M x binomial(n_solved, p), so the interval is conservative (at least asymptotically). A bound
+ * M x binomial(n_solved, p), so the interval is conservative (at least asymptotically). Where a
+ * solved row has a NaN latency (left out), the pooled ranks no longer map to realisations and the
+ * latency's CI is NaN (its quantiles stay, over the values there are). A bound
  * whose rank falls outside 1 .. n (p99.9 with few rows) is NaN; so is every value at n = 0.
  *
  * Exact and flat in memory: the values are not held. Per point, its chunk files are read one at
