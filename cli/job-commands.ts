@@ -10,6 +10,7 @@ import { JOB_FORMAT, jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, 
 import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
+import { quantileAt, tailsWithoutEcdf, type PointTails } from '../output/tails.js';
 import { openJobFolder } from '../output/job-folder.js';
 import { EXIT } from './exit-codes.js';
 import { formatFixed, formatTable } from './format-report.js';
@@ -160,7 +161,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     const files = (args.write ?? !args.json) ? await writeSummary(args.dir, a, packageVersion()) : [];
     if (args.json) {
       process.stdout.write(`${JSON.stringify({
-        job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, corrupt: a.corrupt.map((c) => ({ chunk: c.id, problem: c.problem })), points: a.points,
+        job: a.job.name, jobHash: a.jobHash, missing: a.missing.length, failed: a.failed, corrupt: a.corrupt.map((c) => ({ chunk: c.id, problem: c.problem })), points: a.points.map((p) => ({ ...p, tails: tailsWithoutEcdf(a.tails[p.point]) })),
       }, null, 2)}\n`);
       return;
     }
@@ -243,15 +244,22 @@ function vsAoCells(p: PointSummary): string[] {
   ];
 }
 
+/** The tails in the table: outage, J's p99 and p99.9, the per-device latency's p99.9 (the rest: summary.csv, --json). */
+const TAIL_HEADER = ['outage', 'J p99 ms', 'J p99.9 ms', 'UE lat p99.9 ms'];
+const tailCells = (t: PointTails): string[] => [
+  formatFixed(t.outage.estimate, 4), formatFixed(quantileAt(t.objectiveMs, 0.99).value, 4), formatFixed(quantileAt(t.objectiveMs, 0.999).value, 4),
+  formatFixed(quantileAt(t.latencyMs, 0.999).value, 4),
+];
+
 export function printSummary(a: Aggregate, files: string[]): void {
   const keys = Object.keys(a.points[0].values);
   const baselines = a.points.some((p) => !Number.isNaN(p.beatsAoFraction));
-  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...AO_STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO', 'vs AO ms (95% CI)', 'vs AO'] : [])];
+  const header = ['point', ...keys, 'rows', 'complete', 'J mean ms', '95% CI', 'sd', 'feasible', ...AO_STATUSES.map((s) => s.replace('numerical-failure', 'num-fail')), 'iter', 'offload', 'cached', ...(baselines ? ['beats AO', 'vs AO ms (95% CI)', 'vs AO'] : []), ...TAIL_HEADER];
   const rows = a.points.map((p) => [
     String(p.point), ...keys.map((k) => String(p.values[k])), String(p.rows), p.complete ? 'yes' : 'no',
     formatFixed(p.objectiveMeanMs, 4), `±${formatFixed(p.objectiveCi95Ms, 4)}`, formatFixed(p.objectiveSdMs, 3), formatFixed(p.feasibleFraction, 4),
     ...AO_STATUSES.map((s) => String(p.statuses[s])), formatFixed(p.iterationsMean, 2), formatFixed(p.offloadPortionMean, 4), formatFixed(p.cachedMean, 2),
-    ...(baselines ? vsAoCells(p) : []),
+    ...(baselines ? vsAoCells(p) : []), ...tailCells(a.tails[p.point]),
   ]);
   if (a.job.precision) {
     header.push('precision ms', 'relative', 'target met');

@@ -13,6 +13,7 @@ import { writeSummary, type Aggregate } from '../output/aggregate.js';
 import { convergence } from '../output/convergence.js';
 import { openJobFolder } from '../output/job-folder.js';
 import { convergenceSpec, summarySpec, writeChart } from '../output/plot.js';
+import { ecdfSpec } from '../output/plot-ecdf.js';
 import { aggregateChecked, log, printSummary, reportStop } from './job-commands.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
@@ -27,6 +28,7 @@ export async function plotFolder(outDir: string, partial: boolean): Promise<{ ag
   const files = await writeSummary(outDir, a, packageVersion());
   files.push(...(await writeChart(outDir, a.job.name, spec)));
   files.push(...(await writeChart(outDir, `${a.job.name}-convergence`, convergenceSpec(a.job, convergence(openJobFolder(outDir, JOB_FORMAT))))));
+  for (const scale of ['cdf', 'tail'] as const) files.push(...(await writeChart(outDir, `${a.job.name}-${scale === 'cdf' ? 'ecdf' : 'tail'}`, ecdfSpec(a, scale))));
   return { aggregate: a, files };
 }
 

@@ -19,15 +19,19 @@
  * counted and not missing, and `precision` gives the targets, the precision reached and whether
  * it was met (the precision_* and target_* columns). A point whose prefix is not decided yet
  * (a chunk missing) is incomplete and counts its complete prefix only.
+ * The tails (quantiles of J and of the per-device latency, the outage, the ECDF) come from
+ * output/tails.ts over the chunks read here, in passes of their own (`Aggregate.tails`).
  */
 import { existsSync } from 'node:fs';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
-import { chunkPath, hasFailedRecord, summaryPaths, type FolderJob, type JobFolder } from './job-folder.js';
+import { chunkPath, hasFailedRecord, summaryPaths, type FolderChunk, type FolderJob, type JobFolder } from './job-folder.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
 import { tCritical } from './statistics.js';
 import { aoPairingKey, folderPrefixes, pointPrecision, type PointPrecision } from './precision-prefix.js';
+import { folderTails, type PointTails } from './tails.js';
+import { tailColumns } from './tail-columns.js';
 
 
 export interface PointSummary {
@@ -78,6 +82,8 @@ export interface Aggregate {
   failed: string[];
   /** Chunk files present but refused, with why (a subset of missing). */
   corrupt: CorruptChunk[];
+  /** Per point (by index): quantiles of J and per-device latency, outage, ECDF (output/tails.ts). */
+  tails: PointTails[];
 }
 
 export interface CorruptChunk {
@@ -115,6 +121,7 @@ export function aggregate(folder: JobFolder): Aggregate {
   const failed: string[] = [];
   const corrupt: CorruptChunk[] = [];
   const prefixes = folderPrefixes(folder); // null without a precision target
+  const accepted: FolderChunk[] = [];
   for (const c of chunks) {
     const prefix = prefixes?.[c.point].decision;
     if (prefix && !prefix.decided) incomplete.add(c.point);
@@ -130,6 +137,7 @@ export function aggregate(folder: JobFolder): Aggregate {
     }
     if (prefix && c.k >= prefix.chunks) continue; // past the complete prefix of an undecided point: not results yet
     addChunk(sums[c.point], table, objectives?.[c.point] ?? null, c.first);
+    accepted.push(c);
   }
   const summaries = points.map((p, i) => summarise(p.index, p.values, job.realisations, !incomplete.has(i), sums[i]));
   if (prefixes) summaries.forEach((s, i) => (s.precision = pointPrecision(prefixes[i], job.precision!)));
@@ -164,7 +172,7 @@ export function aggregate(folder: JobFolder): Aggregate {
       summary.vsAoDiffPercent = both ? (100 * mean) / (aoSum / both) : Number.NaN;
     }
   }
-  return { job, jobHash, missing, failed, corrupt, points: summaries };
+  return { job, jobHash, missing, failed, corrupt, points: summaries, tails: folderTails(folder, accepted) };
 }
 
 function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first: number): void {
@@ -243,6 +251,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
     { name: 'vs_ao_diff_ci95_ms', type: new Float64(), values: (p) => p.vsAoDiffCi95Ms },
     { name: 'vs_ao_diff_percent', type: new Float64(), values: (p) => p.vsAoDiffPercent },
     ...(a.job.precision ? precisionColumns : []),
+    ...tailColumns(a.tails),
   ];
 }
 

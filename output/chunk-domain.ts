@@ -68,7 +68,7 @@ function settingsM(table: Table): number | string {
 }
 
 /** The values of a fixed-size-list column, all batches together (null when not a plain typed array). */
-function flatValues(c: Vector): Float64Array | Uint8Array | null {
+export function flatValues(c: Vector): Float64Array | Uint8Array | null {
   const parts: (Float64Array | Uint8Array)[] = [];
   for (const d of c.data) {
     const child = d.children[0];

@@ -42,7 +42,7 @@ const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symb
 const LEGEND = { labelLimit: 400, titleLimit: 400, symbolOpacity: 1 };
 /** A sweep with at most this many x values is sparse: its lines carry a point at each value. */
 export const SPARSE_X = 6;
-const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
+export const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
   keys.map((k) => (k === 'method' ? String(values[k]) : `${symbol(k)} = ${values[k]}`)).join(', ') || 'all';
 
 /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { writeSummary, type Aggregate, type PointSummary } from '../../output/aggregate.js';
 import { dtmc, readRows, tempDir, writeJob } from '../helpers/job-runs.js';
+import { emptyTails } from '../helpers/empty-tails.js';
 
 const JOB = {
   name: 'agg', seed: 5, realisations: 12, base: { M: 5 },
@@ -104,7 +105,7 @@ test('summary.csv writes a missing value as an empty field, not NaN', async () =
   });
   const a: Aggregate = {
     job: { name: 'missing', realisations: 3, sweep: { rMinMbps: [1, 40] }, plot: {} },
-    jobHash: 'h', points: [point(0, 3), point(1, 0)], missing: [], failed: [], corrupt: [],
+    jobHash: 'h', points: [point(0, 3), point(1, 0)], missing: [], failed: [], corrupt: [], tails: [emptyTails(0), emptyTails(1)],
   };
   const dir = tempDir('agg-missing');
   await writeSummary(dir, a, 'test');

@@ -12,6 +12,7 @@ import type { PointConvergence } from '../../output/convergence.js';
 import { openJobFolder } from '../../output/job-folder.js';
 import { JOB_FORMAT } from '../../jobs/job-file.js';
 import { dtmc, tempDir, writeJob } from '../helpers/job-runs.js';
+import { emptyTails } from '../helpers/empty-tails.js';
 
 const JOB = {
   name: 'plotted', seed: 9, realisations: 16, base: { M: 6 }, chunkSize: 8, workers: 2,
@@ -128,7 +129,7 @@ function handAggregate(plot: Aggregate['job']['plot'], values: Record<string, nu
   const keys = Object.keys(values[0]);
   return {
     job: { name: 'hand', realisations: 4, sweep: Object.fromEntries(keys.map((k) => [k, [...new Set(values.map((v) => v[k]))]])), plot },
-    jobHash: 'h', points: values.map(point), missing: [], failed: [], corrupt: [],
+    jobHash: 'h', points: values.map(point), missing: [], failed: [], corrupt: [], tails: values.map((_, i) => emptyTails(i)),
   };
 }
 
