@@ -6,9 +6,10 @@
  * (docs/export-engine-notes.md), so the rows are exported to Parquet first (output/export-parquet.ts)
  * into a temporary folder, removed afterwards, and the SQL sees them as the view `rows` (every
  * chunk column, output/chunk-columns.ts). The export is made for each query, not kept: a query
- * always sees the folder as it is, at the cost of the export's time (about 6 s per 10^6 rows,
- * measured in the notes); for many queries over a large job, `dtmc export` once and point DuckDB
- * at the folder (`read_parquet('DIR/rows/*.parquet')`).
+ * always sees the folder as it is, at the cost of the export's time (the notes measured 6 s per
+ * 10^6 rows of a narrower table; dtmc's rows at M = 15 are about four times as wide); for many
+ * queries over a large job, `dtmc export` once and point DuckDB at the folder
+ * (`read_parquet('DIR/rows/*.parquet')`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
