@@ -60,7 +60,7 @@ for (const c of jobChunks(job)) {
   const n = c.count;
   const device = Object.fromEntries(DEVICE_COLUMNS.map((d) => [d, new Float64Array(n * M)])) as Record<DeviceColumn, Float64Array>;
   const r: ChunkRows = {
-    n, M, point: 0, sweepValues: {}, realisation: new Uint32Array(n), status: new Array<string>(n), iterations: new Int32Array(n).fill(2),
+    n, M, point: 0, realisation: new Uint32Array(n), status: new Array<string>(n), iterations: new Int32Array(n).fill(2),
     objectiveMs: new Float64Array(n), objectiveExactMs: new Float64Array(n), maxViolation: new Float64Array(n), offloadPortion: new Float64Array(n),
     cachedCount: new Int32Array(n), cached: new Uint8Array(n * M), device, traceOffsets: new Int32Array(n + 1), traceValues: new Float64Array(3 * n),
   };

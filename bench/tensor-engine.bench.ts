@@ -105,8 +105,10 @@ async function benchFused(): Promise<void> {
       const t0 = performance.now();
       const columns = await solveAoFused({ settings, seed, point: null, first: 0, count: size }, { stats, reuse });
       const t1 = performance.now();
-      const rows = chunkRowsFromFused({ point: 0, sweepValues: {}, first: 0 }, columns);
-      const meta = { job: '{}', jobHash: 'bench', engineVersion: 'bench', backend: 'webgpu', chunk: 'bench', settings: '{}' };
+      const rows = chunkRowsFromFused({ point: 0, first: 0 }, columns);
+      const meta = {
+        job: JSON.stringify({ name: 'bench', seed, commonRandomNumbers: true }), jobHash: 'bench', engineVersion: 'bench', backend: 'webgpu', chunk: 'bench', settings: JSON.stringify(settings),
+      };
       const pieces = await encodeTable(chunkTable(rows, meta));
       const t2 = performance.now();
       await writePiecesAtomically(join(dir, `chunk-${size}.arrow`), pieces);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `verify`, `plot`, `reproduce` and
- * `doctor`.
+ * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `verify`, `plot`, `reproduce`,
+ * `export`, `query` and `doctor`.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
  * `dtmc: <message>` on stderr with exit code 2 and no stack; so does a file-system error from
@@ -25,6 +25,8 @@ import { aggregateCommand, runCommand } from './job-commands.js';
 import { plotCommand, reproduceCommand } from './plot-commands.js';
 import { doctorCommand } from './doctor-command.js';
 import { verifyCommand } from './verify-command.js';
+import { exportCommand } from './export-command.js';
+import { queryCommand } from './query-command.js';
 
 /** A usage error found by yargs (unknown option, missing command, ...). */
 class UsageError extends Error {
@@ -58,8 +60,10 @@ export async function main(args: string[]): Promise<number> {
     .command(verifyCommand)
     .command(plotCommand)
     .command(reproduceCommand)
+    .command(exportCommand)
+    .command(queryCommand)
     .command(doctorCommand)
-    .demandCommand(1, 'a command is required: solve, params, run, aggregate, verify, plot, reproduce or doctor')
+    .demandCommand(1, 'a command is required: solve, params, run, aggregate, verify, plot, reproduce, export, query or doctor')
     .strict()
     .help()
     .alias('h', 'help')

@@ -9,7 +9,6 @@ import { STATUS_CODES } from '../kernels/webgpu/fused-ao-layout.js';
 
 export interface RowsKey {
   point: number;
-  sweepValues: Record<string, number | string>;
   /** The realisation of row 0. */
   first: number;
 }
@@ -17,7 +16,7 @@ export interface RowsKey {
 export function chunkRowsFromFused(key: RowsKey, c: FusedAoColumns): ChunkRows {
   const { n, M } = c;
   const rows: ChunkRows = {
-    n, M, point: key.point, sweepValues: key.sweepValues,
+    n, M, point: key.point,
     realisation: new Uint32Array(n), status: new Array<string>(n), iterations: c.iterations,
     objectiveMs: c.objectiveMs, objectiveExactMs: c.objectiveExactMs, maxViolation: c.maxViolation,
     offloadPortion: new Float64Array(n), cachedCount: new Int32Array(n), cached: c.point.cached,

@@ -289,7 +289,7 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
     const point = points[chunk.point];
     const task: WorkerTask = {
       task: {
-        settings: point.settings, sweepValues: point.values, seed: job.seed, point: chunk.point,
+        settings: point.settings, seed: job.seed, point: chunk.point,
         commonRandomNumbers: job.commonRandomNumbers, first: chunk.first, count: chunk.count, backend: engine,
         autoReason: reason || undefined,
       },

@@ -18,7 +18,6 @@ import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 
 export interface ChunkTask {
   settings: Settings;
-  sweepValues: Record<string, number | string>;
   seed: number;
   point: number;
   commonRandomNumbers: boolean;
@@ -102,7 +101,7 @@ function toRows(task: ChunkTask, problems: Problem[], results: RowResult[]): Chu
   const M = task.settings.M;
   const device = Object.fromEntries(DEVICE_COLUMNS.map((c) => [c, new Float64Array(n * M)])) as Record<DeviceColumn, Float64Array>;
   const rows: ChunkRows = {
-    n, M, point: task.point, sweepValues: task.sweepValues,
+    n, M, point: task.point,
     realisation: new Uint32Array(n), status: [], iterations: new Int32Array(n),
     objectiveMs: new Float64Array(n), objectiveExactMs: new Float64Array(n), maxViolation: new Float64Array(n),
     offloadPortion: new Float64Array(n), cachedCount: new Int32Array(n), cached: new Uint8Array(n * M), device,

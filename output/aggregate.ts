@@ -32,6 +32,7 @@ import { tCritical } from './statistics.js';
 import { aoPairingKey, folderPrefixes, pointPrecision, type PointPrecision } from './precision-prefix.js';
 import { folderTails, type PointTails } from './tails.js';
 import { tailColumns } from './tail-columns.js';
+import { parameterColumnName } from './row-context.js';
 
 
 export interface PointSummary {
@@ -232,7 +233,7 @@ function summaryColumns(a: Aggregate): { name: string; type: Int32 | Float64 | U
   const sweepKeys = Object.keys(first.values);
   return [
     { name: 'point', type: new Int32(), values: (p) => p.point },
-    ...sweepKeys.map((k) => ({ name: k, type: typeof first.values[k] === 'number' ? new Float64() : new Utf8(), values: (p: PointSummary) => p.values[k] })),
+    ...sweepKeys.map((k) => ({ name: parameterColumnName(k), type: typeof first.values[k] === 'number' ? new Float64() : new Utf8(), values: (p: PointSummary) => p.values[k] })),
     { name: 'realisations', type: new Int32(), values: (p) => p.expected },
     { name: 'rows', type: new Int32(), values: (p) => p.rows },
     { name: 'complete', type: new Bool(), values: (p) => p.complete },

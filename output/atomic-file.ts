@@ -62,18 +62,26 @@ function after(rest: Uint8Array[], written: number): Uint8Array[] {
 /** A write that reports no progress with bytes left: the device takes no more. */
 const stalled = (): Error => Object.assign(new Error('the device accepted no more bytes'), { code: 'EIO' });
 
+/** Content made while it is written (a row export): its pieces in order, never all in memory. */
+export type FileStream = AsyncIterable<Uint8Array>;
+
+const isStream = (data: FileData | FileStream): data is FileStream => typeof data === 'object' && Symbol.asyncIterator in data;
+
 /**
  * Writes `data` to `path` atomically (see the file's doc). The calls run on libuv's threads, so
  * the calling thread is free meanwhile: a GPU job's host keeps its main thread for the next batch.
+ * A stream that fails midway (its error is thrown as it is) leaves nothing under `path`.
  */
-export async function writeFileAtomically(path: string, data: FileData, calls: WriteCalls = NODE_WRITE_CALLS): Promise<void> {
+export async function writeFileAtomically(path: string, data: FileData | FileStream, calls: WriteCalls = NODE_WRITE_CALLS): Promise<void> {
   const tmp = await createTemp(path, calls);
   let fd: number | null = tmp.fd;
   try {
-    for (let rest = pieces(data); rest.length;) {
-      const n = await calls.writev(fd, rest.slice(0, WRITEV_PIECES));
-      if (!(n > 0)) throw stalled();
-      rest = after(rest, n);
+    for await (const batch of isStream(data) ? data : [data]) {
+      for (let rest = pieces(batch); rest.length;) {
+        const n = await calls.writev(fd, rest.slice(0, WRITEV_PIECES));
+        if (!(n > 0)) throw stalled();
+        rest = after(rest, n);
+      }
     }
     await call<void>((cb) => fsync(tmp.fd, cb));
     fd = null;

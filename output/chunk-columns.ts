@@ -9,12 +9,27 @@
  * each column's `values`.
  *
  * One row per realisation; per-device columns are fixed-size lists of M (row-major [n * M] in
- * ChunkRows). The swept parameters' columns follow `point` (`chunkColumns`).
+ * ChunkRows). Every row also carries what its job and point share (RowContext: the job's name,
+ * hash, seed and common-random-numbers flag, and every parameter of engine/settings.ts), so that
+ * rows of different jobs concatenate without null columns. One naming convention for every
+ * column: snake_case with the unit in the name; a parameter's column is its settings name in
+ * snake_case (`parameterColumnName`: sMaxKbit -> s_max_kbit, fEsMaxGHz -> f_es_max_ghz, M -> m).
+ *
+ * `CHUNK_LAYOUT` numbers this set of columns; a chunk file records it (dtmc.chunk_layout), and a
+ * file of another layout is not a complete chunk of this engine: `dtmc run` redoes it.
  */
 import {
-  Field, FixedSizeList, Float64, Int32, List, makeData, Uint32, Uint8, Utf8, type Data, type DataType, type Table, type Vector,
+  Bool, Field, FixedSizeList, Float64, Int32, Int64, List, makeData, Uint32, Uint8, Utf8, type Data, type DataType, type Table, type Vector,
 } from 'apache-arrow';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
+import { DEFAULT_SETTINGS, PARAMETERS, parameterTable, type Settings } from '../engine/settings.js';
+import { parameterColumnName, type RowContext } from './row-context.js';
+
+/**
+ * The layout of the columns below. 1: the swept parameters after `point`, the rest only in the
+ * metadata (files without dtmc.chunk_layout); 2: every parameter and the job's identity as columns.
+ */
+export const CHUNK_LAYOUT = 2;
 
 /** AO outcomes, the values of `status`. */
 const STATUS_SET = new Set<string>(AO_STATUSES);
@@ -43,8 +58,6 @@ export interface ChunkRows {
   n: number;
   M: number;
   point: number;
-  /** The swept parameters' values at this point (the same on every row). */
-  sweepValues: Record<string, number | string>;
   realisation: Uint32Array;
   status: string[];
   iterations: Int32Array;
@@ -80,13 +93,16 @@ export interface ChunkCheck {
   M: number;
   /** The chunk's sweep point (unchecked when absent). */
   point?: number;
+  /** What every row shares, from the chunk's metadata. */
+  context: RowContext;
   col(name: string): Vector;
   /** A per-device column's values, all batches together [n * M]. */
   flat(name: string): Float64Array | Uint8Array;
 }
 
-/** A column's values read back as plain arrays: a number or string per row, a number[] per row for lists. */
-export type PlainColumn = number[] | string[] | number[][];
+/** A column's values read back as plain arrays: a number, string or boolean per row, a number[] per row for lists. */
+export type PlainColumn = number[] | string[] | boolean[] | number[][];
+
 
 export interface ChunkColumn {
   name: string;
@@ -102,7 +118,7 @@ export interface ChunkColumn {
   /** The Arrow type for M devices. */
   type(M: number): DataType;
   /** The column's Arrow data for a chunk's rows. */
-  data(rows: ChunkRows): Data;
+  data(rows: ChunkRows, context: RowContext): Data;
   /** The column of a chunk table as plain arrays (row exports). */
   values(table: Table): PlainColumn;
   /** Row r's problem: every column's row rule runs on a row before the next row. */
@@ -137,19 +153,19 @@ function utf8Data(values: readonly string[]): Data<Utf8> {
 }
 
 /** An int32, uint32 or float64 column, one value per row. */
-function numberColumn(doc: Doc, arrow: 'int32' | 'uint32' | 'float64', get: (rows: ChunkRows) => ArrayLike<number>): ChunkColumn {
+function numberColumn(doc: Doc, arrow: 'int32' | 'uint32' | 'float64', get: (rows: ChunkRows, context: RowContext) => ArrayLike<number>): ChunkColumn {
   const type = (): Int32 | Uint32 | Float64 => (arrow === 'int32' ? new Int32() : arrow === 'uint32' ? new Uint32() : new Float64());
   return {
     ...doc, arrow, perDevice: false, type,
-    data: (rows) => plain(type(), rows.n, get(rows)),
+    data: (rows, context) => plain(type(), rows.n, get(rows, context)),
     values: (table) => perRow(table, doc.name, (x) => x as number),
   };
 }
 
-function utf8Column(doc: Doc, get: (rows: ChunkRows) => readonly string[]): ChunkColumn {
+function utf8Column(doc: Doc, get: (rows: ChunkRows, context: RowContext) => readonly string[]): ChunkColumn {
   return {
     ...doc, arrow: 'utf8', perDevice: false, type: () => new Utf8(),
-    data: (rows) => utf8Data(get(rows)),
+    data: (rows, context) => utf8Data(get(rows, context)),
     values: (table) => perRow(table, doc.name, (x) => x as string),
   };
 }
@@ -214,8 +230,8 @@ function traceRule(c: ChunkCheck): string | null {
   return row === c.n ? null : `column trace_ms has ${row} rows, expected ${c.n}`;
 }
 
-/** The columns of every chunk, in file order; the swept parameters' columns go after `point` (chunkColumns). */
-export const CHUNK_COLUMNS: readonly ChunkColumn[] = [
+/** The columns of a chunk's results, in file order (the context columns follow them). */
+const RESULT_COLUMNS: readonly ChunkColumn[] = [
   numberColumn({
     name: 'point', unit: '', doc: 'the sweep point (its index in the job)', domain: 'the chunk\'s point',
     rowRule: (r, c) => (c.point !== undefined && num(c, 'point', r) !== c.point ? `row ${r} holds point ${num(c, 'point', r)}, expected ${c.point}` : null),
@@ -274,30 +290,85 @@ export const CHUNK_COLUMNS: readonly ChunkColumn[] = [
   }, (rows) => ({ offsets: rows.traceOffsets, values: rows.traceValues })),
 ];
 
-/** The column of a swept parameter: its value at the point on every row. */
-function sweepColumn(name: string, value: number | string): ChunkColumn {
-  const doc = { name, unit: '', doc: 'a swept parameter', domain: '' };
-  return typeof value === 'number'
-    ? numberColumn(doc, 'float64', (rows) => new Float64Array(rows.n).fill(value))
-    : utf8Column(doc, (rows) => new Array<string>(rows.n).fill(value));
+// ---------------------------------------------------------------------------------------------
+// The context columns: the same value on every row of a chunk
+
+
+type ConstantKind = 'utf8' | 'int32' | 'int64' | 'float64' | 'bool';
+type Constant = string | number | boolean;
+
+/** Packed validity-style bits: n flags all `on` (the padding bits of the last byte clear). */
+function constantBits(n: number, on: boolean): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(n / 8)).fill(on ? 0xff : 0);
+  if (on && n % 8) bits[bits.length - 1] = (1 << (n % 8)) - 1;
+  return bits;
 }
 
-/** The columns of a chunk whose point has these swept values, in file order. */
-export function chunkColumns(sweepValues: Record<string, number | string>): ChunkColumn[] {
-  const [point, ...rest] = CHUNK_COLUMNS;
-  return [point, ...Object.entries(sweepValues).map(([name, value]) => sweepColumn(name, value)), ...rest];
+/**
+ * A column holding `value(context)` on every row; a reader checks that every row holds the value
+ * the chunk's metadata gives (the columns and dtmc.job / dtmc.settings cannot disagree).
+ */
+function constantColumn(doc: Omit<Doc, 'domain' | 'rowRule' | 'columnRule'> & { domain: string }, kind: ConstantKind, value: (c: RowContext) => Constant): ChunkColumn {
+  const types = { utf8: () => new Utf8(), int32: () => new Int32(), int64: () => new Int64(), float64: () => new Float64(), bool: () => new Bool() };
+  const type = types[kind];
+  const read = (x: unknown): Constant => (kind === 'int64' ? Number(x as bigint) : (x as Constant));
+  const data = (n: number, v: Constant): Data => {
+    switch (kind) {
+      case 'utf8': return utf8Data(new Array<string>(n).fill(v as string));
+      case 'int32': return plain(new Int32(), n, new Int32Array(n).fill(v as number));
+      case 'float64': return plain(new Float64(), n, new Float64Array(n).fill(v as number));
+      case 'int64': return makeData({ type: new Int64(), length: n, data: new BigInt64Array(n).fill(BigInt(v as number)) });
+      case 'bool': return makeData({ type: new Bool(), length: n, data: constantBits(n, v as boolean) });
+    }
+  };
+  return {
+    ...doc, arrow: kind, perDevice: false, type,
+    data: (rows, context) => data(rows.n, value(context)),
+    values: (table) => perRow(table, doc.name, read) as PlainColumn,
+    columnRule: (c) => {
+      const want = value(c.context);
+      const v = c.col(doc.name);
+      for (let r = 0; r < c.n; r++) {
+        const x = read(v.get(r));
+        if (!Object.is(x, want)) return `row ${r} has ${doc.name} ${JSON.stringify(x)}, but the chunk's metadata says ${JSON.stringify(want)}`;
+      }
+      return null;
+    },
+  };
 }
 
-/** The docs' table of the columns (docs/chunk-columns.md), one markdown line per row. */
+/** The job's identity: what tells rows of different jobs apart, and the draws a realisation got. */
+const JOB_COLUMNS: readonly ChunkColumn[] = [
+  constantColumn({ name: 'job_name', unit: '', doc: 'the job\'s name', domain: 'the name in dtmc.job' }, 'utf8', (c) => c.jobName),
+  constantColumn({ name: 'job_hash', unit: '', doc: 'the job\'s identity (sha256 of what shapes its results)', domain: 'dtmc.job_hash' }, 'utf8', (c) => c.jobHash),
+  constantColumn({ name: 'seed', unit: '', doc: 'the job\'s seed: a realisation\'s draws come from (seed, point, realisation)', domain: 'the seed in dtmc.job' }, 'int64', (c) => c.seed),
+  constantColumn({
+    name: 'common_random_numbers', unit: '', doc: 'true: realisation r draws the same at every point (the point is left out of the key)', domain: 'commonRandomNumbers in dtmc.job',
+  }, 'bool', (c) => c.commonRandomNumbers),
+];
+
+/** One column per parameter of engine/settings.ts (the parameter table), in its order. */
+const PARAMETER_COLUMNS: readonly ChunkColumn[] = parameterTable().map((q) => {
+  const name = q.name as keyof Settings;
+  const kind: ConstantKind = typeof DEFAULT_SETTINGS[name] === 'string' ? 'utf8' : PARAMETERS.find((x) => x.name === name)?.integer ? 'int32' : 'float64';
+  return constantColumn({
+    name: parameterColumnName(name), unit: q.unit === '-' ? '' : q.unit, doc: `${q.symbol === '-' ? '' : `${q.symbol}: `}${q.doc} (parameter \`${name}\`)`, domain: `${name} in dtmc.settings`,
+  }, kind, (c) => c.settings[name]);
+});
+
+/** The columns of every chunk, in file order: the results, then the job's identity, then every parameter. */
+export const CHUNK_COLUMNS: readonly ChunkColumn[] = [...RESULT_COLUMNS, ...JOB_COLUMNS, ...PARAMETER_COLUMNS];
+
+/** The names of the context columns (the same value on every row of a chunk). */
+export const CONTEXT_COLUMN_NAMES: readonly string[] = [...JOB_COLUMNS, ...PARAMETER_COLUMNS].map((c) => c.name);
+
+/** The docs' table of the columns (docs/chunk-columns.md), one markdown line per column. */
 export function formatChunkColumnsMarkdown(): string[] {
-  const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  const [point, ...rest] = CHUNK_COLUMNS;
+  const row = (cells: string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
   const line = (c: ChunkColumn): string => row([`\`${c.name}\``, `\`${c.arrow}\``, c.unit || '-', c.doc, c.domain]);
   return [
     row(['column', 'Arrow type', 'unit', 'meaning', 'domain (checked when read)']),
     row(['---', '---', '---', '---', '---']),
-    line(point),
-    row(['one per swept parameter, named as it', '`float64` or `utf8`', 'the parameter\'s', 'its value at the sweep point, on every row', 'not checked']),
-    ...rest.map(line),
+    ...CHUNK_COLUMNS.map(line),
   ];
 }

@@ -7,12 +7,14 @@
  * The columns, their Arrow types and their rules are declared in output/chunk-columns.ts (the
  * table: docs/chunk-columns.md); this runs them: every column present with its type (per-device
  * columns: fixed-size lists of M, the chunk's dtmc.settings) and one value per row, then the row
- * rules row by row, then the column rules. NaN stands for "no value" where the solver leaves one
+ * rules row by row, then the column rules (the context columns: equal to the chunk's metadata,
+ * output/row-context.ts). NaN stands for "no value" where the solver leaves one
  * (an infeasible row's objective); +Infinity is a legitimate latency or violation of a numerical
  * failure.
  */
 import { type FixedSizeList, type Table, type Vector } from 'apache-arrow';
 import { CHUNK_COLUMNS, type ChunkCheck } from './chunk-columns.js';
+import { rowContext } from './row-context.js';
 
 /** The first value outside its domain in `table` (a chunk of `point`), or null when all are in. */
 export function chunkDomainProblem(table: Table, point: number | undefined): string | null {
@@ -27,8 +29,11 @@ export function chunkDomainProblem(table: Table, point: number | undefined): str
     if (v.length !== n) return `column ${c.name} has ${v.length} values for ${n} rows`;
     cols.set(c.name, v);
   }
-  const M = settingsM(table);
-  if (typeof M === 'string') return M;
+  const meta = table.schema.metadata;
+  const context = rowContext(meta.get('dtmc.job'), meta.get('dtmc.job_hash'), meta.get('dtmc.settings'));
+  if (typeof context === 'string') return context;
+  const M = context.settings.M;
+  if (!(Number.isInteger(M) && M >= 1)) return `has dtmc.settings with M = ${M}`;
   const lists = new Map<string, Float64Array | Uint8Array>();
   for (const c of CHUNK_COLUMNS.filter((x) => x.perDevice)) {
     const v = table.getChild(c.name);
@@ -41,7 +46,7 @@ export function chunkDomainProblem(table: Table, point: number | undefined): str
     lists.set(c.name, values);
   }
 
-  const check: ChunkCheck = { n, M, point, col: (name) => cols.get(name)!, flat: (name) => lists.get(name)! };
+  const check: ChunkCheck = { n, M, point, context, col: (name) => cols.get(name)!, flat: (name) => lists.get(name)! };
   const rowRules = CHUNK_COLUMNS.flatMap((c) => (c.rowRule ? [c.rowRule] : []));
   for (let r = 0; r < n; r++) {
     for (const rule of rowRules) {
@@ -54,17 +59,6 @@ export function chunkDomainProblem(table: Table, point: number | undefined): str
     if (problem) return problem;
   }
   return null;
-}
-
-/** M from the chunk's dtmc.settings metadata. */
-function settingsM(table: Table): number | string {
-  let M: unknown;
-  try {
-    M = (JSON.parse(table.schema.metadata.get('dtmc.settings') ?? 'null') as { M?: unknown } | null)?.M;
-  } catch {
-    return 'has unreadable dtmc.settings metadata';
-  }
-  return Number.isInteger(M) && (M as number) >= 1 ? (M as number) : `has dtmc.settings with M = ${JSON.stringify(M)}`;
 }
 
 /** The values of a fixed-size-list column, all batches together (null when not a plain typed array). */

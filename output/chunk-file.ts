@@ -3,10 +3,13 @@
  * realisation, standard Arrow types only, so pyarrow, polars and DuckDB read it as it is.
  *
  * Columns: output/chunk-columns.ts declares them (name, Arrow type, unit, meaning, domain), and
- * docs/chunk-columns.md shows them as a table.
+ * docs/chunk-columns.md shows them as a table. The job's identity and the point's parameters are
+ * columns too, built from the metadata (output/row-context.ts).
  *
  * Schema metadata: dtmc.job (the job, JSON), dtmc.job_hash, dtmc.engine_version, dtmc.backend,
- * dtmc.chunk (the chunk id), dtmc.settings (the point's full parameter set, JSON).
+ * dtmc.chunk (the chunk id), dtmc.settings (the point's full parameter set, JSON) and
+ * dtmc.chunk_layout (`CHUNK_LAYOUT`: a file of another layout is refused as not this engine's
+ * chunk, and `dtmc run` redoes it).
  *
  * A file is written under a random temporary name, every byte checked, flushed to disk and renamed
  * (output/atomic-file.ts): a chunk file that exists is complete, with its checksum file beside it
@@ -16,7 +19,8 @@
  */
 import { writeFileAtomically, type WriteCalls } from './atomic-file.js';
 import { Field, makeData, RecordBatch, RecordBatchFileReader, RecordBatchFileWriter, Schema, Struct, Table } from 'apache-arrow';
-import { chunkColumns, type ChunkRows } from './chunk-columns.js';
+import { CHUNK_COLUMNS, CHUNK_LAYOUT, type ChunkRows } from './chunk-columns.js';
+import { rowContext } from './row-context.js';
 import { checkArrowFileLayout } from './arrow-layout.js';
 import { readCheckedBytes } from './chunk-checksum.js';
 import { chunkDomainProblem } from './chunk-domain.js';
@@ -33,13 +37,15 @@ export interface ChunkMeta {
 const META_KEYS: Record<keyof ChunkMeta, string> = {
   job: 'dtmc.job', jobHash: 'dtmc.job_hash', engineVersion: 'dtmc.engine_version', backend: 'dtmc.backend', chunk: 'dtmc.chunk', settings: 'dtmc.settings',
 };
+const LAYOUT_KEY = 'dtmc.chunk_layout';
 
 /** The Arrow table of one chunk: its columns as output/chunk-columns.ts declares them, and its metadata. */
 export function chunkTable(rows: ChunkRows, meta: ChunkMeta): Table {
-  const declared = chunkColumns(rows.sweepValues);
-  const columns = declared.map((c) => c.data(rows));
-  const fields = declared.map((c, i) => new Field(c.name, columns[i].type, false));
-  const metadata = new Map(Object.entries(META_KEYS).map(([k, key]) => [key, meta[k as keyof ChunkMeta]]));
+  const context = rowContext(meta.job, meta.jobHash, meta.settings);
+  if (typeof context === 'string') throw new Error(`chunkTable: the chunk's metadata ${context}`);
+  const columns = CHUNK_COLUMNS.map((c) => c.data(rows, context));
+  const fields = CHUNK_COLUMNS.map((c, i) => new Field(c.name, columns[i].type, false));
+  const metadata = new Map([...Object.entries(META_KEYS).map(([k, key]) => [key, meta[k as keyof ChunkMeta]] as const), [LAYOUT_KEY, String(CHUNK_LAYOUT)] as const]);
   const schema = new Schema(fields, metadata);
   const data = makeData({ type: new Struct(fields), length: rows.n, children: columns });
   return new Table(schema, [new RecordBatch(schema, data)]);
@@ -95,6 +101,8 @@ export function readChunkFile(path: string, expect: ChunkExpectation): { table: 
     return { table: null, problem: `unreadable (${(e as Error).message})` };
   }
   const meta = table.schema.metadata;
+  const layout = meta.get(LAYOUT_KEY) ?? '1';
+  if (layout !== String(CHUNK_LAYOUT)) return { table: null, problem: `is of chunk layout ${layout}, not ${CHUNK_LAYOUT} (written by an older dtmc: every parameter is a column now; dtmc run redoes it)` };
   if (meta.get(META_KEYS.jobHash) !== expect.jobHash) return { table: null, problem: 'written by a different job' };
   if (meta.get(META_KEYS.chunk) !== expect.chunk) return { table: null, problem: `holds chunk ${meta.get(META_KEYS.chunk)}` };
   if (table.numRows !== expect.count) return { table: null, problem: `has ${table.numRows} rows, expected ${expect.count}` };

@@ -10,6 +10,8 @@
  *   DIR/chunks/<chunk>.failed.json   a chunk whose worker crashed twice (retried on the next run)
  *   DIR/summary.arrow, summary.csv   the summary per sweep point (output/aggregate.ts)
  *   DIR/plots/                       the charts (output/plot.ts)
+ *   DIR/rows/p<point>.parquet        the rows as Parquet, one file per point (dtmc export, output/export-parquet.ts)
+ *   DIR/rows.csv                     the rows as CSV (dtmc export --format csv, output/export-csv.ts)
  *
  * output/ imports nothing from jobs/: what it needs of a job is declared here (FolderJob,
  * FolderPoint, FolderChunk), and the caller hands in a JobFormat that validates a manifest's job,
@@ -33,6 +35,8 @@ export const checksumPath = (chunkFile: string): string => `${chunkFile}.sha256`
 export const failedRecordPath = (dir: string, id: string): string => join(dir, 'chunks', `${id}.failed.json`);
 export const summaryPaths = (dir: string): { arrow: string; csv: string } => ({ arrow: join(dir, 'summary.arrow'), csv: join(dir, 'summary.csv') });
 export const plotsDir = (dir: string): string => join(dir, 'plots');
+/** Where `dtmc export` writes by default: the Parquet folder and the CSV file. */
+export const exportPaths = (dir: string): { parquet: string; csv: string } => ({ parquet: join(dir, 'rows'), csv: join(dir, 'rows.csv') });
 
 /** A share of a job's chunks: shard `index` of `count` (0 of 1: the whole job). */
 export interface FolderShard {

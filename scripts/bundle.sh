@@ -7,7 +7,7 @@
 #
 # Inside: dtmc.js, worker.js, draw-worker.js and solve-batch-worker.js (the engine and the pools' workers, bundled by esbuild), the
 # packages that must stay files (piscina, which starts its own worker threads; webgpu with Dawn's
-# dawn.node; resvg's binary for PNG charts) under node_modules/, the tfjs wasm files, the shipped
+# dawn.node; resvg's binary for PNG charts; parquet-wasm with its .wasm) under node_modules/, the tfjs wasm files, the shipped
 # jobs, a launcher `dtmc`, and with --with-node a copy of this Node binary (node/bin/node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ OUT=${OUT:-build/dtmc-$VERSION-linux-x64}
 rm -rf "$OUT"
 mkdir -p "$OUT/wasm" "$OUT/node_modules"
 EXTERNAL=(--external:piscina --external:webgpu --external:@resvg/resvg-js --external:canvas
-  --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu)
+  --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu --external:parquet-wasm)
 npx esbuild dist/cli/main.js dist/jobs/worker.js dist/jobs/draw-worker.js dist/cli/solve-batch-worker.js --bundle --platform=node --format=esm --target=node20 \
   --outdir="$OUT" --entry-names='[name]' --log-level=warning "${EXTERNAL[@]}" \
   --banner:js="import { createRequire as __dtmcRequire } from 'node:module'; import { fileURLToPath as __dtmcPath } from 'node:url'; import { dirname as __dtmcDirname } from 'node:path'; const require = __dtmcRequire(import.meta.url); const __filename = __dtmcPath(import.meta.url); const __dirname = __dtmcDirname(__filename);"
@@ -40,6 +40,10 @@ mkdir -p "$OUT/node_modules/webgpu/dist/linux-x64"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$OUT/node_modules/webgpu/"
 cp node_modules/webgpu/dist/linux-x64/dawn.node "$OUT/node_modules/webgpu/dist/linux-x64/"
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$OUT/wasm/"
+# parquet-wasm (dtmc export) reads its .wasm beside its module: its Node build only. @duckdb/node-api
+# (dtmc query, optional, 70 MB native) is not bundled: dtmc query says how to install it.
+mkdir -p "$OUT/node_modules/parquet-wasm"
+cp -r node_modules/parquet-wasm/package.json node_modules/parquet-wasm/node "$OUT/node_modules/parquet-wasm/"
 cp -r jobs "$OUT/jobs"
 node -e "const p = require('./package.json'); require('fs').writeFileSync('$OUT/package.json', JSON.stringify({ name: p.name, version: p.version, type: 'module', private: true }, null, 2) + '\n')"
 if [ "$WITH_NODE" = 1 ]; then

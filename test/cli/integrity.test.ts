@@ -8,7 +8,11 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Field, RecordBatch, Schema, Struct, Table, makeData, type Data } from 'apache-arrow';
 import { ROOT, readRows, tempDir, writeJob, type CliRun } from '../helpers/job-runs.js';
+import { parseChunkBytes } from '../../output/chunk-file.js';
+import { CONTEXT_COLUMN_NAMES } from '../../output/chunk-columns.js';
+import { writeChunkFile } from '../../output/chunk-checksum.js';
 
 const JOB = { name: 'integrity', seed: 8, realisations: 6, base: { M: 3 }, sweep: { sMaxKbit: [0, 30] }, chunkSize: 3, workers: 1, backend: 'float64' };
 const CHUNK = 'p00000-c000001';
@@ -74,6 +78,29 @@ test('run redoes a chunk file that has no checksum file (an older dtmc, or a los
   const r = dtmc(['run', jobPath, '--out', out, '--no-summary']);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`redoing chunk ${CHUNK}: its file has no checksum file`));
+  assert.equal(readRows(out), readRows(good));
+});
+
+test('a chunk file of the older layout (only the swept parameters as columns, no dtmc.chunk_layout) is reported by its layout and redone by run', async () => {
+  const out = join(dir, 'layout-1');
+  cpSync(good, out, { recursive: true });
+  const path = join(out, 'chunks', `${CHUNK}.arrow`);
+  // Layout 1 as an older dtmc wrote it: point, the swept sMaxKbit, then the results; the rest in the metadata.
+  const table = parseChunkBytes(readFileSync(path));
+  const results = table.schema.fields.filter((f) => !CONTEXT_COLUMN_NAMES.includes(f.name));
+  const data = (f: Field): Data => table.getChild(f.name)!.data[0];
+  const swept = new Field('sMaxKbit', table.getChild('s_max_kbit')!.type, false);
+  const fields = [results[0], swept, ...results.slice(1)];
+  const metadata = new Map([...table.schema.metadata].filter(([k]) => k !== 'dtmc.chunk_layout'));
+  const schema = new Schema(fields, metadata);
+  const children = [data(results[0]), table.getChild('s_max_kbit')!.data[0], ...results.slice(1).map(data)];
+  await writeChunkFile(path, new Table(schema, [new RecordBatch(schema, makeData({ type: new Struct(fields), length: table.numRows, children }))]));
+  const v = dtmc(['verify', out]);
+  assert.is(v.status, 5, v.stderr);
+  assert.match(v.stdout, `${CHUNK}  corrupt: ${path} is of chunk layout 1, not 2 (written by an older dtmc: every parameter is a column now; dtmc run redoes it)`);
+  const r = dtmc(['run', jobPath, '--out', out, '--no-summary']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`redoing chunk ${CHUNK}: its file is of chunk layout 1, not 2`));
   assert.equal(readRows(out), readRows(good));
 });
 

@@ -38,7 +38,7 @@ test('reproduce writes each figure\'s summary and charts', () => {
 
 test('Fig. 2: more cache gives lower latency at every Emax, and latency does not rise with Emax', () => {
   const t = summary('fig2');
-  const j = meanJ(t, (r) => `${t.getChild('sMaxKbit')!.get(r)}|${t.getChild('eMaxMj')!.get(r)}`);
+  const j = meanJ(t, (r) => `${t.getChild('s_max_kbit')!.get(r)}|${t.getChild('e_max_mj')!.get(r)}`);
   const smax = [0, 20, 40, 60];
   const emax = [1.5, 2, 2.5, 3, 3.5, 4];
   for (const e of emax) {
@@ -55,7 +55,7 @@ test('Fig. 2: more cache gives lower latency at every Emax, and latency does not
 
 test('Fig. 3: latency falls as Fes_max grows, and delta = 2% lies above delta = 0', () => {
   const t = summary('fig3');
-  const j = meanJ(t, (r) => `${t.getChild('deltaUe')!.get(r)}|${t.getChild('fEsMaxGHz')!.get(r)}`);
+  const j = meanJ(t, (r) => `${t.getChild('delta_ue')!.get(r)}|${t.getChild('f_es_max_ghz')!.get(r)}`);
   const fes = [30, 32, 34, 36, 38];
   for (const d of [0, 0.02]) {
     for (let i = 1; i < fes.length; i++) assert.ok(j.get(`${d}|${fes[i]}`)! < j.get(`${d}|${fes[i - 1]}`)!, `delta ${d}: J not falling at ${fes[i]} GHz`);

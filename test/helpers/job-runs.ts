@@ -72,3 +72,11 @@ export function readRows(outDir: string): Record<string, unknown>[] {
   }
   return rows.sort((a, b) => (a.point as number) - (b.point as number) || (a.realisation as number) - (b.realisation as number));
 }
+
+/**
+ * readRows without the columns naming the job (job_name, job_hash): what two different jobs that
+ * must give the same results (another chunk size, backend auto) are compared on.
+ */
+export function resultRows(outDir: string): Record<string, unknown>[] {
+  return readRows(outDir).map(({ job_name: _name, job_hash: _hash, ...rest }) => rest);
+}

@@ -206,7 +206,7 @@ test('aggregate uses the prefix only: a valid chunk past it in the folder is nei
   const chunk = jobChunks(job).find((c) => c.point === 0 && c.k === 10)!;
   const point = sweepPoints(job)[0];
   await solveAndWriteChunk({
-    task: { settings: point.settings, sweepValues: point.values, seed: job.seed, point: 0, commonRandomNumbers: job.commonRandomNumbers, first: chunk.first, count: chunk.count, backend: 'float64' },
+    task: { settings: point.settings, seed: job.seed, point: 0, commonRandomNumbers: job.commonRandomNumbers, first: chunk.first, count: chunk.count, backend: 'float64' },
     chunkId: chunk.id, attempt: 1, path: chunkPath(out, chunk.id), meta: { job: JSON.stringify(job), jobHash: hash, engineVersion: 'test', chunk: chunk.id },
   });
   assert.is(readChunkFile(chunkPath(out, chunk.id), { jobHash: hash, chunk: chunk.id, point: 0, first: chunk.first, count: chunk.count }).problem, null, 'the planted chunk is valid');

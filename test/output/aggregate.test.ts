@@ -59,7 +59,7 @@ test('the summary matches a direct computation from the rows, in the table, the 
       assert.ok(Math.abs(fromCsv - want) <= 1e-12 * Math.max(1, Math.abs(want)), `point ${p} ${name} (CSV): ${fromCsv} vs ${want}`);
     }
     assert.is(summary.getChild('complete')!.get(p), true);
-    assert.is(summary.getChild('rMinMbps')!.get(p), JOB.sweep.rMinMbps[p % 2]);
+    assert.is(summary.getChild('r_min_mbps')!.get(p), JOB.sweep.rMinMbps[p % 2]);
   }
   assert.ok(sawInfeasible, 'Rmin = 17 Mbit/s makes some realisations infeasible (a summary over a mix)');
   const json = JSON.parse(dtmc(['aggregate', out, '--json']).stdout);

@@ -136,4 +136,25 @@ test('a folder without write permission is a named error', async () => {
   }
 });
 
+test('a stream is written piece by piece; one that fails midway leaves nothing and throws its own error', async () => {
+  const dir = tempDir('atomic-stream');
+  const path = join(dir, 'rows.csv');
+  async function* pieces(fail: boolean): AsyncGenerator<Uint8Array> {
+    yield Buffer.from('a,b\n');
+    yield Buffer.from('1,2\n');
+    if (fail) throw new Error('chunk 3 is corrupt');
+    yield Buffer.from('3,4\n');
+  }
+  await writeFileAtomically(path, pieces(false));
+  assert.is(readFileSync(path, 'utf8'), 'a,b\n1,2\n3,4\n');
+  try {
+    await writeFileAtomically(path, pieces(true));
+    assert.unreachable('written');
+  } catch (e) {
+    assert.is((e as Error).message, 'chunk 3 is corrupt');
+  }
+  assert.is(readFileSync(path, 'utf8'), 'a,b\n1,2\n3,4\n', 'the earlier file is as it was');
+  assert.equal(readdirSync(dir), ['rows.csv'], 'no temporary left');
+});
+
 test.run();

@@ -91,7 +91,7 @@ async function editedChunk(label: string, edit: (rows: ChunkRows) => void): Prom
   const offsets = new Int32Array(n + 1);
   traces.forEach((t, r) => (offsets[r + 1] = offsets[r] + t.length));
   const rows: ChunkRows = {
-    n, M, point: 1, sweepValues: { sMaxKbit: 30 }, realisation: Uint32Array.from(col('realisation')),
+    n, M, point: 1, realisation: Uint32Array.from(col('realisation')),
     status: Array.from({ length: n }, (_, r) => table.getChild('status')!.get(r) as string),
     iterations: Int32Array.from(col('iterations')), objectiveMs: Float64Array.from(col('objective_ms')),
     objectiveExactMs: Float64Array.from(col('objective_exact_ms')), maxViolation: Float64Array.from(col('max_violation')),
