@@ -17,6 +17,7 @@ import { AUTO, ENGINE_CHOICES, ENGINES, methodRefusal, type EngineChoice, type E
 import type { FusedAoColumns } from '../kernels/webgpu/fused-ao.js';
 import { addFusedWork, emptyFusedWork, formatFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 import type { SliceTask } from './solve-batch-worker.js';
+import { tCritical } from '../output/statistics.js';
 
 export interface BatchInput {
   settings: Settings;
@@ -63,7 +64,7 @@ export interface BatchSummary {
   /** Over realisations with status converged or max-iterations. */
   solved: number;
   meanObjectiveMs: number;
-  /** Half-width of the 95% confidence interval of the mean (1.96 s / sqrt(n)). */
+  /** Half-width of the 95% confidence interval of the mean (t_{0.975, n-1} s / sqrt(n), output/statistics.ts). */
   ci95Ms: number;
   meanIterations: number;
   sp3Calls: number;
@@ -156,7 +157,7 @@ class BatchTotals {
     const mean = solved ? this.sum / solved : Number.NaN;
     const variance = solved > 1 ? (this.sumSq - solved * mean * mean) / (solved - 1) : Number.NaN;
     return {
-      statuses: this.statuses, solved, meanObjectiveMs: mean, ci95Ms: 1.96 * Math.sqrt(Math.max(variance, 0) / solved),
+      statuses: this.statuses, solved, meanObjectiveMs: mean, ci95Ms: solved > 1 ? tCritical(0.95, solved - 1) * Math.sqrt(Math.max(variance, 0) / solved) : Number.NaN,
       meanIterations: solved ? this.iterations / solved : Number.NaN, sp3Calls: this.sp3Calls, sp3Certified: this.sp3Certified,
       jointSteps: this.jointSteps, maxViolation: this.maxViolation,
     };

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { dtmc, dtmcAsync, exited, firstChunk, readRows, tempDir, writeJob } from '../helpers/job-runs.js';
+import { dtmc, dtmcAsync, exited, firstChunk, readRows, resultRows, tempDir, writeJob } from '../helpers/job-runs.js';
 import { mergeMoments, momentsOf, stoppingPrefix, type Moments } from '../../output/precision.js';
 import { tCritical } from '../../output/statistics.js';
 import { jobChunks, jobHash, parseJob, sweepPoints } from '../../jobs/job-file.js';
@@ -160,8 +160,8 @@ test('each point stops at the prefix the rule names (checked from a full run\'s 
   const one = join(dir, 'one');
   assert.equal(chunksPerPoint(one, 2), expected.map((e) => e.chunks));
   // The rows of the prefix are the full run's first rows, value for value.
-  const used = readRows(one);
-  assert.equal(used, rows.filter((row) => (row.realisation as number) < expected[row.point as number].chunks * 10));
+  const used = resultRows(one);
+  assert.equal(used, resultRows(full).filter((row) => (row.realisation as number) < expected[row.point as number].chunks * 10));
   const summary = summaryCsv(one);
   assert.equal(summary.map((s) => [s.rows, s.realisations, s.target_relative, s.target_met]), [['40', '200', '0.02', 'true'], ['70', '200', '0.02', 'true']]);
   assert.ok(summary.every((s) => Number(s.precision_relative) <= 0.02 && Number(s.precision_half_width_ms) > 0));
@@ -216,6 +216,13 @@ test('aggregate uses the prefix only: a valid chunk past it in the folder is nei
   const verify = dtmc(['verify', out]);
   assert.is(verify.status, 0, verify.stdout + verify.stderr);
   assert.match(verify.stdout, /11 chunk\(s\): 11 ok, 0 missing/);
+  // The export takes the prefixes' rows only, as aggregate does.
+  const csvOut = join(dir, 'planted-rows.csv');
+  const exported = dtmc(['export', out, '--format', 'csv', '--out', csvOut]);
+  assert.is(exported.status, 0, exported.stderr);
+  const header = readFileSync(csvOut, 'utf8').trimEnd().split('\n');
+  const rowsUsed = (JSON.parse(dtmc(['aggregate', out, '--json']).stdout) as { points: { rows: number }[] }).points.reduce((t, p) => t + p.rows, 0);
+  assert.is(header.length - 1, rowsUsed, 'exported rows = the rows aggregate used');
   // The next run deletes it: it is never a result.
   const run = dtmc(['run', jobPath, '--out', out]);
   assert.is(run.status, 0, run.stderr);
@@ -291,7 +298,7 @@ test('a vs-AO target stops the points of every method at one prefix, where the p
   assert.equal(chunksPerPoint(out, 3), [want, want, want]);
   const summary = summaryCsv(out);
   assert.equal(summary.map((s) => s.target_met), ['true', 'true', 'true']);
-  assert.is(summary[0].precision_vs_ao_half_width_ms, 'NaN', 'the AO has no difference to itself');
+  assert.is(summary[0].precision_vs_ao_half_width_ms, '', 'the AO has no difference to itself (a missing value: an empty CSV field)');
   assert.ok(summary.slice(1).every((s) => Number(s.precision_vs_ao_half_width_ms) <= 0.02));
 });
 
