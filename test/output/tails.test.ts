@@ -202,7 +202,7 @@ test('summary.arrow and summary.csv carry the tails as columns', () => {
   const summary = tableFromIPC(readFileSync(join(out, 'summary.arrow')));
   const csv = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
   const col = (name: string): number[] => Array.from({ length: 2 }, (_, p) => summary.getChild(name)!.get(p) as number);
-  const csvCol = (name: string): number[] => csv.slice(1).map((r) => Number(r[csv[0].indexOf(name)]));
+  const csvCol = (name: string): number[] => csv.slice(1).map((r) => r[csv[0].indexOf(name)]).map((v) => (v === '' ? Number.NaN : Number(v))); // a missing value is an empty field
   for (const [name, get] of [
     ['outage_probability', (t: PointTails) => t.outage.estimate],
     ['outage_ci95_hi', (t: PointTails) => t.outage.upper],
