@@ -39,7 +39,7 @@ export function axisTitle(name: string): string {
 
 const symbol = (k: string): string => PARAMETERS.find((p) => p.name === k)?.symbol ?? k;
 /** Legends: opaque swatches (a band's 25% opacity would otherwise carry into them), long labels whole. */
-const LEGEND = { labelLimit: 400, titleLimit: 400, symbolOpacity: 1 };
+const LEGEND = { labelLimit: 1000, titleLimit: 1000, symbolOpacity: 1 };
 /** A sweep with at most this many x values is sparse: its lines carry a point at each value. */
 export const SPARSE_X = 6;
 export const seriesLabel = (values: Record<string, number | string>, keys: readonly string[]): string =>
@@ -174,10 +174,12 @@ export function convergenceSpec(job: FolderJob, conv: PointConvergence[]): Spec 
       },
       {
         data: { values: histogram },
-        facet: { field: 'point', type: 'nominal', title: 'realisations by AO iterations to stop, per sweep point', sort: labels, header: { labelLimit: 300 } },
-        columns: Math.min(labels.length, 4),
+        // Headers whole (headless Vega measures text by estimate and would cut long labels short);
+        // fewer columns where labels are long, so that neighbours do not overlap.
+        facet: { field: 'point', type: 'nominal', title: 'realisations by AO iterations to stop, per sweep point', sort: labels, header: { labelLimit: 0 } },
+        columns: Math.min(labels.length, labels.some((l) => l.length > 28) ? 3 : 4),
         spec: {
-          width: 150, height: 90, mark: 'bar',
+          width: labels.some((l) => l.length > 28) ? 260 : 150, height: 90, mark: 'bar',
           encoding: {
             x: { field: 'iterations', type: 'ordinal', title: 'AO iterations to stop', scale: { domain: counts }, axis: { labelAngle: 0 } },
             y: { field: 'rows', type: 'quantitative', title: 'realisations' },
