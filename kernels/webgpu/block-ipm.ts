@@ -14,7 +14,8 @@ import { fail } from '../../engine/errors.js';
 import type { BatchProblem } from '../batch.js';
 import type { BatchIpmOptions } from '../block-ipm.js';
 import type { BlockVars } from '../block-problem.js';
-import { blockBarrierWgsl, inRows, OUT_FLAGS, outRows, UNIFORMS, type FusedBlockSpec, type UniformName } from './block-ipm-wgsl.js';
+import { blockBarrierWgsl } from './block-ipm-wgsl.js';
+import { inRows, OUT_FLAGS, outRows, UNIFORMS, type FusedBlockSpec, type UniformName } from './block-spec-wgsl.js';
 
 type T = tf.Tensor;
 

@@ -15,7 +15,8 @@
  * The modes (fused-ao-layout.ts MODES) run single phases from a given point for the tests.
  * Shapes: X [inRows, N], result [outRows, N] as fused-ao-layout.ts describes.
  */
-import { blockPlumbingWgsl, blockSolverWgsl, UNIFORMS as BARRIER_UNIFORMS } from './block-ipm-wgsl.js';
+import { blockSolverWgsl } from './block-ipm-wgsl.js';
+import { blockPlumbingWgsl, UNIFORMS as BARRIER_UNIFORMS } from './block-spec-wgsl.js';
 import { SP3_FUSED } from './sp3-surrogate-wgsl.js';
 import { FUSED_MODEL_WGSL } from './fused-model-wgsl.js';
 import { FUSED_START_WGSL } from './fused-start-wgsl.js';

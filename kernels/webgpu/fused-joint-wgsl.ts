@@ -16,7 +16,8 @@
  * than converged or max-iterations are not stepped (`rowActive`: the status row of the input's
  * last row block is not needed: the host passes only rows to step).
  */
-import { blockPlumbingWgsl, blockSolverWgsl } from './block-ipm-wgsl.js';
+import { blockSolverWgsl } from './block-ipm-wgsl.js';
+import { blockPlumbingWgsl } from './block-spec-wgsl.js';
 import { JOINT_FUSED } from './joint-surrogate-wgsl.js';
 import { FUSED_MODEL_WGSL } from './fused-model-wgsl.js';
 import { DRAW_WGSL } from './draw-wgsl.js';

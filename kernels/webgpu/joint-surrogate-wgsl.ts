@@ -6,7 +6,7 @@
  * b, p, tau, r, u, alpha; and the joint spec for the fused block solver (./block-ipm-wgsl.ts,
  * whose shader defines `coef`, the variable constants and `uniforms`).
  */
-import type { FusedBlockSpec } from './block-ipm-wgsl.js';
+import type { FusedBlockSpec } from './block-spec-wgsl.js';
 import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
 import { RATE_SURROGATE_WGSL } from './rate-surrogate-wgsl.js';
 

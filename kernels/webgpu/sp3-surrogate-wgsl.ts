@@ -5,7 +5,7 @@
  * solver (./block-ipm-wgsl.ts, whose shader defines `coef`, `B`, `P`, `TAU`, `FUE`, `FES` and
  * `uniforms`).
  */
-import type { FusedBlockSpec } from './block-ipm-wgsl.js';
+import type { FusedBlockSpec } from './block-spec-wgsl.js';
 import { SLACK_SLOTS } from '../../engine/ao/solver-constants.js';
 import { RATE_SURROGATE_WGSL } from './rate-surrogate-wgsl.js';
 

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { blockPlumbingWgsl, type FusedBlockSpec } from '../../kernels/webgpu/block-ipm-wgsl.js';
+import { blockPlumbingWgsl, type FusedBlockSpec } from '../../kernels/webgpu/block-spec-wgsl.js';
 import { useBackend } from '../../kernels/backend.js';
 import { testBackend } from './tf-backend.js';
 
