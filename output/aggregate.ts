@@ -29,6 +29,7 @@ import { readChunkFile, writeTableAtomically } from './chunk-file.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
 import { tCritical } from './statistics.js';
+import { csvField } from './export-csv.js';
 import { aoPairingKey, folderPrefixes, pointPrecision, type PointPrecision } from './precision-prefix.js';
 import { folderTails, type PointTails } from './tails.js';
 import { tailColumns } from './tail-columns.js';
@@ -280,10 +281,8 @@ export async function writeSummary(outDir: string, a: Aggregate, engineVersion: 
   const table = new Table(schema, plain.batches.map((b) => new RecordBatch(schema, b.data)));
   const { arrow: arrowPath, csv: csvPath } = summaryPaths(outDir);
   await writeTableAtomically(arrowPath, table);
-  // A missing value (NaN) is an empty field, as `--json` writes it null.
-  const cell = (v: number | string | boolean): string =>
-    typeof v === 'number' && Number.isNaN(v) ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v);
-  const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => cell(c.values(p))).join(','))].join('\n');
+  // A missing value (NaN) is an empty field, as `--json` writes it null (csvField, as the row export writes it).
+  const csv = [cols.map((c) => c.name).join(','), ...a.points.map((p) => cols.map((c) => csvField(c.values(p))).join(','))].join('\n');
   await writeFileAtomically(csvPath, `${csv}\n`);
   return [arrowPath, csvPath];
 }
