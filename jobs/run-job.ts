@@ -29,6 +29,7 @@ import { DtmcError, fail } from '../engine/errors.js';
 import { acquireFolderLock, createExclusive } from './folder-lock.js';
 import { checkEngineStarts } from './engine-check.js';
 import { readChunkFile } from '../output/chunk-file.js';
+import { ChunkReadBuffer } from '../output/chunk-checksum.js';
 import { makeFolder } from '../output/atomic-file.js';
 import {
   checksumPath, chunkPath, chunksDir, failedRecordPath, manifestPath, manifestText, readManifest, removeFailedRecord, writeFailedRecord, writeManifest, type FolderShard, type Manifest,
@@ -140,12 +141,13 @@ function planChunks(outDir: string, hash: string, chunks: Chunk[], log: (line: s
   const leftovers = new Set(readdirSync(chunksDir(outDir)).filter((f) => /\.arrow(\.sha256)?\.tmp-/.test(f)));
   const todo: Chunk[] = [];
   const complete: Chunk[] = [];
+  const buffer = new ChunkReadBuffer(); // one chunk's bytes at a time
   for (const c of chunks) {
     const path = chunkPath(outDir, c.id);
     for (const f of leftovers) if (f.startsWith(`${c.id}.arrow.`)) unlinkSync(join(chunksDir(outDir), f));
     removeFailedRecord(outDir, c.id);
     if (existsSync(path)) {
-      const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, point: c.point, first: c.first, count: c.count });
+      const { problem } = readChunkFile(path, { jobHash: hash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer);
       if (!problem) {
         complete.push(c);
         continue;

@@ -26,6 +26,7 @@ import { existsSync } from 'node:fs';
 import { Bool, Float64, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { chunkPath, hasFailedRecord, summaryPaths, type FolderChunk, type FolderJob, type JobFolder } from './job-folder.js';
 import { readChunkFile, writeTableAtomically } from './chunk-file.js';
+import { ChunkReadBuffer } from './chunk-checksum.js';
 import { writeFileAtomically } from './atomic-file.js';
 import { AO_STATUSES, isSolved } from '../engine/ao/solve-ao.js';
 import { tCritical } from './statistics.js';
@@ -124,12 +125,13 @@ export function aggregate(folder: JobFolder): Aggregate {
   const corrupt: CorruptChunk[] = [];
   const prefixes = folderPrefixes(folder); // null without a precision target
   const accepted: FolderChunk[] = [];
+  const buffer = new ChunkReadBuffer(); // one chunk's bytes at a time
   for (const c of chunks) {
     const prefix = prefixes?.[c.point].decision;
     if (prefix && !prefix.decided) incomplete.add(c.point);
     if (prefix?.decided && c.k >= prefix.chunks) continue; // past the stopping prefix: never results
     const path = chunkPath(outDir, c.id);
-    const { table, problem } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null, problem: null };
+    const { table, problem } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer) : { table: null, problem: null };
     if (problem) corrupt.push({ id: c.id, path, problem });
     if (!table) {
       missing.push(c.id);
@@ -174,7 +176,7 @@ export function aggregate(folder: JobFolder): Aggregate {
       summary.vsAoDiffPercent = both ? (100 * mean) / (aoSum / both) : Number.NaN;
     }
   }
-  return { job, jobHash, missing, failed, corrupt, points: summaries, tails: folderTails(folder, accepted) };
+  return { job, jobHash, missing, failed, corrupt, points: summaries, tails: folderTails(folder, accepted, undefined, buffer) };
 }
 
 function addChunk(s: Sums, table: Table, objectives: Float64Array | null, first: number): void {

@@ -49,6 +49,23 @@ export async function writeChunkFile(path: string, table: Table, calls?: WriteCa
   await writePiecesAtomically(path, pieces, calls);
 }
 
+/**
+ * One block of memory that chunk files are read into, one after another: a pass over a job's
+ * chunks (aggregate, tails, export, verify) holds one chunk's bytes at a time instead of leaving a
+ * fresh buffer per chunk to the collector (with chunks of tens of MB, several were alive at once,
+ * so peak memory grew with the number of chunks). What was read into it, and every Arrow table
+ * parsed from it (apache-arrow's tables are views of the bytes), is valid until the next read.
+ */
+export class ChunkReadBuffer {
+  private memory = Buffer.alloc(0);
+
+  /** `size` bytes of the block (grown when smaller; the contents are overwritten by the read). */
+  take(size: number): Buffer {
+    if (this.memory.byteLength < size) this.memory = Buffer.allocUnsafeSlow(size);
+    return this.memory.subarray(0, size);
+  }
+}
+
 /** Largest checksum file read (a real one is under 100 bytes). */
 const MAX_CHECKSUM_BYTES = 1024;
 
@@ -74,9 +91,9 @@ function readChecksum(path: string): { sha256: string; bytes: number } | string 
 /**
  * The bytes of a chunk file once they match its checksum file, or the problem: checksum file
  * missing or malformed, a length other than the recorded one (checked before reading), or a hash
- * that differs.
+ * that differs. With `into`, the bytes are read into its memory (valid until its next read).
  */
-export function readCheckedBytes(path: string): { bytes: Buffer; problem: null } | { bytes: null; problem: string } {
+export function readCheckedBytes(path: string, into?: ChunkReadBuffer): { bytes: Buffer; problem: null } | { bytes: null; problem: string } {
   const sum = readChecksum(path);
   if (typeof sum === 'string') return { bytes: null, problem: sum };
   let bytes: Buffer;
@@ -85,7 +102,7 @@ export function readCheckedBytes(path: string): { bytes: Buffer; problem: null }
     fd = openSync(path, 'r');
     const size = fstatSync(fd).size;
     if (size !== sum.bytes) return { bytes: null, problem: `is ${size} bytes, its checksum file says ${sum.bytes}` };
-    bytes = Buffer.alloc(size);
+    bytes = into ? into.take(size) : Buffer.alloc(size);
     let at = 0;
     while (at < size) {
       const n = readSync(fd, bytes, at, size - at, at);

@@ -22,7 +22,7 @@ import { Field, makeData, RecordBatch, RecordBatchFileReader, RecordBatchFileWri
 import { CHUNK_COLUMNS, CHUNK_LAYOUT, type ChunkRows } from './chunk-columns.js';
 import { rowContext } from './row-context.js';
 import { checkArrowFileLayout } from './arrow-layout.js';
-import { readCheckedBytes } from './chunk-checksum.js';
+import { readCheckedBytes, type ChunkReadBuffer } from './chunk-checksum.js';
 import { chunkDomainProblem } from './chunk-domain.js';
 
 export interface ChunkMeta {
@@ -90,9 +90,11 @@ export interface ChunkExpectation {
  * file (checked before apache-arrow parses anything), an Arrow layout inside the file's bounds,
  * the job's hash, the chunk id, exactly realisations first .. first + count - 1, and every value
  * in its domain. `problem` says why a file is not a valid complete chunk (null when it is).
+ * With `into` (a pass over many chunks), the file is read into that buffer and the table is valid
+ * only until its next read (output/chunk-checksum.ts `ChunkReadBuffer`).
  */
-export function readChunkFile(path: string, expect: ChunkExpectation): { table: Table | null; problem: string | null } {
-  const { bytes, problem: unchecked } = readCheckedBytes(path);
+export function readChunkFile(path: string, expect: ChunkExpectation, into?: ChunkReadBuffer): { table: Table | null; problem: string | null } {
+  const { bytes, problem: unchecked } = readCheckedBytes(path, into);
   if (!bytes) return { table: null, problem: unchecked };
   let table: Table;
   try {

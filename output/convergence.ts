@@ -10,6 +10,7 @@ import type { Vector } from 'apache-arrow';
 import { chunkPath, type JobFolder } from './job-folder.js';
 import { isSolved } from '../engine/ao/solve-ao.js';
 import { readChunkFile } from './chunk-file.js';
+import { ChunkReadBuffer } from './chunk-checksum.js';
 import { folderPrefixes } from './precision-prefix.js';
 
 export interface IterationStats {
@@ -46,6 +47,7 @@ export function convergence(folder: JobFolder): PointConvergence[] {
   const { dir: outDir, points, chunks } = folder;
   const { jobHash } = folder.manifest;
   const out: PointConvergence[] = [];
+  const buffer = new ChunkReadBuffer(); // the traces are copied out of each chunk
   const prefixes = folderPrefixes(folder); // under a precision target, each point's stopping prefix only
   for (const p of points) {
     const traces: number[][] = [];
@@ -53,7 +55,7 @@ export function convergence(folder: JobFolder): PointConvergence[] {
     for (const c of chunks) {
       if (c.point !== p.index || (prefixes && c.k >= prefixes[c.point].decision.chunks)) continue;
       const path = chunkPath(outDir, c.id);
-      const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }) : { table: null };
+      const { table } = existsSync(path) ? readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer) : { table: null };
       if (!table) continue;
       const status = table.getChild('status')!;
       const trace = table.getChild('trace_ms')!;

@@ -35,8 +35,8 @@ export interface SelectLimits {
   bucketCap: number;
 }
 
-/** 2^21 values (16 MiB) kept whole; buckets of at most 2^13 values (64 KiB) collected. */
-export const DEFAULT_SELECT_LIMITS: SelectLimits = { keepAll: 2 ** 21, bucketCap: 2 ** 13 };
+/** 2^20 values (8 MiB) kept whole; buckets of at most 2^13 values (64 KiB) collected. */
+export const DEFAULT_SELECT_LIMITS: SelectLimits = { keepAll: 2 ** 20, bucketCap: 2 ** 13 };
 
 if (endianness() !== 'LE') throw new Error('output/exact-select.ts reads float bits as little-endian words');
 
@@ -166,6 +166,17 @@ export class ExactSelection {
   /** Values taken (known after the first pass). */
   get count(): number {
     return this.n;
+  }
+
+  /**
+   * Before the first value: at most `atMost` values will come in a pass. The kept values then
+   * take one array of that size when it is within keepAll, and none past it (straight to the
+   * bucket passes), instead of an array grown by doubling whose old copies are left to the
+   * collector.
+   */
+  reserve(atMost: number): void {
+    if (this.n > 0 || this.pass > 1) fail('invalid-argument', `${this.what}: reserve before the first value`);
+    this.kept = atMost <= this.limits.keepAll ? new Float64Array(atMost) : null;
   }
 
   /** Passes ended so far. */

@@ -13,6 +13,7 @@ import { RecordBatch, Schema, Table } from 'apache-arrow';
 import { fail } from '../engine/errors.js';
 import { chunkPath, hasFailedRecord, type FolderChunk, type JobFolder } from './job-folder.js';
 import { readChunkFile } from './chunk-file.js';
+import { ChunkReadBuffer } from './chunk-checksum.js';
 import { folderPrefixes } from './precision-prefix.js';
 
 /** What an export left out: chunks with no file (and those recorded as failed), and corrupt ones with why. */
@@ -76,9 +77,10 @@ export function planExport(folder: JobFolder, partial: boolean, scan: ExportScan
  */
 export function* chunkTables(folder: JobFolder, chunks: readonly FolderChunk[], partial: boolean, scan: ExportScan): Generator<Table> {
   const { jobHash } = folder.manifest;
+  const buffer = new ChunkReadBuffer(); // each table is valid until the next is asked for
   for (const c of chunks) {
     const path = chunkPath(folder.dir, c.id);
-    const { table, problem } = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count });
+    const { table, problem } = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer);
     if (!table) {
       const why = problem ?? 'unreadable';
       if (!partial) fail('corrupt-data', `corrupt chunk file: ${path} ${why}. Run the job again to redo it, or pass --partial to leave it out.`);

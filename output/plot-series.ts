@@ -9,7 +9,9 @@
  * them (so colour follows that parameter and dash the others), else PALETTE.length. A series may
  * be marked `onTop` (the AO in a chart of baselines): it gets a dash of its own when lines are
  * solid, and output/plot.ts draws it last, so a baseline on the same values does not hide it and
- * shows through its gaps.
+ * shows through its gaps. The same holds, panel by panel, for a series whose line lies on an
+ * earlier one's (`coincidentSeries`: Fig. 3's offloading portion is the same with and without the
+ * twin's deviation): it is drawn last and dashed in that panel, and the panel says so.
  */
 
 /** Tableau 10: ten colours far apart, none pale on white (Vega's `tableau10` scheme). */
@@ -20,6 +22,9 @@ export const DASHES: readonly (readonly number[])[] = [[1, 0], [6, 3], [2, 2], [
 
 /** The dash of a series drawn on top of solid lines. */
 export const ON_TOP_DASH: readonly number[] = [6, 3];
+
+/** The dash of a series drawn over an earlier series' line that it lies on (unlike ON_TOP_DASH, so an AO under it shows). */
+export const COINCIDE_DASH: readonly number[] = [3, 5];
 
 /** The most distinct (colour, dash) pairs (at period = PALETTE.length; period x DASHES.length in general): beyond, styles repeat. */
 export const SERIES_STYLES = PALETTE.length * DASHES.length;
@@ -49,4 +54,26 @@ export function seriesScales(labels: readonly string[], fastest: number, onTop: 
     strokeDash: { domain: [...labels], range: strokeDash },
     dashed: strokeDash.some((d) => d.length !== 2 || d[1] !== 0),
   };
+}
+
+/** Two lines coincide when they differ by at most this share of the panel's y range at every x. */
+export const COINCIDE_SHARE = 0.002;
+
+/**
+ * The series (labels) whose line in one panel lies on an earlier series' line (in label order):
+ * the same x values, and at each of them a y within COINCIDE_SHARE of the panel's y range (or
+ * equal, when every y is the same). Rows with a non-finite y are left out.
+ */
+export function coincidentSeries(rows: readonly { series: string; x: number | string; y: number }[], labels: readonly string[]): Set<string> {
+  const finite = rows.filter((r) => Number.isFinite(r.y));
+  const ys = finite.map((r) => r.y);
+  const tolerance = ys.length ? COINCIDE_SHARE * (Math.max(...ys) - Math.min(...ys)) : 0;
+  const lines = new Map(labels.map((l) => [l, new Map(finite.filter((r) => r.series === l).map((r) => [r.x, r.y]))]));
+  const lies = (line: Map<number | string, number>, under: Map<number | string, number>): boolean =>
+    line.size > 0 && line.size === under.size && [...line].every(([x, y]) => under.has(x) && Math.abs(y - under.get(x)!) <= tolerance);
+  const out = new Set<string>();
+  labels.forEach((label, i) => {
+    if (labels.slice(0, i).some((earlier) => !out.has(earlier) && lies(lines.get(label)!, lines.get(earlier)!))) out.add(label);
+  });
+  return out;
 }

@@ -6,7 +6,8 @@
  *                                          panels below with the mean offloading portion, and for
  *                                          jobs sweeping method the paired difference from the AO
  *                                          on the same realisations with its 95% CI, if asked
- *   <job>-convergence.svg/.png/.vl.json   mean J per AO iteration (10-90% band) per sweep point, and
+ *   <job>-convergence.svg/.png/.vl.json   mean J per AO iteration (10-90% band) per sweep point (one
+ *                                          small chart each past CONVERGENCE_OVERLAY points), and
  *                                          below, per sweep point, the histogram of iterations to
  *                                          stop (every count between the least and most seen)
  * The x parameter and the panels come from the job's "plot" field (default: the last swept numeric
@@ -14,7 +15,8 @@
  * that cannot be drawn (plot.x not swept, a panel with nothing to show) is an error, not an empty
  * chart. Lines carry a point at each x where the sweep is sparse (SPARSE_X values or fewer); two
  * x values are points with CI rules and a subtitle saying why, not a line. Series colours and
- * dashes: output/plot-series.ts; in a chart of baselines the AO's line is drawn last, dashed.
+ * dashes: output/plot-series.ts; in a chart of baselines the AO's line is drawn last, dashed, and
+ * in any panel a series whose line lies on an earlier one's is drawn last, dashed, and named.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +27,7 @@ import { fail } from '../engine/errors.js';
 import { PARAMETERS } from '../engine/settings.js';
 import { plotsDir, type FolderJob } from './job-folder.js';
 import type { PlotPanel } from './plot-settings.js';
-import { DASHED_LEGEND, seriesScales } from './plot-series.js';
+import { COINCIDE_DASH, coincidentSeries, DASHED_LEGEND, seriesScales } from './plot-series.js';
 import type { Aggregate } from './aggregate.js';
 import type { PointConvergence } from './convergence.js';
 
@@ -105,10 +107,30 @@ export function summarySpec(a: Aggregate): Spec {
   const y = (field: Field, title?: string) => ({ field, type: 'quantitative' as const, title, scale: { zero: field.startsWith('diff') } });
   // Lines of a sparse sweep carry a point at each x.
   const lineMark = { type: 'line' as const, point: xCount <= SPARSE_X ? { filled: true } : false };
-  /** Lines of the series, those `onTop` (the AO) drawn last so a baseline on the same values does not hide them. */
-  const lines = (mid: Field, title?: string) => [false, true]
-    .filter((top) => values.some((v) => v.onTop === top))
-    .map((top) => ({ transform: [{ filter: `${top ? '' : '!'}datum.onTop` }], mark: lineMark, encoding: { x: xEnc, y: y(mid, title), color, strokeDash } }));
+  /** Series whose line lies on an earlier one's in a panel; the AO (`onTop`, dashed already) is left out. */
+  const coincident = (mid: Field): Set<string> => coincidentSeries(
+    values.filter((v) => !v.onTop).map((v) => ({ series: v.series, x: v.x, y: v[mid] })),
+    labels.filter((l) => !values.some((v) => v.onTop && v.series === l)),
+  );
+  /**
+   * Lines of the series: those `onTop` (the AO) drawn after the others so a baseline on the same
+   * values does not hide them; then, dashed, any series whose line lies on an earlier one's in
+   * this panel (plot-series.ts `coincidentSeries`), so that both show.
+   */
+  const lines = (mid: Field, title?: string) => {
+    const hidden = coincident(mid);
+    const drawn = (v: (typeof values)[number]): number => (hidden.has(v.series) ? 2 : v.onTop ? 1 : 0);
+    return [0, 1, 2].filter((layer) => values.some((v) => drawn(v) === layer)).map((layer) => ({
+      transform: [{ filter: { field: 'series', oneOf: labels.filter((l) => drawn(values.find((v) => v.series === l)!) === layer) } }],
+      mark: lineMark,
+      encoding: { x: xEnc, y: y(mid, title), color, strokeDash: layer === 2 ? { value: [...COINCIDE_DASH] } : strokeDash },
+    }));
+  };
+  /** A panel's note naming the series drawn dashed because they lie on an earlier one. */
+  const coincideNote = (mid: Field): { title?: { text: string; fontSize: number; fontWeight: 'normal'; anchor: 'start' } } => {
+    const hidden = [...coincident(mid)];
+    return pointsOnly || !hidden.length ? {} : { title: { text: `dashed: ${hidden.join('; ')} (on an earlier series' line)`, fontSize: 11, fontWeight: 'normal', anchor: 'start' } };
+  };
   /** The centre line (or points) with its 95% CI as a band (or rules). */
   const withInterval = (mid: Field, lo: Field, hi: Field, title: string) => (pointsOnly
     ? [
@@ -117,16 +139,16 @@ export function summarySpec(a: Aggregate): Spec {
     ]
     : [{ mark: { type: 'errorband' as const, opacity: 0.25 }, encoding: { x: xEnc, y: y(lo, title), y2: { field: hi }, color } }, ...lines(mid, title)]);
   const panel = (kind: PlotPanel) => (kind === 'latency'
-    ? { width: 480, height: 300, layer: withInterval('mean', 'lo', 'hi', 'total latency J [ms]') }
+    ? { width: 480, height: 300, ...coincideNote('mean'), layer: withInterval('mean', 'lo', 'hi', 'total latency J [ms]') }
     : kind === 'offload'
       ? {
-        width: 480, height: 180,
+        width: 480, height: 180, ...coincideNote('offload'),
         layer: pointsOnly
           ? [{ mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x: xEnc, ...offset, y: y('offload', 'mean offloading portion [-]'), color } }]
           : lines('offload', 'mean offloading portion [-]'),
       }
       : {
-        width: 480, height: 200,
+        width: 480, height: 200, ...coincideNote('diff'),
         transform: [{ filter: 'isFinite(datum.diff)' }],
         layer: withInterval('diff', 'diffLo', 'diffHi', 'J - J(ao), same realisations [ms]'),
       });
@@ -138,8 +160,12 @@ export function summarySpec(a: Aggregate): Spec {
   return (panels.length === 1 ? { ...base, ...panel(panels[0]) } : { ...base, vconcat: panels.map(panel) }) as Spec;
 }
 
+/** Most sweep points whose convergence curves share one chart (more: one small chart each). */
+export const CONVERGENCE_OVERLAY = 4;
+
 /**
- * The convergence chart: mean J per AO iteration per point (10-90% band), and below it the
+ * The convergence chart: mean J per AO iteration per point (10-90% band; one small chart per
+ * point past CONVERGENCE_OVERLAY points), and below it the
  * histogram of iterations to stop, one small chart per sweep point, each with every iteration
  * count from the least to the most seen on its axis (empty counts drawn as 0).
  */
@@ -160,26 +186,41 @@ export function convergenceSpec(job: FolderJob, conv: PointConvergence[]): Spec 
   const strokeDash = { field: 'point', type: 'nominal' as const, title: legendTitle, scale: scales.strokeDash, legend };
   const x = { field: 'iteration', type: 'quantitative' as const, title: 'AO iteration i', axis: { tickMinStep: 1 } };
   const longest = conv.reduce((n, p) => Math.max(n, p.iterations.length), 0);
+  const long = labels.some((l) => l.length > 28);
+  const gridColumns = Math.min(labels.length, long ? 3 : 4);
+  const cellWidth = long ? 260 : 150;
+  const overlay = labels.length <= CONVERGENCE_OVERLAY;
+  const curves = [
+    {
+      mark: { type: 'area', opacity: overlay ? 0.12 : 0.25 },
+      encoding: { x, y: { field: 'p10', type: 'quantitative', title: overlay ? 'J(i) [ms]: mean, 10-90% band' : 'J(i) [ms]', scale: { zero: false } }, y2: { field: 'p90' }, color },
+    },
+    { mark: { type: 'line', point: longest <= SPARSE_X ? { filled: true } : false }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash } },
+  ];
+  // Up to CONVERGENCE_OVERLAY points share one chart; more are drawn one small chart each (their
+  // bands would blend into one), on a shared y scale, in the histogram's grid.
+  const top = overlay
+    ? { width: 560, height: 300, data: { values: lines }, layer: curves }
+    : {
+      data: { values: lines },
+      facet: { field: 'point', type: 'nominal', title: 'mean J per AO iteration with its 10-90% band, per sweep point', sort: labels, header: { labelLimit: 0 } },
+      columns: gridColumns,
+      spec: { width: cellWidth, height: 110, layer: curves },
+    };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${job.name}: AO convergence`,
     config: { font: 'DejaVu Sans' },
     vconcat: [
-      {
-        width: 560, height: 300, data: { values: lines },
-        layer: [
-          { mark: { type: 'area', opacity: 0.12 }, encoding: { x, y: { field: 'p10', type: 'quantitative', title: 'J(i) [ms]: mean, 10-90% band' }, y2: { field: 'p90' }, color } },
-          { mark: { type: 'line', point: longest <= SPARSE_X ? { filled: true } : false }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash } },
-        ],
-      },
+      top,
       {
         data: { values: histogram },
         // Headers whole (headless Vega measures text by estimate and would cut long labels short);
         // fewer columns where labels are long, so that neighbours do not overlap.
         facet: { field: 'point', type: 'nominal', title: 'realisations by AO iterations to stop, per sweep point', sort: labels, header: { labelLimit: 0 } },
-        columns: Math.min(labels.length, labels.some((l) => l.length > 28) ? 3 : 4),
+        columns: gridColumns,
         spec: {
-          width: labels.some((l) => l.length > 28) ? 260 : 150, height: 90, mark: 'bar',
+          width: cellWidth, height: 90, mark: 'bar',
           encoding: {
             x: { field: 'iterations', type: 'ordinal', title: 'AO iterations to stop', scale: { domain: counts }, axis: { labelAngle: 0 } },
             y: { field: 'rows', type: 'quantitative', title: 'realisations' },

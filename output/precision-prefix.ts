@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
 import { isSolved } from '../engine/ao/solve-ao.js';
 import { readChunkFile } from './chunk-file.js';
+import { ChunkReadBuffer } from './chunk-checksum.js';
 import { chunkPath, type FolderPoint, type JobFolder } from './job-folder.js';
 import { momentsOf, stoppingPrefix, type MeasureTarget, type Moments, type PrecisionTarget, type PrefixDecision, type Reached } from './precision.js';
 
@@ -160,11 +161,12 @@ export class PrecisionTracker {
 export function folderReader(folder: JobFolder, chunksPerPoint: number): ChunkObjectivesReader {
   const { dir, chunks } = folder;
   const { jobHash } = folder.manifest;
+  const buffer = new ChunkReadBuffer(); // the objectives are copied out of each chunk
   return (point, k) => {
     const c = chunks[point * chunksPerPoint + k];
     const path = chunkPath(dir, c.id);
     if (!existsSync(path)) return null;
-    const { table } = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count });
+    const { table } = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer);
     return table ? chunkObjectives(table) : null;
   };
 }

@@ -25,7 +25,7 @@
  * Exact and flat in memory: the values are not held. Per point, its chunk files are read one at
  * a time through the checked reader (output/chunk-file.ts) in passes of output/exact-select.ts
  * (a histogram of the float bits, then only the values in the buckets that hold a wanted rank):
- * one pass when a point has at most 2^21 values of each, three for a continuous distribution
+ * one pass when a point has at most 2^20 values of each, three for a continuous distribution
  * above that. Memory: O(buckets + candidates) for one point at a time, independent of n and of
  * the number of points (but for the results).
  */
@@ -34,6 +34,7 @@ import { isSolved } from '../engine/ao/solve-ao.js';
 import { type Table } from 'apache-arrow';
 import { chunkPath, type FolderChunk, type JobFolder } from './job-folder.js';
 import { readChunkFile } from './chunk-file.js';
+import { ChunkReadBuffer } from './chunk-checksum.js';
 import { flatValues } from './chunk-domain.js';
 import { DEFAULT_SELECT_LIMITS, ExactSelection, type SelectLimits } from './exact-select.js';
 import { quantileDiscRank, quantileRanks, wilsonInterval } from './statistics.js';
@@ -134,16 +135,26 @@ interface PointCounts {
   M: number;
 }
 
-/** The solved rows' J and their pooled latencies (NaN left out) of one chunk table. */
-export function solvedValues(table: Table): { objective: Float64Array; latency: Float64Array; rows: number; solved: number; M: number } {
+/** Scratch arrays that solvedValues reuses from chunk to chunk (grown when a chunk needs more). */
+export class SolvedScratch {
+  objective = new Float64Array(0);
+  latency = new Float64Array(0);
+}
+
+/**
+ * The solved rows' J and their pooled latencies (NaN left out) of one chunk table, written into
+ * `scratch` (views valid until its next use).
+ */
+export function solvedValues(table: Table, scratch = new SolvedScratch()): { objective: Float64Array; latency: Float64Array; rows: number; solved: number; M: number } {
   const status = table.getChild('status')!;
   const j = table.getChild('objective_ms')!.toArray() as Float64Array;
   const lat = table.getChild('latency_ms')!;
   const all = flatValues(lat) as Float64Array;
   const n = table.numRows;
   const M = n ? all.length / n : 0;
-  const objective = new Float64Array(n);
-  const latency = new Float64Array(n * M);
+  if (scratch.objective.length < n) scratch.objective = new Float64Array(n);
+  if (scratch.latency.length < n * M) scratch.latency = new Float64Array(n * M);
+  const { objective, latency } = scratch;
   let solved = 0;
   let l = 0;
   for (let r = 0; r < n; r++) {
@@ -159,23 +170,29 @@ export function solvedValues(table: Table): { objective: Float64Array; latency: 
  * read as valid; a point's others are left out, as there). A chunk that no longer reads as valid
  * between passes is a 'corrupt-data' error.
  */
-export function folderTails(folder: JobFolder, accepted: readonly FolderChunk[], limits: SelectLimits = DEFAULT_SELECT_LIMITS): PointTails[] {
+export function folderTails(folder: JobFolder, accepted: readonly FolderChunk[], limits: SelectLimits = DEFAULT_SELECT_LIMITS, buffer = new ChunkReadBuffer()): PointTails[] {
   const { jobHash } = folder.manifest;
   const byPoint = folder.points.map(() => [] as FolderChunk[]);
   for (const c of accepted) byPoint[c.point].push(c);
+  const scratch = new SolvedScratch(); // with `buffer`, one chunk's bytes and values at a time
   return folder.points.map((point, i) => {
     const counts: PointCounts = { rows: 0, solved: 0, M: 0 };
     const jSets = (n: number): QuantileRankSet[] => TAIL_PROBABILITIES.map((p) => objectiveRanks(n, p));
     const lSets = (n: number): QuantileRankSet[] => TAIL_PROBABILITIES.map((p) => latencyRanks(n, counts.solved, counts.M, p));
     const j = new ExactSelection((n) => wanted(jSets(n), n), `point ${point.index} objective_ms`, limits);
     const lat = new ExactSelection((n) => wanted(lSets(n), n), `point ${point.index} latency_ms`, limits);
+    const rows = byPoint[i].reduce((n, c) => n + c.count, 0);
     for (let pass = 1; ; pass++) {
       for (const c of byPoint[i]) {
         const path = chunkPath(folder.dir, c.id);
-        const { table, problem } = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count });
+        const { table, problem } = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer);
         if (!table) fail('corrupt-data', `${path} changed while the summary read it (pass ${pass} of the tails): ${problem}`);
-        const v = solvedValues(table);
+        const v = solvedValues(table, scratch);
         if (pass === 1) {
+          if (counts.rows === 0) {
+            j.reserve(rows);
+            lat.reserve(rows * v.M);
+          }
           counts.rows += v.rows;
           counts.solved += v.solved;
           counts.M = v.M;

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { chunkPath, hasFailedRecord, type JobFolder } from './job-folder.js';
 import { readChunkFile } from './chunk-file.js';
+import { ChunkReadBuffer } from './chunk-checksum.js';
 import { folderPrefixes } from './precision-prefix.js';
 
 export const VERDICTS = ['ok', 'missing', 'failed', 'corrupt'] as const;
@@ -34,6 +35,7 @@ export function verifyFolder(folder: JobFolder): FolderVerdict {
   const { job, jobHash } = folder.manifest;
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   const prefixes = folderPrefixes(folder); // null without a precision target
+  const buffer = new ChunkReadBuffer(); // one chunk's bytes at a time
   const results = folder.chunks.filter((c) => {
     const d = prefixes?.[c.point].decision;
     return !(d?.decided && c.k >= d.chunks);
@@ -44,7 +46,7 @@ export function verifyFolder(folder: JobFolder): FolderVerdict {
     let problem = '';
     if (!existsSync(path)) verdict = hasFailedRecord(outDir, c.id) ? 'failed' : 'missing';
     else {
-      problem = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }).problem ?? '';
+      problem = readChunkFile(path, { jobHash, chunk: c.id, point: c.point, first: c.first, count: c.count }, buffer).problem ?? '';
       if (problem) verdict = 'corrupt';
     }
     counts[verdict]++;

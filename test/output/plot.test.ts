@@ -6,8 +6,8 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { aggregate, type Aggregate, type PointSummary } from '../../output/aggregate.js';
 import { convergence } from '../../output/convergence.js';
-import { convergenceSpec, summarySpec, SPARSE_X, type Spec } from '../../output/plot.js';
-import { DASHES, ON_TOP_DASH, PALETTE, seriesScales } from '../../output/plot-series.js';
+import { CONVERGENCE_OVERLAY, convergenceSpec, summarySpec, SPARSE_X, type Spec } from '../../output/plot.js';
+import { COINCIDE_DASH, COINCIDE_SHARE, coincidentSeries, DASHES, ON_TOP_DASH, PALETTE, seriesScales } from '../../output/plot-series.js';
 import type { PointConvergence } from '../../output/convergence.js';
 import { openJobFolder } from '../../output/job-folder.js';
 import { JOB_FORMAT } from '../../jobs/job-file.js';
@@ -222,13 +222,52 @@ test('in a chart of baselines the AO is drawn last and dashed, so offload-all on
   for (const d of under) assert.equal(d, [...DASHES[0]], 'the baselines are solid');
 });
 
+test('a series whose line lies on an earlier one is drawn last, dashed, and named in its panel', async () => {
+  // Fig. 3's case: the offloading portion is the same at both deltas, J is not.
+  const a = handAggregate({ x: 'fEsMaxGHz', panels: ['latency', 'offload'] }, [0, 0.02].flatMap((d) => [30, 34, 38].map((f) => ({ deltaUe: d, fEsMaxGHz: f }))));
+  a.points.forEach((p) => (p.offloadPortionMean = 0.9 + (p.values.fEsMaxGHz as number) / 1000));
+  const spec = summarySpec(a) as unknown as { vconcat: { title?: { text: string }; layer: { mark: { type: string } }[] }[] };
+  const [latency, offload] = spec.vconcat;
+  assert.is(latency.title, undefined, 'the J lines differ: no note');
+  assert.equal(latency.layer.map((l) => l.mark.type), ['errorband', 'line']);
+  assert.equal(offload.layer.map((l) => l.mark.type), ['line', 'line']);
+  assert.is(offload.title!.text, "dashed: delta_ue = 0.02 (on an earlier series' line)");
+  const drawnOn = async (name: string) => (await sceneItems(spec as unknown as Spec, (m) => m.name === name)).map((i) => i as { datum: Record<string, unknown>; strokeDash?: number[] });
+  const under = await drawnOn('concat_1_layer_0_layer_0_marks');
+  const over = await drawnOn('concat_1_layer_1_layer_0_marks');
+  assert.ok(under.length === 3 && under.every((i) => String(i.datum.series).endsWith('0')), 'the first series below');
+  assert.ok(over.length === 3 && over.every((i) => String(i.datum.series).endsWith('0.02')), 'the coinciding series on top');
+  assert.equal(over[0].strokeDash, [...COINCIDE_DASH]);
+  assert.equal(under[0].strokeDash, [...DASHES[0]]);
+  // The rule itself: within COINCIDE_SHARE of the y range at every x, the same x values, earlier series first.
+  const rows = (ys: Record<string, number[]>) => Object.entries(ys).flatMap(([series, y]) => y.map((v, x) => ({ series, x, y: v })));
+  assert.equal([...coincidentSeries(rows({ a: [0, 1, 2], b: [0, 1, 2 + COINCIDE_SHARE], c: [0, 1, 2.5] }), ['a', 'b', 'c'])], ['b']);
+  assert.equal([...coincidentSeries(rows({ a: [0, 1, 2], b: [0, 1, 2 + 3 * COINCIDE_SHARE] }), ['a', 'b'])], []);
+  assert.equal([...coincidentSeries(rows({ a: [0, 1], b: [0, 1, 2] }), ['a', 'b'])], [], 'other x values: not the same line');
+  assert.equal([...coincidentSeries(rows({ a: [5, 5], b: [5, 5], c: [5, 5] }), ['a', 'b', 'c'])], ['b', 'c'], 'flat and equal: both later ones');
+});
+
+test(`past ${CONVERGENCE_OVERLAY} sweep points the convergence curves are one small chart per point on a shared y scale`, async () => {
+  const few = handAggregate({}, Array.from({ length: CONVERGENCE_OVERLAY }, (_, i) => ({ eMaxMj: i + 1 })));
+  const overlaid = convergenceSpec(few.job, handConvergence(few, [[0, 0, 1]])) as unknown as { vconcat: Record<string, unknown>[] };
+  assert.ok(Array.isArray(overlaid.vconcat[0].layer) && !overlaid.vconcat[0].facet, `${CONVERGENCE_OVERLAY} points share one chart`);
+  const many = handAggregate({}, Array.from({ length: CONVERGENCE_OVERLAY + 1 }, (_, i) => ({ eMaxMj: i + 1 })));
+  const spec = convergenceSpec(many.job, handConvergence(many, [[0, 0, 1]]));
+  const top = (spec as unknown as { vconcat: { facet: { field: string }; resolve?: unknown }[] }).vconcat[0];
+  assert.is(top.facet.field, 'point');
+  assert.is(top.resolve, undefined, 'y shared (Vega-Lite facets share scales by default)');
+  const lines = await sceneItems(spec, (m) => (m as { marktype?: string }).marktype === 'line' && m.role === 'mark');
+  assert.is(new Set(lines.map((i) => i.datum!.point)).size, CONVERGENCE_OVERLAY + 1, 'a line per point');
+  assert.ok(lines.length >= CONVERGENCE_OVERLAY + 1 && (await sceneItems(spec, (m) => m.role === 'scope')).length >= 2 * (CONVERGENCE_OVERLAY + 1), 'a cell per point in both grids');
+});
+
 test('more series than the palette holds get distinct (colour, dash) pairs, colour following the fastest parameter', () => {
   const values = [0, 20, 40, 60].flatMap((s) => [1.5, 2, 2.5, 3, 3.5, 4].map((e) => ({ sMaxKbit: s, eMaxMj: e })));
   const a = handAggregate({}, values);
   const spec = convergenceSpec(a.job, handConvergence(a, [[0, 0, 1]])) as unknown as {
     vconcat: { layer: { encoding: { color: { scale: { domain: string[]; range: string[] } }; strokeDash?: { scale: { range: number[][] } } } }[] }[];
   };
-  const line = spec.vconcat[0].layer[1].encoding;
+  const line = (spec.vconcat[0] as unknown as { spec: (typeof spec.vconcat)[0] }).spec.layer[1].encoding; // 24 points: one small chart each
   const colours = line.color.scale.range;
   const dashes = line.strokeDash!.scale.range;
   assert.is(line.color.scale.domain.length, 24);

@@ -188,6 +188,30 @@ test('ExactSelection equals a full sort on colliding, repeated and zero values o
   }
 });
 
+test('ExactSelection.reserve keeps the values in one pass within keepAll and goes to the bucket passes past it', () => {
+  const rng = mulberry32(11);
+  const values = Float64Array.from({ length: 3000 }, () => Math.exp(4 * rng()));
+  const sorted = Float64Array.from(values).sort();
+  const ranks = (): number[] => [1, 1500, 2970, 3000];
+  const run = (atMost: number): { passes: number; got: number[] } => {
+    const sel = new ExactSelection(ranks, 'reserved', { keepAll: 4000, bucketCap: 64 });
+    sel.reserve(atMost);
+    do for (let i = 0; i < values.length; i += 1000) sel.add(values.slice(i, i + 1000));
+    while (sel.endPass());
+    return { passes: sel.passes, got: ranks().map((r) => sel.value(r)) };
+  };
+  const want = ranks().map((r) => sorted[r - 1]);
+  const within = run(3000);
+  assert.is(within.passes, 1, 'reserved within keepAll: one pass');
+  assert.equal(within.got, want);
+  const past = run(5000); // a bound over keepAll: nothing kept, even though only 3000 come
+  assert.ok(past.passes > 1, `past keepAll: bucket passes (${past.passes})`);
+  assert.equal(past.got, want);
+  const sel = new ExactSelection(ranks, 'late', { keepAll: 10, bucketCap: 8 });
+  sel.add(values.slice(0, 5));
+  assert.throws(() => sel.reserve(10), /late: reserve before the first value/);
+});
+
 test('ExactSelection refuses a negative value and data that change between passes', () => {
   const sel = new ExactSelection(() => [1], 'x');
   assert.throws(() => sel.add(new Float64Array([1, -2])), /x: value -2 is not a number >= 0/);
