@@ -59,9 +59,16 @@ export async function writeChunkFile(path: string, table: Table, calls?: WriteCa
 export class ChunkReadBuffer {
   private memory = Buffer.alloc(0);
 
-  /** `size` bytes of the block (grown when smaller; the contents are overwritten by the read). */
+  /**
+   * `size` bytes of the block (the contents are overwritten by the read). Grown with 1/8 to
+   * spare when smaller, so that chunks a little larger than the first do not each leave the
+   * collector a block of tens of MB.
+   */
   take(size: number): Buffer {
-    if (this.memory.byteLength < size) this.memory = Buffer.allocUnsafeSlow(size);
+    if (this.memory.byteLength < size) {
+      this.memory = Buffer.alloc(0); // the old block goes before the new one is made
+      this.memory = Buffer.allocUnsafeSlow(size + (size >>> 3));
+    }
     return this.memory.subarray(0, size);
   }
 }
