@@ -7,7 +7,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
 import { AO_STATUSES } from '../engine/ao/solve-ao.js';
 import { JOB_FORMAT, jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
-import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
+import { runJob, type RunOutcome } from '../jobs/run-job.js';
+import { resolveShard, type ShardChoice } from '../jobs/shard-env.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
 import { quantileAt, tailsWithoutEcdf, type PointTails } from '../output/tails.js';
@@ -24,36 +25,12 @@ export const DEFAULT_JOB = join(JOBS_DIR, 'smoke.json');
 /** A progress or status line on stderr (stdout carries the summary). */
 export const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/**
- * The shard: --shard i/n, else Slurm job arrays (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT), else
- * Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with the count from --shards or DTMC_SHARDS).
- */
-export function resolveShard(flag: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): Shard {
-  const parse = (text: string, where: string): Shard => {
-    const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-    if (!m) fail('invalid-argument', `${where} must be i/n with 0 <= i < n, got "${text}"`);
-    const shard = { index: Number(m[1]), count: Number(m[2]) };
-    if (!(shard.count >= 1 && shard.index < shard.count)) fail('invalid-argument', `${where} must be i/n with 0 <= i < n, got "${text}"`);
-    return shard;
-  };
-  if (flag !== undefined) return parse(flag, '--shard');
-  const count = shards ?? (env.DTMC_SHARDS !== undefined ? Number(env.DTMC_SHARDS) : undefined);
-  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-    const n = count ?? Number(env.SLURM_ARRAY_TASK_COUNT);
-    return parse(`${env.SLURM_ARRAY_TASK_ID}/${n}`, 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (or --shards)');
-  }
-  if (env.JOB_COMPLETION_INDEX !== undefined) {
-    if (count === undefined) fail('invalid-argument', 'JOB_COMPLETION_INDEX is set: give the number of shards with --shards N or DTMC_SHARDS');
-    return parse(`${env.JOB_COMPLETION_INDEX}/${count}`, 'JOB_COMPLETION_INDEX/--shards');
-  }
-  return { index: 0, count: 1 };
-}
-
 interface RunArgs {
   job?: string;
   out?: string;
   shard?: string;
-  shards?: number;
+  shards?: string;
+  'shard-base'?: string;
   workers?: number;
   progress: string;
   summary: boolean;
@@ -68,8 +45,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     y
       .positional('job', { type: 'string', describe: 'job file (JSON) [default: jobs/smoke.json]' })
       .option('out', { type: 'string', requiresArg: true, describe: 'output folder [default: results/<job name>]' })
-      .option('shard', { type: 'string', requiresArg: true, describe: 'run share i of n of the chunks, "i/n" [default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0/1]' })
-      .option('shards', { type: 'number', requiresArg: true, describe: 'number of shards when the index comes from the environment' })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'run share i of n of the chunks, "i/n"; "auto": the index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX [env DTMC_SHARD; default: 0/1, every chunk]' })
+      .option('shards', { type: 'string', requiresArg: true, describe: 'with --shard auto: the number of shards (index = array id - base) [env DTMC_SHARDS; default: from the Slurm array\'s ids]' })
+      .option('shard-base', { type: 'string', requiresArg: true, describe: 'with --shard auto --shards N: the array id of shard 0 [env DTMC_SHARD_BASE; default: 0]' })
       .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: the job\'s "workers"]' })
       .option('progress', { type: 'string', default: 'auto', choices: PROGRESS_MODES as string[], describe: 'a bar on a terminal, log lines otherwise' })
       .option('summary', { type: 'boolean', default: true, describe: 'aggregate and print the summary when every chunk is complete' })
@@ -97,9 +75,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= MAX_WORKERS)) {
       fail('invalid-argument', `--workers must be an integer in [1, ${MAX_WORKERS}], got ${args.workers}`);
     }
-    const shard = resolveShard(args.shard, args.shards);
+    const choice = resolveShard({ shard: args.shard, shards: args.shards, shardBase: args['shard-base'] });
+    if (choice.note) log(choice.note);
+    const { shard } = choice;
     if (args['dry-run']) {
-      printPlan(job, shard);
+      printPlan(job, choice);
       return;
     }
     const outcome = await runJob({
@@ -217,7 +197,7 @@ export function aggregateChecked(dir: string, partial: boolean): Aggregate {
 }
 
 /** The job as run would expand it: the sweep points with their values, chunks, this shard's share. */
-function printPlan(job: Job, shard: Shard): void {
+function printPlan(job: Job, { shard, how }: ShardChoice): void {
   const points = sweepPoints(job);
   const chunks = jobChunks(job);
   const mine = shardChunks(chunks, shard);
@@ -225,7 +205,7 @@ function printPlan(job: Job, shard: Shard): void {
   process.stdout.write(`${job.name}: ${points.length} sweep point(s) x ${job.realisations} realisations = ${points.length * job.realisations} solves, `
     + `${chunks.length} chunk(s) of up to ${job.chunkSize}; backend ${job.backend}, workers ${job.workers}, seed ${job.seed}`
     + `${job.commonRandomNumbers ? ', common random numbers' : ''}\n`);
-  if (shard.count > 1) process.stdout.write(`shard ${shard.index}/${shard.count}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
+  process.stdout.write(`${how}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
   if (job.precision) process.stdout.write(`precision target ${JSON.stringify(job.precision)}: each point stops at the first complete prefix of its chunks that meets it; the counts above are the cap\n`);
   if (keys.length) {
     const rows = points.map((p) => [String(p.index), ...keys.map((k) => String(p.values[k]))]);

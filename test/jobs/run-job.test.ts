@@ -50,7 +50,7 @@ test('the union of shards 0..n-1 in one folder equals the single run, row for ro
     if (i < 2) assert.match(r.stderr, /the summary waits for \d+ chunk\(s\) of other shards/);
   }
   assert.equal(readRows(out), baseline);
-  const slurm = dtmc(['run', jobPath, '--out', join(dir, 'slurm')], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' });
+  const slurm = dtmc(['run', jobPath, '--out', join(dir, 'slurm'), '--shard', 'auto'], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '1', SLURM_ARRAY_TASK_COUNT: '2' });
   assert.is(slurm.status, 0, slurm.stderr);
   assert.match(slurm.stderr, /shard 1\/2: 4/);
 });
