@@ -7,12 +7,14 @@ import type { Argv, CommandModule } from 'yargs';
 import { fail } from '../engine/errors.js';
 import { AO_STATUSES } from '../engine/ao/solve-ao.js';
 import { JOB_FORMAT, jobChunks, loadJob, MAX_WORKERS, shardChunks, sweepPoints, type Job } from '../jobs/job-file.js';
-import { runJob, type RunOutcome, type Shard } from '../jobs/run-job.js';
+import { runJob, type RunOutcome } from '../jobs/run-job.js';
+import { resolveShard, type ShardChoice } from '../jobs/shard-env.js';
 import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
 import { quantileAt, tailsWithoutEcdf, type PointTails } from '../output/tails.js';
 import { openJobFolder } from '../output/job-folder.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodesHelp } from './exit-codes.js';
+import { runEnvironmentHelp } from './run-environment.js';
 import { formatFixed, formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
@@ -24,36 +26,12 @@ export const DEFAULT_JOB = join(JOBS_DIR, 'smoke.json');
 /** A progress or status line on stderr (stdout carries the summary). */
 export const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/**
- * The shard: --shard i/n, else Slurm job arrays (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT), else
- * Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with the count from --shards or DTMC_SHARDS).
- */
-export function resolveShard(flag: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): Shard {
-  const parse = (text: string, where: string): Shard => {
-    const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-    if (!m) fail('invalid-argument', `${where} must be i/n with 0 <= i < n, got "${text}"`);
-    const shard = { index: Number(m[1]), count: Number(m[2]) };
-    if (!(shard.count >= 1 && shard.index < shard.count)) fail('invalid-argument', `${where} must be i/n with 0 <= i < n, got "${text}"`);
-    return shard;
-  };
-  if (flag !== undefined) return parse(flag, '--shard');
-  const count = shards ?? (env.DTMC_SHARDS !== undefined ? Number(env.DTMC_SHARDS) : undefined);
-  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
-    const n = count ?? Number(env.SLURM_ARRAY_TASK_COUNT);
-    return parse(`${env.SLURM_ARRAY_TASK_ID}/${n}`, 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (or --shards)');
-  }
-  if (env.JOB_COMPLETION_INDEX !== undefined) {
-    if (count === undefined) fail('invalid-argument', 'JOB_COMPLETION_INDEX is set: give the number of shards with --shards N or DTMC_SHARDS');
-    return parse(`${env.JOB_COMPLETION_INDEX}/${count}`, 'JOB_COMPLETION_INDEX/--shards');
-  }
-  return { index: 0, count: 1 };
-}
-
 interface RunArgs {
   job?: string;
   out?: string;
   shard?: string;
-  shards?: number;
+  shards?: string;
+  'shard-base'?: string;
   workers?: number;
   progress: string;
   summary: boolean;
@@ -67,10 +45,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y: Argv<object>): Argv<RunArgs> =>
     y
       .positional('job', { type: 'string', describe: 'job file (JSON) [default: jobs/smoke.json]' })
-      .option('out', { type: 'string', requiresArg: true, describe: 'output folder [default: results/<job name>]' })
-      .option('shard', { type: 'string', requiresArg: true, describe: 'run share i of n of the chunks, "i/n" [default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0/1]' })
-      .option('shards', { type: 'number', requiresArg: true, describe: 'number of shards when the index comes from the environment' })
-      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: the job\'s "workers"]' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'output folder [env DTMC_OUT; default: results/<job name>]' })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'run share i of n of the chunks, "i/n"; "auto": the index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX [env DTMC_SHARD; default: 0/1, every chunk]' })
+      .option('shards', { type: 'string', requiresArg: true, describe: 'with --shard auto: the number of shards (index = array id - base) [env DTMC_SHARDS; default: from the Slurm array\'s ids]' })
+      .option('shard-base', { type: 'string', requiresArg: true, describe: 'with --shard auto --shards N: the array id of shard 0 [env DTMC_SHARD_BASE; default: 0]' })
+      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [env DTMC_WORKERS; default: the job\'s "workers"; auto: the CPUs this process may use]' })
       .option('progress', { type: 'string', default: 'auto', choices: PROGRESS_MODES as string[], describe: 'a bar on a terminal, log lines otherwise' })
       .option('summary', { type: 'boolean', default: true, describe: 'aggregate and print the summary when every chunk is complete' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate the job and print its sweep points and chunks; run and write nothing' })
@@ -79,27 +58,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run jobs/fig2.json --out results/fig2', 'the letter\'s Fig. 2; run it again to resume')
       .example('$0 run jobs/fig2.json --dry-run', 'check a job before submitting it: points, chunks, shards')
       .example('$0 run jobs/fig3.json --out /shared/fig3 --shard 3/8', 'share 3 of 8 (one node of eight)')
-      .epilog([
-        'Exit codes:',
-        '  0  every chunk of this shard is complete',
-        '  2  bad input: job file, arguments, an output folder of another job, or one in use by another run;',
-        '     or a file that cannot be written (full disk, read-only, no permission, a directory in its place):',
-        '     the run stops, written chunks stay',
-        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry),',
-        '     or chunks of this run were gone after it (the folder changed during the run)',
-        '  130, 143  stopped by SIGINT or SIGTERM; run the same command again to resume',
-      ].join('\n')),
+      .example('$0 run jobs/fig3.json --out /shared/fig3 --shard auto', 'the share of this Slurm array task (or, with --shards N, Kubernetes pod)')
+      .epilog(`${runEnvironmentHelp()}\n\n${exitCodesHelp('run')}`),
   handler: async (args) => {
     const jobPath = args.job ?? DEFAULT_JOB;
     const job = loadJob(jobPath);
-    if (args.out !== undefined && args.out.trim() === '') fail('invalid-argument', '--out must name a folder, got an empty string');
-    const outDir = args.out ?? join('results', job.name);
+    const out = args.out !== undefined ? { text: args.out, name: '--out' } : process.env.DTMC_OUT !== undefined ? { text: process.env.DTMC_OUT, name: 'DTMC_OUT' } : undefined;
+    if (out !== undefined && out.text.trim() === '') fail('invalid-argument', `${out.name} must name a folder, got an empty string`);
+    const outDir = out?.text ?? join('results', job.name);
     if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= MAX_WORKERS)) {
       fail('invalid-argument', `--workers must be an integer in [1, ${MAX_WORKERS}], got ${args.workers}`);
     }
-    const shard = resolveShard(args.shard, args.shards);
+    const choice = resolveShard({ shard: args.shard, shards: args.shards, shardBase: args['shard-base'] });
+    if (choice.note) log(choice.note);
+    const { shard } = choice;
     if (args['dry-run']) {
-      printPlan(job, shard);
+      printPlan(job, choice);
       return;
     }
     const outcome = await runJob({
@@ -108,7 +82,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const done = outcome.skipped + outcome.written;
     log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
       + (outcome.unneeded ? `, ${outcome.unneeded} not needed (their point met its precision target)` : '')
-      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : '')
+      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s): ${outcome.workersSource}; ${outcome.backend})` : '')
       + (outcome.gpu ? `; GPU: ${formatFusedWork(outcome.gpu)}` : ''));
     if (!reportStop(outcome, `dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`)) return;
     if (args.summary) {
@@ -150,12 +124,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .example('$0 aggregate results/fig2', 'per-point means with 95% confidence intervals')
       .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs')
       .example('$0 aggregate /archive/fig2 --json', 'summarise a read-only folder: nothing is written')
-      .epilog([
-        'Exit codes:',
-        '  0  summarised',
-        '  2  bad input: not a job folder, an incomplete job without --partial, or a corrupt chunk file',
-        '     (named; dtmc verify DIR lists them all, dtmc run redoes them, --partial leaves their points out)',
-      ].join('\n')),
+      .epilog(exitCodesHelp('aggregate')),
   handler: async (args) => {
     const a = aggregateChecked(args.dir, args.partial);
     const files = (args.write ?? !args.json) ? await writeSummary(args.dir, a, packageVersion()) : [];
@@ -217,7 +186,7 @@ export function aggregateChecked(dir: string, partial: boolean): Aggregate {
 }
 
 /** The job as run would expand it: the sweep points with their values, chunks, this shard's share. */
-function printPlan(job: Job, shard: Shard): void {
+function printPlan(job: Job, { shard, how }: ShardChoice): void {
   const points = sweepPoints(job);
   const chunks = jobChunks(job);
   const mine = shardChunks(chunks, shard);
@@ -225,7 +194,7 @@ function printPlan(job: Job, shard: Shard): void {
   process.stdout.write(`${job.name}: ${points.length} sweep point(s) x ${job.realisations} realisations = ${points.length * job.realisations} solves, `
     + `${chunks.length} chunk(s) of up to ${job.chunkSize}; backend ${job.backend}, workers ${job.workers}, seed ${job.seed}`
     + `${job.commonRandomNumbers ? ', common random numbers' : ''}\n`);
-  if (shard.count > 1) process.stdout.write(`shard ${shard.index}/${shard.count}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
+  process.stdout.write(`${how}: ${mine.length} chunk(s), ${mine.reduce((s, c) => s + c.count, 0)} realisations\n`);
   if (job.precision) process.stdout.write(`precision target ${JSON.stringify(job.precision)}: each point stops at the first complete prefix of its chunks that meets it; the counts above are the cap\n`);
   if (keys.length) {
     const rows = points.map((p) => [String(p.index), ...keys.map((k) => String(p.values[k]))]);

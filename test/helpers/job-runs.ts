@@ -26,13 +26,23 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * The test's environment without the variables that configure `dtmc run` (a scheduler's array
+ * variables, DTMC_SHARD*, DTMC_WORKERS, DTMC_OUT, SLURM_CPUS_PER_TASK), so that tests run inside a
+ * Slurm job or a pod behave as anywhere else; `env` adds what a test sets.
+ */
+export const cleanEnv = (env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLURM_|JOB_COMPLETION_INDEX$|DTMC_(SHARD|SHARDS|SHARD_BASE|WORKERS|OUT)$)/.test(k))),
+  ...env,
+});
+
 export function dtmc(args: string[], env: Record<string, string> = {}): CliRun {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 180_000, env: cleanEnv(env) });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts `dtmc args` without waiting. */
-export const dtmcAsync = (args: string[]): ChildProcess => spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export const dtmcAsync = (args: string[]): ChildProcess => spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
 
 /** Resolves when some chunk file exists in outDir/chunks (polling), or rejects after timeoutMs. */
 export async function firstChunk(outDir: string, timeoutMs = 60_000): Promise<void> {

@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DtmcError } from '../../engine/errors.js';
 import { canonicalJson, jobChunks, jobHash, parseJob, shardChunks, sweepPoints } from '../../jobs/job-file.js';
-import { resolveShard } from '../../cli/job-commands.js';
 
 const good = { name: 'demo', seed: 3, realisations: 25, sweep: { sMaxKbit: [0, 60], eMaxMj: [1.5, 2, 3] }, chunkSize: 10 };
 
@@ -87,16 +86,5 @@ for (const [label, raw, message] of BAD) {
     }
   });
 }
-
-test('shards come from --shard, Slurm job arrays or Kubernetes Indexed Jobs', () => {
-  assert.equal(resolveShard('2/5', undefined, {}), { index: 2, count: 5 });
-  assert.equal(resolveShard(undefined, undefined, {}), { index: 0, count: 1 });
-  assert.equal(resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '8' }), { index: 3, count: 8 });
-  assert.equal(resolveShard(undefined, 4, { JOB_COMPLETION_INDEX: '1' }), { index: 1, count: 4 });
-  assert.equal(resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1', DTMC_SHARDS: '2' }), { index: 1, count: 2 });
-  assert.throws(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1' }), /give the number of shards with --shards/);
-  assert.throws(() => resolveShard('5/5', undefined, {}), /--shard must be i\/n with 0 <= i < n/);
-  assert.throws(() => resolveShard('a', undefined, {}), /--shard must be i\/n/);
-});
 
 test.run();

@@ -50,7 +50,7 @@ test('the union of shards 0..n-1 in one folder equals the single run, row for ro
     if (i < 2) assert.match(r.stderr, /the summary waits for \d+ chunk\(s\) of other shards/);
   }
   assert.equal(readRows(out), baseline);
-  const slurm = dtmc(['run', jobPath, '--out', join(dir, 'slurm')], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' });
+  const slurm = dtmc(['run', jobPath, '--out', join(dir, 'slurm'), '--shard', 'auto'], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '1', SLURM_ARRAY_TASK_COUNT: '2' });
   assert.is(slurm.status, 0, slurm.stderr);
   assert.match(slurm.stderr, /shard 1\/2: 4/);
 });
@@ -152,7 +152,7 @@ test('a job on the tensor engine (wasm workers) agrees with the float64 job and 
     assert.equal(row.cached, ref.cached, `row ${i}: caching`);
     assert.ok(Math.abs((row.objective_ms as number) - (ref.objective_ms as number)) <= 1e-3 * (ref.objective_ms as number), `row ${i}`);
   });
-  assert.match(r.stderr, /2 worker\(s\), wasm\)/);
+  assert.match(r.stderr, /2 worker\(s\): the job's "workers"; wasm\)/);
 });
 
 test('a job with backend auto runs the float64 path on every worker where there is no hardware GPU, and records why', async () => {
@@ -161,7 +161,7 @@ test('a job with backend auto runs the float64 path on every worker where there 
   const out = join(dir, 'auto');
   const r = dtmc(['run', writeJob(dir, { ...JOB, backend: 'auto' }, 'auto.json'), '--out', out]);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /on 2 worker\(s\), backend auto: float64 \((the WebGPU adapter found is a software one|no WebGPU adapter)/);
+  assert.match(r.stderr, /on 2 worker\(s\) \(the job's "workers"\), backend auto: float64 \((the WebGPU adapter found is a software one|no WebGPU adapter)/);
   assert.not.match(r.stderr, /one worker owns the device/);
   assert.equal(resultRows(out), resultRows(join(dir, 'base')), 'the same rows as the float64 job, but for the job\'s identity (backend is in its hash)');
   const meta = tableFromIPC(readFileSync(join(out, 'chunks', readdirSync(join(out, 'chunks')).find((f) => f.endsWith('.arrow'))!))).schema.metadata;
