@@ -8,9 +8,10 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { cpuBudget, type CpuCount } from '../jobs/cpu-budget.js';
 import { AUTO, BACKEND_NAMES, ENGINES, engineLines, type BackendName } from '../kernels/engines.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable } from './format-report.js';
@@ -32,6 +33,8 @@ export interface DoctorReport {
   platform: string;
   cpu: string;
   cores: number;
+  /** The CPUs this process may use, for automatic thread counts (jobs/cpu-budget.ts), and which limit set it. */
+  cpuBudget: CpuCount;
   memoryGiB: number;
   vulkan: { loader: string | null; icds: string[] };
   adapter: Record<string, string | number> | null;
@@ -80,12 +83,12 @@ export async function doctor(): Promise<DoctorReport> {
       maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     };
   }
-  const cores = availableParallelism();
+  const budget = cpuBudget();
   const { engine, reason } = await AUTO.resolve();
-  const line = engine === 'webgpu' ? `auto: webgpu (${reason})` : `auto: float64 path on ${cores} core(s) (${reason})`;
+  const line = engine === 'webgpu' ? `auto: webgpu (${reason})` : `auto: float64 path on ${budget.count} core(s) (${reason})`;
   return {
     engine: packageVersion(), node: process.version, platform: `${process.platform} ${process.arch}`,
-    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, cpuBudget: budget, memoryGiB: Math.round(totalmem() / 2 ** 30),
     vulkan: findVulkan(), adapter, backends, auto: { engine, reason, line },
   };
 }
@@ -109,6 +112,7 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     }
     const lines = [
       `dtmc ${r.engine}, Node ${r.node}, ${r.platform}, ${r.cores} x ${r.cpu}, ${r.memoryGiB} GiB`,
+      `CPUs for automatic thread counts (workers "auto", solve --batch): ${r.cpuBudget.count}, ${r.cpuBudget.source}`,
       `Vulkan loader: ${r.vulkan.loader ?? 'not found (Debian/Ubuntu: apt-get install libvulkan1 libglvnd0)'}`,
       `Vulkan drivers (ICDs): ${r.vulkan.icds.length ? r.vulkan.icds.join(', ') : 'none found (install the GPU driver, or set VK_DRIVER_FILES)'}`,
       `GPU adapter: ${r.adapter ? Object.entries(r.adapter).filter(([, v]) => v !== '' && v !== undefined).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`,

@@ -88,7 +88,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const done = outcome.skipped + outcome.written;
     log(`${basename(jobPath)}: ${done}/${outcome.chunks} chunk(s) complete in ${outDir}`
       + (outcome.unneeded ? `, ${outcome.unneeded} not needed (their point met its precision target)` : '')
-      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s), ${outcome.backend})` : '')
+      + (outcome.written ? `; ${outcome.realisations} realisations in ${outcome.seconds.toFixed(1)} s (${(outcome.realisations / outcome.seconds).toFixed(0)}/s, ${outcome.workers} worker(s): ${outcome.workersSource}; ${outcome.backend})` : '')
       + (outcome.gpu ? `; GPU: ${formatFusedWork(outcome.gpu)}` : ''));
     if (!reportStop(outcome, `dtmc run ${jobPath} --out ${outDir}${shard.count > 1 ? ` --shard ${shard.index}/${shard.count}` : ''}`)) return;
     if (args.summary) {

@@ -7,9 +7,9 @@
  * table says (kernels/engines.ts); `auto` (the default) picks the fastest present. Realisations are keyed by (seed, point, realisation),
  * so every engine solves the same ones.
  */
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { createDrawPool } from '../jobs/draw-pool.js';
+import { cpuBudget } from '../jobs/cpu-budget.js';
 import { isSolved, type AoStatus } from '../engine/ao/solve-ao.js';
 import { fail } from '../engine/errors.js';
 import type { Settings } from '../engine/settings.js';
@@ -95,7 +95,7 @@ export async function solveBatch(input: BatchInput): Promise<{ summary: BatchSum
   let results: BatchRow[] = [];
   let gpu: FusedWorkCounts | undefined;
   const totals = new BatchTotals();
-  const threads = availableParallelism();
+  const threads = cpuBudget().count;
   // On the float64 pool a quarter of each worker's share, so that the pool stays busy to the end.
   const chunk = input.chunk ?? (engine.solver === 'reference' ? Math.min(engine.defaultChunk, Math.ceil(input.count / (4 * threads))) : engine.defaultChunk);
   const started = await engine.start();
@@ -202,7 +202,7 @@ async function solveOnFusedEngine(input: BatchInput, chunk: number, totals: Batc
 async function solveOnTensorEngine(input: BatchInput, chunk: number): Promise<BatchRow[]> {
   const { solveAoBatch } = await import('../kernels/solve-ao-batch.js');
   const results: BatchRow[] = [];
-  const drawPool = createDrawPool(availableParallelism());
+  const drawPool = createDrawPool(cpuBudget().count);
   try {
     for (let start = 0; start < input.count; start += chunk) {
       const count = Math.min(chunk, input.count - start);

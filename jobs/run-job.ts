@@ -22,7 +22,6 @@
  * the rows aggregate reads, for any reader that globs chunks/*.arrow.
  */
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { DtmcError, fail } from '../engine/errors.js';
@@ -38,6 +37,7 @@ import { canonicalJson, JOB_FORMAT, MAX_WORKERS, jobChunks, jobHash, shardChunks
 import { AUTO, ENGINES, type EngineChoice, type EngineName } from '../kernels/engines.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 import { createProgress, type ProgressMode } from './progress.js';
+import { workerChoice, type CpuCount } from './cpu-budget.js';
 import { addFusedWork, emptyFusedWork, type FusedWorkCounts } from '../kernels/webgpu/fused-work.js';
 
 /** A share of the job's chunks: shard `index` of `count`. */
@@ -47,7 +47,7 @@ export interface RunOptions {
   job: Job;
   outDir: string;
   shard: Shard;
-  /** Overrides the job's worker count. */
+  /** Overrides the job's worker count (then DTMC_WORKERS, the job's, the CPU budget: jobs/cpu-budget.ts). */
   workers?: number;
   progress: ProgressMode;
   engineVersion: string;
@@ -84,6 +84,8 @@ export interface RunOutcome {
   realisations: number;
   seconds: number;
   workers: number;
+  /** Where the worker count came from (--workers, DTMC_WORKERS, the job's, or auto: which CPU limit). */
+  workersSource: string;
   backend: string;
   /** The fused GPU engine's work over the chunks this run wrote (GPU jobs only). */
   gpu?: FusedWorkCounts;
@@ -206,18 +208,19 @@ export async function runJob(o: RunOptions): Promise<RunOutcome> {
   }
   // Resolved once, here, so that every worker runs the same engine and the pool is sized for it;
   // an engine that cannot start here is bad input, found before anything is written.
+  const asked = workerChoice(o.workers, o.job.workers, MAX_WORKERS);
   const engine = await resolveJobBackend(o.job.backend);
   await checkEngineStarts(engine.engine);
   makeFolder(o.outDir);
   const lock = acquireFolderLock(o.outDir, o.shard, { jobName: o.job.name, jobHash: jobHash(o.job), breakLock: o.breakLock, log: o.log });
   try {
-    return await runLocked(o, engine);
+    return await runLocked(o, engine, asked);
   } finally {
     lock.release();
   }
 }
 
-async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName; reason: string }): Promise<RunOutcome> {
+async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName; reason: string }, asked: CpuCount): Promise<RunOutcome> {
   const { job, outDir } = o;
   const hash = jobHash(job);
   claimFolder(outDir, { job, jobHash: hash, engineVersion: o.engineVersion }, o.log);
@@ -236,19 +239,22 @@ async function runLocked(o: RunOptions, { engine, reason }: { engine: EngineName
   const unneeded = chunks.length - skipped - todo.length;
 
   const backendLine = reason ? `auto: ${engine} (${reason})` : engine;
-  let workers = o.workers ?? (job.workers === 'auto' ? availableParallelism() : job.workers);
+  let workers = asked.count;
+  let workersSource = asked.source;
   if (ENGINES[engine].ownsDevice && workers > 1) {
     o.log(`backend ${engine}: one worker owns the device (asked for ${workers})`);
     workers = 1;
+    workersSource = `backend ${engine} owns the device`;
   }
+  if (workers > (todo.length || 1)) workersSource += `, at most one per chunk to run (${asked.count} asked)`;
   workers = Math.max(1, Math.min(workers, todo.length || 1));
   const outcome: RunOutcome = {
-    chunks: chunks.length, skipped, written: 0, unneeded, failed: [], abandoned: [], interrupted: null, writeError: null, realisations: 0, seconds: 0, workers, backend: backendLine,
+    chunks: chunks.length, skipped, written: 0, unneeded, failed: [], abandoned: [], interrupted: null, writeError: null, realisations: 0, seconds: 0, workers, workersSource, backend: backendLine,
   };
   const totalRealisations = todo.reduce((s, c) => s + c.count, 0);
   o.log(`job ${job.name}: ${points.length} sweep point(s), ${jobChunks(job).length} chunk(s)`
     + `${o.shard.count > 1 ? `, shard ${o.shard.index}/${o.shard.count}: ${chunks.length}` : ''}; `
-    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s), backend ${backendLine}`
+    + `${skipped} already complete, ${todo.length} to run (${totalRealisations} realisations) on ${workers} worker(s) (${workersSource}), backend ${backendLine}`
     + `${precision ? `; ${unneeded} not needed (their point met its precision target)` : ''}`);
   if (todo.length === 0) return outcome;
 

@@ -3,11 +3,11 @@
  * returns its rows, by the engine's solver (kernels/engines.ts): the float64 path one realisation
  * after another, the tensor engine on a tfjs backend as one batch, or the fused GPU engine.
  */
-import { availableParallelism } from 'node:os';
 import type { Settings } from '../engine/settings.js';
 import type { Problem } from '../engine/problem.js';
 import { drawProblemColumns, problemViews } from '../engine/scenario-batch.js';
 import { createDrawPool } from './draw-pool.js';
+import { cpuBudget } from './cpu-budget.js';
 import { solveAo, type AoStatus } from '../engine/ao/solve-ao.js';
 import { evaluate } from '../engine/model/latency-energy.js';
 import type { Point } from '../engine/model/point.js';
@@ -83,7 +83,7 @@ export async function solveChunk(task: ChunkTask, reuse?: FusedAoColumns): Promi
       problems = drawInline(); // one worker per core already
     } else {
       // A GPU backend runs in the job's single worker: the drawing takes the other cores.
-      const drawPool = createDrawPool(availableParallelism());
+      const drawPool = createDrawPool(cpuBudget().count);
       try {
         problems = await drawPool.draw(settings, task.seed, point, first, count);
       } finally {

@@ -1,8 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findVulkan } from '../../cli/doctor-command.js';
-import { dtmc } from '../helpers/job-runs.js';
+import { cpuBudget } from '../../jobs/cpu-budget.js';
+import { cleanEnv, dtmc } from '../helpers/job-runs.js';
 import { hardwareGpu, skipOnGpu } from '../helpers/hardware-gpu.js';
 
 test('doctor reports every backend, with what to install for those that cannot start', () => {
@@ -42,7 +42,18 @@ test('doctor says which engine auto picks and why: float64 where there is no har
     assert.match(report.auto.reason, /no WebGPU adapter|did not load/);
   }
   const text = dtmc(['doctor']);
-  assert.match(text.stdout, new RegExp(`^auto: float64 path on ${availableParallelism()} core\\(s\\) \\(`, 'm'));
+  assert.match(text.stdout, new RegExp(`^auto: float64 path on ${cpuBudget({ env: cleanEnv() }).count} core\\(s\\) \\(`, 'm'));
+});
+
+test('doctor shows the CPUs for automatic thread counts and which limit set them', () => {
+  const budget = cpuBudget({ env: cleanEnv() });
+  const r = dtmc(['doctor', '--json']);
+  assert.equal(JSON.parse(r.stdout).cpuBudget, budget);
+  const text = dtmc(['doctor']);
+  assert.match(text.stdout, new RegExp(`^CPUs for automatic thread counts \\(workers "auto", solve --batch\\): ${budget.count}, `, 'm'));
+  const slurm = dtmc(['doctor'], { SLURM_CPUS_PER_TASK: '1' });
+  const by = budget.count > 1 ? 'SLURM_CPUS_PER_TASK' : 'the CPUs this process may run on \\(affinity mask\\)';
+  assert.match(slurm.stdout, new RegExp(`^CPUs for automatic thread counts \\(workers "auto", solve --batch\\): 1, ${by}$`, 'm'));
 });
 
 test('VK_DRIVER_FILES names the Vulkan drivers doctor looks at', () => {

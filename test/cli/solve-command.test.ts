@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { generateScenario } from '../../engine/scenario.js';
 import { DEFAULT_SETTINGS, parameterTable, resolveSettings } from '../../engine/settings.js';
 import { solveBatch } from '../../cli/solve-batch.js';
+import { cpuBudget } from '../../jobs/cpu-budget.js';
 import { prepareRealisation, solveRealisation } from '../../cli/solve-command.js';
 import { hardwareGpu, skipOnGpu } from '../helpers/hardware-gpu.js';
 
@@ -247,7 +248,7 @@ test('solve --batch without --backend runs the float64 path on every core where 
   assert.is(run.status, 0, run.stderr);
   const r = json(run);
   assert.is(r.backend.name, 'float64');
-  assert.match(r.backend.detail, new RegExp(`^float64 \\(reference path, ${availableParallelism()} worker\\(s\\); auto: `));
+  assert.match(r.backend.detail, new RegExp(`^float64 \\(reference path, ${cpuBudget().count} worker\\(s\\); auto: `));
   assert.equal(r.statuses, { converged: 12 });
   const text = dtmc('solve', '--batch', '4', '--set', 'M=6');
   assert.is(text.status, 0, text.stderr);

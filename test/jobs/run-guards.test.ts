@@ -25,6 +25,26 @@ test('--workers above the job file\'s limit is refused before anything is writte
   assert.ok(!existsSync(out));
 });
 
+test('DTMC_WORKERS sets the worker count below --workers, and run says where its count came from', () => {
+  const job = writeJob(dir, { ...TINY, name: 'envworkers', workers: 'auto' }, 'envworkers.json');
+  const env = dtmc(['run', job, '--out', join(dir, 'envworkers')], { DTMC_WORKERS: '2' });
+  assert.is(env.status, 0, env.stderr);
+  assert.match(env.stderr, /2 to run \(4 realisations\) on 2 worker\(s\) \(DTMC_WORKERS\)/);
+  const flag = dtmc(['run', job, '--out', join(dir, 'envworkers-flag'), '--workers', '1'], { DTMC_WORKERS: '2' });
+  assert.match(flag.stderr, /on 1 worker\(s\) \(--workers\)/);
+  const auto = dtmc(['run', job, '--out', join(dir, 'envworkers-auto')], { SLURM_CPUS_PER_TASK: '1' });
+  assert.match(auto.stderr, /on 1 worker\(s\) \(auto: (SLURM_CPUS_PER_TASK|the CPUs this process may run on \(affinity mask\))\)/);
+  assert.match(auto.stderr, /4 realisations in [\d.]+ s \(\d+\/s, 1 worker\(s\): auto: /);
+});
+
+test('a malformed DTMC_WORKERS is refused before anything is written, naming the variable', () => {
+  const out = join(dir, 'badenvworkers');
+  const r = dtmc(['run', writeJob(dir, TINY), '--out', out], { DTMC_WORKERS: 'many' });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^dtmc: DTMC_WORKERS must be an integer in \[1, 256\], got "many"$/m);
+  assert.ok(!existsSync(out));
+});
+
 test('--out "" is refused, naming the option', () => {
   const r = dtmc(['run', writeJob(dir, TINY), '--out', '', '--dry-run']);
   assert.is(r.status, 2, r.stderr);

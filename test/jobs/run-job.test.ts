@@ -161,7 +161,7 @@ test('a job with backend auto runs the float64 path on every worker where there 
   const out = join(dir, 'auto');
   const r = dtmc(['run', writeJob(dir, { ...JOB, backend: 'auto' }, 'auto.json'), '--out', out]);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /on 2 worker\(s\), backend auto: float64 \((the WebGPU adapter found is a software one|no WebGPU adapter)/);
+  assert.match(r.stderr, /on 2 worker\(s\) \(the job's "workers"\), backend auto: float64 \((the WebGPU adapter found is a software one|no WebGPU adapter)/);
   assert.not.match(r.stderr, /one worker owns the device/);
   assert.equal(resultRows(out), resultRows(join(dir, 'base')), 'the same rows as the float64 job, but for the job\'s identity (backend is in its hash)');
   const meta = tableFromIPC(readFileSync(join(out, 'chunks', readdirSync(join(out, 'chunks')).find((f) => f.endsWith('.arrow'))!))).schema.metadata;
