@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, dtmc, tempDir, writeJob } from '../../helpers/job-runs.js';
 import { slurmUnavailable, startSlurm, type SlurmCluster } from '../../helpers/slurm-cluster.js';
@@ -16,8 +17,8 @@ import { jobChunks, loadJob } from '../../../jobs/job-file.js';
 
 /** The array script's geometry: #SBATCH --array=0-7, DTMC_SHARDS=8. */
 const SHARDS = 8;
-/** 3 points of 40 realisations in chunks of 10: 12 chunks, so shards 0-3 own two and 4-7 one. */
-const JOB = { name: 'slurm-tiny', seed: 5, realisations: 40, base: { M: 6 }, sweep: { sMaxKbit: [0, 30, 60] }, chunkSize: 10, backend: 'float64', workers: 'auto' };
+/** 4 points of 40 realisations in chunks of 10: 16 chunks, two for each of the 8 shards (and their 2 workers). */
+const JOB = { name: 'slurm-tiny', seed: 5, realisations: 40, base: { M: 6 }, sweep: { sMaxKbit: [0, 20, 40, 60] }, chunkSize: 10, backend: 'float64', workers: 'auto' };
 const WAIT_MS = 90_000;
 
 const t = suite('slurm example');
@@ -28,6 +29,8 @@ let project = '';
 let jobPath = '';
 let cluster: SlurmCluster | null = null;
 let arrayId = '';
+
+const seconds = (since: number): string => ((Date.now() - since) / 1000).toFixed(1);
 
 /** The chunk files of a job folder (Arrow files and their checksums), name -> bytes. */
 function chunkFiles(outDir: string): Map<string, Buffer> {
@@ -69,7 +72,7 @@ if (reason) {
   t('slurm-submit.sh runs every task of the array, then the aggregate writes the summary into OUT', async () => {
     const started = Date.now();
     cluster = await startSlurm(join(dir, 'slurm'));
-    console.log(`  single-node Slurm up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`  single-node Slurm up in ${seconds(started)} s`);
     const out = join(dir, 'out');
     const submit = spawnSync('jobs/examples/slurm-submit.sh', [], { cwd: project, encoding: 'utf8', env: cluster.env({ JOB: jobPath, OUT: out }), timeout: 60_000 });
     assert.is(submit.status, 0, `${submit.stderr}${submit.stdout}`);
@@ -77,7 +80,7 @@ if (reason) {
     const aggregateId = /aggregate job (\d+)/.exec(submit.stdout)?.[1] ?? '';
     assert.ok(arrayId && aggregateId, submit.stdout);
     await cluster.waitFor([arrayId, aggregateId], WAIT_MS);
-    console.log(`  ${SHARDS}-task array and aggregate done in ${((Date.now() - started) / 1000).toFixed(1)} s from the start of Slurm`);
+    console.log(`  ${SHARDS}-task array and aggregate done in ${seconds(started)} s from the start of Slurm`);
 
     assertCompleted(arrayId, SHARDS);
     assertCompleted(aggregateId, 1);
@@ -87,6 +90,7 @@ if (reason) {
     for (let i = 0; i < SHARDS; i++) {
       const log = readFileSync(join(project, `dtmc-${arrayId}_${i}.log`), 'utf8');
       assert.match(log, new RegExp(`shard ${i}/${SHARDS}:`), `task ${i}'s log:\n${log}`);
+      assert.match(log, new RegExp(`on ${Math.min(2, availableParallelism())} worker\\(s\\)`), `task ${i}'s log (--cpus-per-task=2):\n${log}`);
       assert.match(log, /chunk\(s\) complete/, `task ${i}'s log:\n${log}`);
     }
     // The tasks leave the summary to the aggregate (--no-summary): it is the aggregate's.
@@ -100,7 +104,7 @@ if (reason) {
     assert.ok(cluster && arrayId, 'the array did not run');
     const out = join(dir, 'out');
     const chunks = jobChunks(loadJob(jobPath));
-    const victim = chunks[chunks.length - 3]!; // index 9: shard 9 mod 8 = 1, which also owns chunk 1
+    const victim = chunks[chunks.length - 3]!; // index 13: shard 13 mod 8 = 5, which also owns chunk 5
     const index = victim.index % SHARDS;
     const victimFile = join(out, 'chunks', `${victim.id}.arrow`);
     const before = new Map(chunks.map((c) => [c.id, statSync(join(out, 'chunks', `${c.id}.arrow`)).mtimeMs]));
@@ -108,9 +112,11 @@ if (reason) {
     rmSync(victimFile);
 
     // The command of the array script's comment.
+    const started = Date.now();
     const id = sbatch([`--array=${index}`, `--export=ALL,JOB=${jobPath},OUT=${out}`, 'jobs/examples/slurm-array.sbatch']);
     await cluster!.waitFor([id], WAIT_MS);
     assertCompleted(id, 1);
+    console.log(`  index ${index} resubmitted alone: done in ${seconds(started)} s`);
     assert.ok(existsSync(victimFile), `${victim.id} was not redone by index ${index}`);
     assert.ok(readFileSync(victimFile).equals(bytes), `${victim.id} redone differs from the first`);
     for (const c of chunks) {
@@ -132,12 +138,19 @@ if (reason) {
     for (const [name, b] of theirs) assert.ok(mine.get(name)!.equals(b), `${name} differs from the single-process run`);
   });
 
-  t('a 1-based array (--array=1-8 with DTMC_SHARD_BASE=1) fills its folder with the same chunks', async () => {
+  t('a 1-based array of 4 one-CPU tasks (--array=1-4, DTMC_SHARDS=4, DTMC_SHARD_BASE=1) fills its folder with the same chunks', async () => {
     assert.ok(cluster, 'Slurm did not start');
     const out = join(dir, 'out-1-based');
-    const id = sbatch([`--array=1-${SHARDS}`, `--export=ALL,JOB=${jobPath},OUT=${out},DTMC_SHARD_BASE=1`, 'jobs/examples/slurm-array.sbatch']);
+    const started = Date.now();
+    const id = sbatch(['--array=1-4', '--cpus-per-task=1', `--export=ALL,JOB=${jobPath},OUT=${out},DTMC_SHARDS=4,DTMC_SHARD_BASE=1`, 'jobs/examples/slurm-array.sbatch']);
     await cluster!.waitFor([id], WAIT_MS);
-    assertCompleted(id, SHARDS);
+    assertCompleted(id, 4);
+    console.log(`  1-based 4-task array: done in ${seconds(started)} s`);
+    for (let task = 1; task <= 4; task++) {
+      const log = readFileSync(join(project, `dtmc-${id}_${task}.log`), 'utf8');
+      assert.match(log, new RegExp(`shard ${task - 1}/4:`), `task ${task}'s log:\n${log}`);
+      assert.match(log, /on 1 worker\(s\)/, `task ${task}'s log (--cpus-per-task=1):\n${log}`);
+    }
     const mine = chunkFiles(out);
     const theirs = chunkFiles(join(dir, 'out'));
     assert.equal([...mine.keys()], [...theirs.keys()]);
