@@ -193,7 +193,7 @@ export async function startSlurm(dir: string, { minCpus = 16, minMemoryMib = 20_
         const queued = run('squeue', ['--noheader', '--format=%i %T', `--jobs=${jobIds.join(',')}`]).trim();
         if (queued === '') return;
         if (Date.now() - start > timeoutMs) throw new Error(`jobs still queued after ${timeoutMs} ms:\n${queued}\n${logs()}`);
-        await sleep(500);
+        await sleep(1000);
       }
     },
     states(jobId) {

@@ -3,7 +3,8 @@
  * slurm-aggregate.sbatch) run as a user runs it, against a real single-node Slurm started by the
  * test (test/helpers/slurm-cluster.ts): the array and its dependent aggregate, a deleted chunk
  * redone by resubmitting its index alone, a 1-based array, every chunk byte-identical to a
- * single-process run. Skips, saying why, where Slurm and munge are not installed or not root.
+ * single-process run, an index outside the shards failing with its reason. Skips, saying why,
+ * where Slurm and munge are not installed or not root.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -155,6 +156,17 @@ if (reason) {
     const theirs = chunkFiles(join(dir, 'out'));
     assert.equal([...mine.keys()], [...theirs.keys()]);
     for (const [name, b] of theirs) assert.ok(mine.get(name)!.equals(b), `${name} differs from the 0-based array's`);
+  });
+
+  t('an index outside the shards of DTMC_SHARDS (sbatch --array=8 with the default 8) fails, saying why, and writes no chunk', async () => {
+    assert.ok(cluster, 'Slurm did not start');
+    const out = join(dir, 'out-outside');
+    const id = sbatch(['--array=8', `--export=ALL,JOB=${jobPath},OUT=${out}`, 'jobs/examples/slurm-array.sbatch']);
+    await cluster!.waitFor([id], WAIT_MS);
+    assert.equal(cluster!.states(id), { [`${id}_8`]: 'FAILED' });
+    const log = readFileSync(join(project, `dtmc-${id}_8.log`), 'utf8');
+    assert.match(log, /does not fit shards 0\.\.7 of DTMC_SHARDS=8/, log);
+    assert.not.ok(existsSync(join(out, 'chunks')) && readdirSync(join(out, 'chunks')).some((f) => f.endsWith('.arrow')), `chunks written in ${out}`);
   });
 }
 
