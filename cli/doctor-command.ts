@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { cpuBudget, type CpuCount } from '../jobs/cpu-budget.js';
 import { AUTO, BACKEND_NAMES, ENGINES, engineLines, type BackendName } from '../kernels/engines.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodesHelp } from './exit-codes.js';
 import { formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
 
@@ -102,7 +102,8 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
   describe: 'Check which backends can start on this host, the GPU adapter found, what to install for the rest, and what auto picks',
   builder: (y: Argv<object>): Argv<DoctorArgs> =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
-      .example('$0 doctor', 'backends, GPU adapter, Vulkan loader and drivers'),
+      .example('$0 doctor', 'backends, GPU adapter, Vulkan loader and drivers')
+      .epilog(exitCodesHelp('doctor')),
   handler: async (args) => {
     const r = await doctor();
     process.exitCode = r.backends.find((b) => b.backend === 'wasm')?.ok ? EXIT.ok : EXIT.badInput;

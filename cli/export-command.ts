@@ -10,6 +10,7 @@ import { exportCsv } from '../output/export-csv.js';
 import type { ExportScan } from '../output/export-rows.js';
 import { log } from './job-commands.js';
 import { packageVersion } from './package-info.js';
+import { exitCodesHelp } from './exit-codes.js';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
 
@@ -37,12 +38,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('partial', { type: 'boolean', default: false, describe: 'export the complete chunks of an incomplete job, leaving out missing and corrupt ones' })
       .example('$0 export results/fig2', 'results/fig2/rows/p00000.parquet, ...: duckdb -c "select * from \'results/fig2/rows/*.parquet\'"')
       .example('$0 export results/fig2 --format csv --out fig2.csv', 'one CSV file')
-      .epilog([
-        'Exit codes:',
-        '  0  exported',
-        '  2  bad input: not a job folder, an incomplete job without --partial, a corrupt chunk file (named;',
-        '     dtmc run redoes it), or an --out that holds other files; nothing is replaced',
-      ].join('\n')),
+      .epilog(exitCodesHelp('export')),
   handler: async (args) => {
     const folder = openJobFolder(args.dir, JOB_FORMAT);
     const options = { partial: args.partial, exporterVersion: packageVersion() };

@@ -13,7 +13,8 @@ import { PROGRESS_MODES, type ProgressMode } from '../jobs/progress.js';
 import { aggregate, writeSummary, type Aggregate, type PointSummary } from '../output/aggregate.js';
 import { quantileAt, tailsWithoutEcdf, type PointTails } from '../output/tails.js';
 import { openJobFolder } from '../output/job-folder.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodesHelp } from './exit-codes.js';
+import { runEnvironmentHelp } from './run-environment.js';
 import { formatFixed, formatTable } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
@@ -44,11 +45,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y: Argv<object>): Argv<RunArgs> =>
     y
       .positional('job', { type: 'string', describe: 'job file (JSON) [default: jobs/smoke.json]' })
-      .option('out', { type: 'string', requiresArg: true, describe: 'output folder [default: results/<job name>]' })
+      .option('out', { type: 'string', requiresArg: true, describe: 'output folder [env DTMC_OUT; default: results/<job name>]' })
       .option('shard', { type: 'string', requiresArg: true, describe: 'run share i of n of the chunks, "i/n"; "auto": the index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX [env DTMC_SHARD; default: 0/1, every chunk]' })
       .option('shards', { type: 'string', requiresArg: true, describe: 'with --shard auto: the number of shards (index = array id - base) [env DTMC_SHARDS; default: from the Slurm array\'s ids]' })
       .option('shard-base', { type: 'string', requiresArg: true, describe: 'with --shard auto --shards N: the array id of shard 0 [env DTMC_SHARD_BASE; default: 0]' })
-      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: the job\'s "workers"]' })
+      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [env DTMC_WORKERS; default: the job\'s "workers"; auto: the CPUs this process may use]' })
       .option('progress', { type: 'string', default: 'auto', choices: PROGRESS_MODES as string[], describe: 'a bar on a terminal, log lines otherwise' })
       .option('summary', { type: 'boolean', default: true, describe: 'aggregate and print the summary when every chunk is complete' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate the job and print its sweep points and chunks; run and write nothing' })
@@ -57,21 +58,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run jobs/fig2.json --out results/fig2', 'the letter\'s Fig. 2; run it again to resume')
       .example('$0 run jobs/fig2.json --dry-run', 'check a job before submitting it: points, chunks, shards')
       .example('$0 run jobs/fig3.json --out /shared/fig3 --shard 3/8', 'share 3 of 8 (one node of eight)')
-      .epilog([
-        'Exit codes:',
-        '  0  every chunk of this shard is complete',
-        '  2  bad input: job file, arguments, an output folder of another job, or one in use by another run;',
-        '     or a file that cannot be written (full disk, read-only, no permission, a directory in its place):',
-        '     the run stops, written chunks stay',
-        '  4  some chunks failed twice (recorded as chunks/<id>.failed.json; run again to retry),',
-        '     or chunks of this run were gone after it (the folder changed during the run)',
-        '  130, 143  stopped by SIGINT or SIGTERM; run the same command again to resume',
-      ].join('\n')),
+      .example('$0 run jobs/fig3.json --out /shared/fig3 --shard auto', 'the share of this Slurm array task (or, with --shards N, Kubernetes pod)')
+      .epilog(`${runEnvironmentHelp()}\n\n${exitCodesHelp('run')}`),
   handler: async (args) => {
     const jobPath = args.job ?? DEFAULT_JOB;
     const job = loadJob(jobPath);
-    if (args.out !== undefined && args.out.trim() === '') fail('invalid-argument', '--out must name a folder, got an empty string');
-    const outDir = args.out ?? join('results', job.name);
+    const out = args.out !== undefined ? { text: args.out, name: '--out' } : process.env.DTMC_OUT !== undefined ? { text: process.env.DTMC_OUT, name: 'DTMC_OUT' } : undefined;
+    if (out !== undefined && out.text.trim() === '') fail('invalid-argument', `${out.name} must name a folder, got an empty string`);
+    const outDir = out?.text ?? join('results', job.name);
     if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1 && args.workers <= MAX_WORKERS)) {
       fail('invalid-argument', `--workers must be an integer in [1, ${MAX_WORKERS}], got ${args.workers}`);
     }
@@ -130,12 +124,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .example('$0 aggregate results/fig2', 'per-point means with 95% confidence intervals')
       .example('$0 aggregate results/fig2 --partial', 'look at a job while it runs')
       .example('$0 aggregate /archive/fig2 --json', 'summarise a read-only folder: nothing is written')
-      .epilog([
-        'Exit codes:',
-        '  0  summarised',
-        '  2  bad input: not a job folder, an incomplete job without --partial, or a corrupt chunk file',
-        '     (named; dtmc verify DIR lists them all, dtmc run redoes them, --partial leaves their points out)',
-      ].join('\n')),
+      .epilog(exitCodesHelp('aggregate')),
   handler: async (args) => {
     const a = aggregateChecked(args.dir, args.partial);
     const files = (args.write ?? !args.json) ? await writeSummary(args.dir, a, packageVersion()) : [];

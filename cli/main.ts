@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `dtmc` command line: `solve`, `params`, `run`, `aggregate`, `verify`, `plot`, `reproduce`,
- * `export`, `query` and `doctor`.
+ * `export`, `query`, `doctor` and `completion`; `-V` / `--version` prints the version.
  *
  * Errors: bad input (a DtmcError: settings, scenario file, file access, or a usage error) prints
  * `dtmc: <message>` on stderr with exit code 2 and no stack; so does a file-system error from
@@ -17,7 +17,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DtmcError } from '../engine/errors.js';
 import { fsFailure, isFsError } from '../output/fs-errors.js';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { EXIT, exitCodesByCommand } from './exit-codes.js';
 import { packageVersion } from './package-info.js';
 import { paramsCommand } from './params-command.js';
 import { solveCommand } from './solve-command.js';
@@ -27,6 +27,7 @@ import { doctorCommand } from './doctor-command.js';
 import { verifyCommand } from './verify-command.js';
 import { exportCommand } from './export-command.js';
 import { queryCommand } from './query-command.js';
+import { completionCommand } from './completion-command.js';
 
 /** A usage error found by yargs (unknown option, missing command, ...). */
 class UsageError extends Error {
@@ -63,15 +64,17 @@ export async function main(args: string[]): Promise<number> {
     .command(exportCommand)
     .command(queryCommand)
     .command(doctorCommand)
-    .demandCommand(1, 'a command is required: solve, params, run, aggregate, verify, plot, reproduce, export, query or doctor')
+    .command(completionCommand)
+    .demandCommand(1, 'a command is required: solve, params, run, aggregate, verify, plot, reproduce, export, query, doctor or completion')
     .strict()
     .help()
     .alias('h', 'help')
-    .version(packageVersion())
+    .version('version', 'Show the version number', packageVersion())
+    .alias('V', 'version')
     .example('$0 solve --seed 1 --json', 'solve one realisation, print JSON')
     .example('$0 params --markdown', 'the parameter table in Markdown')
     .example('$0 run jobs/fig2.json', 'a batch job: the letter\'s Fig. 2 sweep')
-    .epilog(EXIT_CODES_HELP)
+    .epilog(exitCodesByCommand())
     .fail((msg: string | null, err: Error | undefined) => {
       // Validation messages come without an error; errors from handlers come as they were thrown.
       throw err ?? new UsageError(msg ?? 'invalid usage');

@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { parameterTable } from '../engine/settings.js';
 import { formatParameterMarkdown, formatParameterTable } from './format-report.js';
+import { exitCodesHelp } from './exit-codes.js';
 
 interface ParamsArgs {
   markdown: boolean;
@@ -18,7 +19,7 @@ export const paramsCommand: CommandModule<object, ParamsArgs> = {
       .option('markdown', { type: 'boolean', default: false, describe: 'print a Markdown table' })
       .example('$0 params', 'the parameter table as plain text')
       .example('$0 params --markdown > params.md', 'the table for the README')
-      .epilog('Any parameter can be overridden by name: dtmc solve --set NAME=VALUE.'),
+      .epilog(`Any parameter can be overridden by name: dtmc solve --set NAME=VALUE.\n\n${exitCodesHelp('params')}`),
   handler: (args) => {
     const rows = parameterTable();
     const lines = args.markdown ? formatParameterMarkdown(rows) : formatParameterTable(rows);

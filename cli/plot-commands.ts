@@ -17,6 +17,7 @@ import { ecdfSpec } from '../output/plot-ecdf.js';
 import { aggregateChecked, log, printSummary, reportStop } from './job-commands.js';
 import { packageVersion } from './package-info.js';
 import { JOBS_DIR } from './install-paths.js';
+import { exitCodesHelp } from './exit-codes.js';
 
 export const FIGURES = ['fig2', 'fig3', 'baselines', 'joint-fig2', 'joint-fig3'] as const;
 
@@ -44,7 +45,8 @@ export const plotCommand: CommandModule<object, PlotArgs> = {
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'output folder of dtmc run' })
       .option('partial', { type: 'boolean', default: false, describe: 'plot an incomplete job' })
-      .example('$0 plot results/fig2', 'results/fig2/plots/fig2.{svg,png}, fig2-convergence.{svg,png}'),
+      .example('$0 plot results/fig2', 'results/fig2/plots/fig2.{svg,png}, fig2-convergence.{svg,png}')
+      .epilog(exitCodesHelp('plot')),
   handler: async (args) => {
     for (const f of (await plotFolder(args.dir, args.partial)).files) process.stdout.write(`written: ${f}\n`);
   },
@@ -66,11 +68,12 @@ export const reproduceCommand: CommandModule<object, ReproduceArgs> = {
       .positional('figure', { type: 'string', demandOption: true, choices: [...FIGURES, 'all'], describe: 'which figure' })
       .option('realisations', { type: 'number', requiresArg: true, describe: 'realisations per point for a quick look [default: the job\'s own]' })
       .option('root', { type: 'string', default: 'results', describe: 'folder under which each job gets its output folder' })
-      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [default: all cores]' })
+      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads [env DTMC_WORKERS; default: the job\'s "workers"]' })
       .option('progress', { type: 'string', default: 'auto', choices: ['auto', 'bar', 'log', 'none'], describe: 'progress display' })
       .example('$0 reproduce all', 'every shipped experiment, one after the other (about 10 min on 2 cores)')
       .example('$0 reproduce joint-fig3', 'the joint optimiser against the AO on the same realisations at the Fig. 3 points')
-      .example('$0 reproduce fig3 --realisations 200', 'a quick look, in results/fig3-r200'),
+      .example('$0 reproduce fig3 --realisations 200', 'a quick look, in results/fig3-r200')
+      .epilog(exitCodesHelp('reproduce')),
   handler: async (args) => {
     const figures = args.figure === 'all' ? [...FIGURES] : [args.figure];
     if (args.realisations !== undefined && !(Number.isInteger(args.realisations) && args.realisations >= 1)) {

@@ -10,6 +10,7 @@ import { csvField } from '../output/export-csv.js';
 import { formatTable } from './format-report.js';
 import { logLeftOut } from './export-command.js';
 import { packageVersion } from './package-info.js';
+import { exitCodesHelp } from './exit-codes.js';
 
 interface QueryArgs {
   dir: string;
@@ -48,10 +49,7 @@ export const queryCommand: CommandModule<object, QueryArgs> = {
         'The rows are exported to Parquet in a temporary folder for each query (removed after); for many',
         'queries over a large job, dtmc export DIR once and read DIR/rows/*.parquet with DuckDB itself.',
         '',
-        'Exit codes:',
-        '  0  the result is printed',
-        '  2  bad input: not a job folder, an incomplete job without --partial, a corrupt chunk file,',
-        '     SQL that DuckDB refuses (its message), or @duckdb/node-api not installed',
+        exitCodesHelp('query'),
       ].join('\n')),
   handler: async (args) => {
     const duckdb = await loadDuckDb();

@@ -12,7 +12,7 @@ import { toProblem, type Scenario } from '../engine/problem.js';
 import { checkScenarioMatchesSettings, readScenarioFile } from '../engine/scenario-file.js';
 import { generateScenario } from '../engine/scenario.js';
 import { parseAssignments, resolveSettings, type Settings } from '../engine/settings.js';
-import { EXIT_CODES_HELP, exitCodeForStatus } from './exit-codes.js';
+import { exitCodeForStatus, exitCodesHelp } from './exit-codes.js';
 import { formatSolveReport } from './format-report.js';
 import { packageVersion } from './package-info.js';
 import { buildSolveReport, type RunKey, type SolveReport } from './solve-report.js';
@@ -130,7 +130,7 @@ const EPILOG = [
   'Engines of --batch (--backend):',
   ...engineLines(),
   '',
-  EXIT_CODES_HELP,
+  exitCodesHelp('solve'),
 ].join('\n');
 
 export const solveCommand: CommandModule<object, SolveArgs> = {

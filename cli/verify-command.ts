@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { JOB_FORMAT } from '../jobs/job-file.js';
 import { openJobFolder } from '../output/job-folder.js';
 import { verifyFolder, VERDICTS } from '../output/verify-folder.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodesHelp } from './exit-codes.js';
 
 interface VerifyArgs {
   dir: string;
@@ -25,13 +25,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the verdicts as JSON' })
       .example('$0 verify results/fig2', 'is every chunk there and intact?')
       .example('$0 verify /archive/fig2 --json', 'the verdict of each chunk, for a script')
-      .epilog([
-        'Exit codes:',
-        '  0  every chunk is there and intact',
-        '  2  bad input: not an output folder of dtmc run',
-        '  4  some chunks are missing (not run yet, or failed) and none is corrupt',
-        '  5  some chunk file is corrupt (dtmc run redoes it)',
-      ].join('\n')),
+      .epilog(exitCodesHelp('verify')),
   handler: (args) => {
     const v = verifyFolder(openJobFolder(args.dir, JOB_FORMAT));
     if (args.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);

@@ -117,7 +117,7 @@ function envCount(env: NodeJS.ProcessEnv, name: string, max?: number): number | 
 export function cpuBudget(s: CpuSources = {}): CpuCount {
   const env = s.env ?? process.env;
   const affinity = s.affinity ?? availableParallelism();
-  const candidates: CpuCount[] = [{ count: affinity, source: 'the CPUs this process may run on (affinity mask)' }];
+  const candidates: CpuCount[] = [{ count: affinity, source: 'the affinity mask' }];
   const cgroup = cgroupCpuLimit(s.procRoot, s.cgroupRoot);
   if (cgroup) candidates.push({ count: cgroup.count, source: `the cgroup CPU limit (${cgroup.source})` });
   const slurm = envCount(env, 'SLURM_CPUS_PER_TASK');

@@ -52,7 +52,7 @@ test('doctor shows the CPUs for automatic thread counts and which limit set them
   const text = dtmc(['doctor']);
   assert.match(text.stdout, new RegExp(`^CPUs for automatic thread counts \\(workers "auto", solve --batch\\): ${budget.count}, `, 'm'));
   const slurm = dtmc(['doctor'], { SLURM_CPUS_PER_TASK: '1' });
-  const by = budget.count > 1 ? 'SLURM_CPUS_PER_TASK' : 'the CPUs this process may run on \\(affinity mask\\)';
+  const by = budget.count > 1 ? 'SLURM_CPUS_PER_TASK' : 'the affinity mask';
   assert.match(slurm.stdout, new RegExp(`^CPUs for automatic thread counts \\(workers "auto", solve --batch\\): 1, ${by}$`, 'm'));
 });
 

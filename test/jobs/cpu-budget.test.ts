@@ -73,7 +73,7 @@ test('no /proc/self/cgroup or no cgroup file system: no limit', () => {
 test('the budget is the least of the affinity mask, the cgroup limit and SLURM_CPUS_PER_TASK, naming it', () => {
   const host = fakeHost({ ...V2_SELF, 'sys/kubepods/pod1/c1/cpu.max': '300000 100000\n' });
   assert.equal(cpuBudget({ ...host, affinity: 8, env: {} }), { count: 3, source: `the cgroup CPU limit (${join(host.cgroupRoot, 'kubepods/pod1/c1/cpu.max')})` });
-  assert.equal(cpuBudget({ ...host, affinity: 2, env: {} }), { count: 2, source: 'the CPUs this process may run on (affinity mask)' });
+  assert.equal(cpuBudget({ ...host, affinity: 2, env: {} }), { count: 2, source: 'the affinity mask' });
   assert.equal(cpuBudget({ ...host, affinity: 8, env: { SLURM_CPUS_PER_TASK: '2' } }), { count: 2, source: 'SLURM_CPUS_PER_TASK' });
   assert.equal(cpuBudget({ ...fakeHost({}), affinity: 16, env: {} }).count, 16);
 });
@@ -89,7 +89,7 @@ test('workers: --workers, then DTMC_WORKERS, then the job\'s number, then the CP
   assert.equal(workerChoice(3, 5, 256, { ...host, env: { DTMC_WORKERS: '4' } }), { count: 3, source: '--workers' });
   assert.equal(workerChoice(undefined, 5, 256, { ...host, env: { DTMC_WORKERS: '4' } }), { count: 4, source: 'DTMC_WORKERS' });
   assert.equal(workerChoice(undefined, 5, 256, { ...host, env: {} }), { count: 5, source: 'the job\'s "workers"' });
-  assert.equal(workerChoice(undefined, 'auto', 256, { ...host, env: {} }), { count: 6, source: 'auto: the CPUs this process may run on (affinity mask)' });
+  assert.equal(workerChoice(undefined, 'auto', 256, { ...host, env: {} }), { count: 6, source: 'auto: the affinity mask' });
   assert.equal(workerChoice(undefined, 'auto', 256, { ...host, env: { SLURM_CPUS_PER_TASK: '2' } }), { count: 2, source: 'auto: SLURM_CPUS_PER_TASK' });
 });
 

@@ -152,7 +152,7 @@ test('a job on the tensor engine (wasm workers) agrees with the float64 job and 
     assert.equal(row.cached, ref.cached, `row ${i}: caching`);
     assert.ok(Math.abs((row.objective_ms as number) - (ref.objective_ms as number)) <= 1e-3 * (ref.objective_ms as number), `row ${i}`);
   });
-  assert.match(r.stderr, /2 worker\(s\), wasm\)/);
+  assert.match(r.stderr, /2 worker\(s\): the job's "workers"; wasm\)/);
 });
 
 test('a job with backend auto runs the float64 path on every worker where there is no hardware GPU, and records why', async () => {
