@@ -92,7 +92,9 @@ function fromCount(id: Given, count: Given, base: Given | undefined, env: NodeJS
     if (a.min !== undefined && a.max !== undefined) {
       const last = a.min + Math.floor((a.max - a.min) / a.step) * a.step;
       if (a.min - b < 0 || last - b >= n) {
-        const hint = a.step > 1 ? 'for a stepped array leave --shards out: its ids then number the shards'
+        const hint = a.min === a.max
+          ? `one index resubmitted is shard id - base: if the original array counted from 1, pass --shard-base 1 (DTMC_SHARD_BASE=1)`
+          : a.step > 1 ? 'for a stepped array leave --shards out: its ids then number the shards'
           : last - a.min < n ? `for an array that starts at ${a.min} pass --shard-base ${a.min}`
             : `the array has ${last - a.min + 1} ids: give --shards ${last - a.min + 1}${a.min ? ` --shard-base ${a.min}` : ''}`;
         fail('invalid-argument', `the array ${a.min}-${a.max}${a.step > 1 ? `:${a.step}` : ''} (SLURM_ARRAY_TASK_MIN/MAX)${withBase} does not fit `

@@ -89,6 +89,12 @@ test('a 1-based array with --shards N and base 0 fails in every task, the first 
   }
 });
 
+test('one resubmitted index of a 1-based array (sbatch --array=8) is told to pass --shard-base 1, not its own id', () => {
+  fails({ shard: 'auto', shards: '8' }, slurm(8, 8, 8),
+    /^the array 8-8 \(SLURM_ARRAY_TASK_MIN\/MAX\) does not fit shards 0\.\.7 of --shards 8; one index resubmitted is shard id - base: if the original array counted from 1, pass --shard-base 1 \(DTMC_SHARD_BASE=1\)$/);
+  assert.equal(resolveShard({ shard: 'auto', shards: '8', shardBase: '1' }, slurm(8, 8, 8)).shard, { index: 7, count: 8 });
+});
+
 test('an array with more ids than --shards fails in every task, naming the count it needs', () => {
   fails({ shard: 'auto', shards: '4' }, slurm(0, 0, 7), /^the array 0-7 .* does not fit shards 0\.\.3 of --shards 4; the array has 8 ids: give --shards 8$/);
   fails({ shard: 'auto', shards: '4', shardBase: '2' }, slurm(2, 0, 3), /^the array 0-3 .* with --shard-base 2 does not fit/);
