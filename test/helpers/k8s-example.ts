@@ -77,22 +77,47 @@ export interface ImageCopy {
   destination: string;
 }
 
-/** The Dockerfile's COPY instructions (ADD is not used) and its WORKDIR. */
-export function imageLayout(dockerfile = join(EXAMPLES, 'Dockerfile')): { copies: ImageCopy[]; workdir: string | undefined } {
+/** What the Dockerfile sets that the manifests rely on. */
+export interface ImageLayout {
+  /** COPY instructions, in order (ADD and COPY --from are refused). */
+  copies: ImageCopy[];
+  workdir?: string;
+  /** USER as written ("1000:1000"). */
+  user?: string;
+  /** ENTRYPOINT in its exec (JSON) form. */
+  entrypoint?: string[];
+}
+
+/** The Dockerfile read for the instructions in ImageLayout (the last of each kind wins). */
+export function imageLayout(dockerfile = join(EXAMPLES, 'Dockerfile')): ImageLayout {
   const lines = readFileSync(dockerfile, 'utf8').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
-  const copies: ImageCopy[] = [];
-  let workdir: string | undefined;
+  const layout: ImageLayout = { copies: [] };
   for (const line of lines) {
     const [instruction, ...words] = line.split(/\s+/);
-    if (/^ADD$/i.test(instruction)) throw new Error(`the Dockerfile uses ADD: ${line}`);
-    if (/^WORKDIR$/i.test(instruction)) workdir = words[0];
-    if (!/^COPY$/i.test(instruction)) continue;
-    const paths = words.filter((w) => !w.startsWith('--'));
-    if (words.some((w) => w.startsWith('--from'))) throw new Error(`COPY --from is not from the build context: ${line}`);
-    const destination = paths[paths.length - 1];
-    for (const source of paths.slice(0, -1)) copies.push({ source, destination });
+    const rest = line.slice(instruction.length).trim();
+    switch (instruction.toUpperCase()) {
+      case 'ADD':
+        throw new Error(`the Dockerfile uses ADD: ${line}`);
+      case 'WORKDIR':
+        layout.workdir = rest;
+        break;
+      case 'USER':
+        layout.user = rest;
+        break;
+      case 'ENTRYPOINT':
+        layout.entrypoint = JSON.parse(rest) as string[];
+        break;
+      case 'COPY': {
+        if (words.some((w) => w.startsWith('--from'))) throw new Error(`COPY --from is not from the build context: ${line}`);
+        const paths = words.filter((w) => !w.startsWith('--'));
+        const destination = paths[paths.length - 1];
+        for (const source of paths.slice(0, -1)) layout.copies.push({ source, destination });
+        break;
+      }
+      default:
+    }
   }
-  return { copies, workdir };
+  return layout;
 }
 
 /**
@@ -107,7 +132,8 @@ export function contextPathOf(imagePath: string, copies: ImageCopy[], context: s
     const folder = statSync(join(context, source), { throwIfNoEntry: false })?.isDirectory() ?? false;
     if (folder) {
       const dest = posix.join(destination, '/');
-      if (imagePath.startsWith(dest)) found = posix.join(source, imagePath.slice(dest.length));
+      const path = posix.join(imagePath, imagePath.endsWith('/') ? '' : '/'); // the folder itself too
+      if (path.startsWith(dest)) found = posix.join(source, imagePath.slice(dest.length));
     } else {
       const at = destination.endsWith('/') ? posix.join(destination, posix.basename(source)) : destination;
       if (imagePath === at) found = source;
