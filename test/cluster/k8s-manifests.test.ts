@@ -7,11 +7,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IJob } from 'kubernetes-models/batch/v1';
 import { schemaErrors, unknownFieldErrors } from '../helpers/k8s-schema.js';
-import { commandOf, containerOf, exampleJobs, exampleManifests, flagValue, RETRY_INDEX } from '../helpers/k8s-example.js';
+import { commandOf, containerOf, EXAMPLES, exampleJobs, exampleManifests, flagValue, RETRY_INDEX } from '../helpers/k8s-example.js';
 import { dtmc, ROOT, tempDir } from '../helpers/job-runs.js';
 
 /** Where the image keeps the bundle (the Dockerfile's WORKDIR; k8s-image.test.ts checks it). */
@@ -161,6 +161,24 @@ test('the run commands parse as dtmc run --dry-run in this repository, with the 
   assert.is(again.status, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`shard ${RETRY_INDEX}/${count}\\b[^\\n]*: ${mine} chunk\\(s\\)`));
   assert.not.ok(existsSync(join(results, 'fig2')), 'a dry run writes nothing');
+});
+
+test('the commands in the README and the examples\' comments name files, Jobs and the image that exist', () => {
+  const { jobs } = exampleJobs();
+  const names = new Set(jobs.map((j) => j.metadata!.name!));
+  const image = containerOf(jobs[0]).image;
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = /#### Kubernetes\n[\s\S]*?(?=\n## )/.exec(readme)?.[0];
+  assert.ok(section, 'README has a Kubernetes section');
+  const comments = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') || f === 'Dockerfile')
+    .map((f) => readFileSync(join(EXAMPLES, f), 'utf8').split('\n').filter((l) => l.startsWith('#')).join('\n'));
+  for (const text of [section!, ...comments]) {
+    for (const [, file] of text.matchAll(/(jobs\/examples\/[\w.-]+)/g)) assert.ok(existsSync(join(ROOT, file)), `${file} exists`);
+    for (const [, name] of text.matchAll(/(?:job\/|job-name=)([\w-]+)/g)) assert.ok(names.has(name), `Job ${name} is in the manifests`);
+    for (const [, tag] of text.matchAll(/(?: -t |kind load docker-image |docker tag )([^\s`)]+)/g)) assert.is(tag, image, 'the image the manifests name');
+    const bundle = /bash scripts\/bundle\.sh (\S+)/.exec(text)?.[1];
+    if (bundle) assert.match(text, new RegExp(`docker build .* ${bundle.replace(/[.]/g, '\\.')}\n`), 'docker builds from that bundle');
+  }
 });
 
 test.run();
