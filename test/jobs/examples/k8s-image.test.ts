@@ -13,10 +13,10 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { IJob } from 'kubernetes-models/batch/v1';
-import { bundleDir } from '../helpers/bundle.js';
-import { commandOf, contextPathOf, containerOf, exampleJobs, imageLayout } from '../helpers/k8s-example.js';
-import { tempDir } from '../helpers/job-runs.js';
-import { lockName } from '../../output/job-folder.js';
+import { bundleDir } from '../../helpers/bundle.js';
+import { commandOf, contextPathOf, containerOf, exampleJobs, imageLayout } from '../../helpers/k8s-example.js';
+import { tempDir } from '../../helpers/job-runs.js';
+import { lockName } from '../../../output/job-folder.js';
 
 /** The mount path of the results volume in the manifests (k8s-manifests.test.ts checks they agree). */
 const RESULTS = '/results';

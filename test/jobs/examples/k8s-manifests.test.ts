@@ -10,9 +10,9 @@ import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IJob } from 'kubernetes-models/batch/v1';
-import { schemaErrors, unknownFieldErrors } from '../helpers/k8s-schema.js';
-import { commandOf, containerOf, EXAMPLES, exampleJobs, exampleManifests, flagValue, RETRY_INDEX } from '../helpers/k8s-example.js';
-import { dtmc, ROOT, tempDir } from '../helpers/job-runs.js';
+import { schemaErrors, unknownFieldErrors } from '../../helpers/k8s-schema.js';
+import { commandOf, containerOf, EXAMPLES, exampleJobs, exampleManifests, flagValue, RETRY_INDEX } from '../../helpers/k8s-example.js';
+import { dtmc, ROOT, tempDir } from '../../helpers/job-runs.js';
 
 /** Where the image keeps the bundle (the Dockerfile's WORKDIR; k8s-image.test.ts checks it). */
 const IMAGE_HOME = '/opt/dtmc';
