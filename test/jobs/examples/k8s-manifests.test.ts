@@ -173,7 +173,7 @@ test('the commands in the README and the examples\' comments name files, Jobs an
   const comments = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') || f === 'Dockerfile')
     .map((f) => readFileSync(join(EXAMPLES, f), 'utf8').split('\n').filter((l) => l.startsWith('#')).join('\n'));
   for (const text of [section!, ...comments]) {
-    for (const [, file] of text.matchAll(/(jobs\/examples\/[\w.-]+)/g)) assert.ok(existsSync(join(ROOT, file)), `${file} exists`);
+    for (const [, file] of text.matchAll(/(?<![\w/])(jobs\/examples\/[\w.-]+)/g)) assert.ok(existsSync(join(ROOT, file)), `${file} exists`);
     for (const [, name] of text.matchAll(/(?:job\/|job-name=)([\w-]+)/g)) assert.ok(names.has(name), `Job ${name} is in the manifests`);
     for (const [, tag] of text.matchAll(/(?: -t |kind load docker-image |docker tag )([^\s`)]+)/g)) assert.is(tag, image, 'the image the manifests name');
     const bundle = /bash scripts\/bundle\.sh (\S+)/.exec(text)?.[1];
