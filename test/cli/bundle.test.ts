@@ -1,23 +1,20 @@
 /**
  * The offline bundle (scripts/bundle.sh): built into a temporary folder outside the repository
- * (so nothing can resolve the repository's node_modules), it runs the default job from an empty
- * folder, draws its charts, starts the wasm backend from its own files and runs solve --batch on
- * the float64 pool's bundled worker.
+ * (test/helpers/bundle.ts, so nothing can resolve the repository's node_modules), it runs the
+ * default job from an empty folder, draws its charts, starts the wasm backend from its own files
+ * and runs solve --batch on the float64 pool's bundled worker.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, tempDir } from '../helpers/job-runs.js';
+import { dirname, join } from 'node:path';
+import { bundleDir } from '../helpers/bundle.js';
 
 test('the bundle runs jobs/smoke.json from an empty folder without node_modules', () => {
-  const dir = tempDir('bundle');
-  const bundle = join(dir, 'dtmc-bundle');
-  const built = spawnSync('bash', [join(ROOT, 'scripts', 'bundle.sh'), bundle], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DTMC_BUNDLE_SKIP_BUILD: '1' }, timeout: 180_000 });
-  assert.is(built.status, 0, built.stderr);
+  const bundle = bundleDir();
   assert.ok(!existsSync(join(bundle, 'node_modules', '@tensorflow')), 'tfjs is inside dtmc.js, not beside it');
-  const work = join(dir, 'empty');
+  const work = join(dirname(bundle), 'empty');
   mkdirSync(work);
   const run = (args: string[]) => spawnSync(join(bundle, 'dtmc'), args, { cwd: work, encoding: 'utf8', timeout: 180_000, env: { PATH: process.env.PATH, HOME: work } });
   const r = run(['run', '--progress', 'none']);
