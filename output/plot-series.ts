@@ -56,8 +56,11 @@ export function seriesScales(labels: readonly string[], fastest: number, onTop: 
   };
 }
 
-/** Two lines coincide when they differ by at most this share of the panel's y range at every x. */
-export const COINCIDE_SHARE = 0.002;
+/**
+ * Two lines coincide when they differ by at most this share of the panel's y range at every x:
+ * about 2 px at the panels' heights (180-300 px), the width of a line, so one would hide the other.
+ */
+export const COINCIDE_SHARE = 0.01;
 
 /**
  * The series (labels) whose line in one panel lies on an earlier series' line (in label order):

@@ -107,11 +107,15 @@ export function summarySpec(a: Aggregate): Spec {
   const y = (field: Field, title?: string) => ({ field, type: 'quantitative' as const, title, scale: { zero: field.startsWith('diff') } });
   // Lines of a sparse sweep carry a point at each x.
   const lineMark = { type: 'line' as const, point: xCount <= SPARSE_X ? { filled: true } : false };
-  /** Series whose line lies on an earlier one's in a panel; the AO (`onTop`, dashed already) is left out. */
-  const coincident = (mid: Field): Set<string> => coincidentSeries(
-    values.filter((v) => !v.onTop).map((v) => ({ series: v.series, x: v.x, y: v[mid] })),
-    labels.filter((l) => !values.some((v) => v.onTop && v.series === l)),
-  );
+  /**
+   * Series whose line lies on an earlier one's in a panel, among the AO's (`onTop`) and among the
+   * others apart: an AO line on a baseline's is dashed on top already, but two AO lines (or two
+   * baselines) on one another would hide each other.
+   */
+  const coincident = (mid: Field): Set<string> => new Set([false, true].flatMap((top) => [...coincidentSeries(
+    values.filter((v) => v.onTop === top).map((v) => ({ series: v.series, x: v.x, y: v[mid] })),
+    labels.filter((l) => values.some((v) => v.onTop === top && v.series === l)),
+  )]));
   /**
    * Lines of the series: those `onTop` (the AO) drawn after the others so a baseline on the same
    * values does not hide them; then, dashed, any series whose line lies on an earlier one's in
@@ -127,9 +131,10 @@ export function summarySpec(a: Aggregate): Spec {
     }));
   };
   /** A panel's note naming the series drawn dashed because they lie on an earlier one. */
-  const coincideNote = (mid: Field): { title?: { text: string; fontSize: number; fontWeight: 'normal'; anchor: 'start' } } => {
+  const coincideNote = (mid: Field): { title?: { text: string[]; fontSize: number; fontWeight: 'normal'; anchor: 'start' } } => {
     const hidden = [...coincident(mid)];
-    return pointsOnly || !hidden.length ? {} : { title: { text: `dashed: ${hidden.join('; ')} (on an earlier series' line)`, fontSize: 11, fontWeight: 'normal', anchor: 'start' } };
+    // A line per series, so that the note stays within the panel's width.
+    return pointsOnly || !hidden.length ? {} : { title: { text: ['dashed, on an earlier series\' line:', ...hidden], fontSize: 11, fontWeight: 'normal', anchor: 'start' } };
   };
   /** The centre line (or points) with its 95% CI as a band (or rules). */
   const withInterval = (mid: Field, lo: Field, hi: Field, title: string) => (pointsOnly

@@ -226,12 +226,12 @@ test('a series whose line lies on an earlier one is drawn last, dashed, and name
   // Fig. 3's case: the offloading portion is the same at both deltas, J is not.
   const a = handAggregate({ x: 'fEsMaxGHz', panels: ['latency', 'offload'] }, [0, 0.02].flatMap((d) => [30, 34, 38].map((f) => ({ deltaUe: d, fEsMaxGHz: f }))));
   a.points.forEach((p) => (p.offloadPortionMean = 0.9 + (p.values.fEsMaxGHz as number) / 1000));
-  const spec = summarySpec(a) as unknown as { vconcat: { title?: { text: string }; layer: { mark: { type: string } }[] }[] };
+  const spec = summarySpec(a) as unknown as { vconcat: { title?: { text: string[] }; layer: { mark: { type: string } }[] }[] };
   const [latency, offload] = spec.vconcat;
   assert.is(latency.title, undefined, 'the J lines differ: no note');
   assert.equal(latency.layer.map((l) => l.mark.type), ['errorband', 'line']);
   assert.equal(offload.layer.map((l) => l.mark.type), ['line', 'line']);
-  assert.is(offload.title!.text, "dashed: delta_ue = 0.02 (on an earlier series' line)");
+  assert.equal(offload.title!.text, ["dashed, on an earlier series' line:", 'delta_ue = 0.02']);
   const drawnOn = async (name: string) => (await sceneItems(spec as unknown as Spec, (m) => m.name === name)).map((i) => i as { datum: Record<string, unknown>; strokeDash?: number[] });
   const under = await drawnOn('concat_1_layer_0_layer_0_marks');
   const over = await drawnOn('concat_1_layer_1_layer_0_marks');
