@@ -46,11 +46,13 @@ export async function exportCsv(folder: JobFolder, out: string, o: ExportOptions
     yield Buffer.from(`${CHUNK_COLUMNS.map((c) => c.name).join(',')}\n`);
     for (const { chunks } of plan) {
       for (const table of chunkTables(folder, chunks, o.partial, scan)) {
-        const columns: PlainColumn[] = CHUNK_COLUMNS.map((c) => c.values(table));
-        // Pieces of CSV_PIECE_ROWS rows: a chunk's whole text (about 500 bytes a row) is never one string.
+        // Pieces of CSV_PIECE_ROWS rows: neither a chunk's text (about 500 bytes a row) nor its
+        // columns as plain values are ever whole.
         for (let from = 0; from < table.numRows; from += CSV_PIECE_ROWS) {
+          const piece = table.slice(from, from + CSV_PIECE_ROWS);
+          const columns: PlainColumn[] = CHUNK_COLUMNS.map((c) => c.values(piece));
           let text = '';
-          for (let r = from; r < Math.min(from + CSV_PIECE_ROWS, table.numRows); r++) text += `${columns.map((c) => csvField(c[r])).join(',')}\n`;
+          for (let r = 0; r < piece.numRows; r++) text += `${columns.map((c) => csvField(c[r])).join(',')}\n`;
           yield Buffer.from(text);
         }
         rows += table.numRows;
