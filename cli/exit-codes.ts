@@ -40,7 +40,9 @@ export interface ExitLine {
 }
 
 const UNEXPECTED: ExitLine = { codes: [EXIT.unexpected], short: 'a bug', meaning: 'unexpected error (a bug; the stack trace is printed)' };
-const badInput = (what: string): ExitLine => ({ codes: [EXIT.badInput], short: 'bad input', meaning: `bad input: ${what}` });
+/** The short word of the plain bad-input line (exit 2), which the top-level list states once for all commands. */
+const BAD_INPUT = 'bad input';
+const badInput = (what: string): ExitLine => ({ codes: [EXIT.badInput], short: BAD_INPUT, meaning: `bad input: ${what}` });
 const FOLDER = 'not a job folder, an incomplete job without --partial, or a corrupt chunk file (named; dtmc verify DIR lists them all, dtmc run redoes them, --partial leaves their points out)';
 const RUN_STOPS: ExitLine[] = [
   {
@@ -132,7 +134,7 @@ export function exitCodesByCommand(): string {
     'Exit codes by command (dtmc <command> --help says what each means there); every command exits 1',
     'on an unexpected error (a bug) and 2 on bad input (usage, a setting, a file, an environment variable):',
     ...COMMANDS.map((c) => {
-      const own = COMMAND_EXITS[c].filter((l) => l !== UNEXPECTED && l.short !== 'bad input');
+      const own = COMMAND_EXITS[c].filter((l) => l !== UNEXPECTED && l.short !== BAD_INPUT);
       return `  ${c.padEnd(width)}  ${own.map((l) => `${l.codes.join(', ')} ${l.short}`).join('; ')}`;
     }),
   ].join('\n');
